@@ -1,0 +1,321 @@
+package analysis
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+)
+
+// Options tune Analyze.
+type Options struct {
+	// CarbonIntensity in gCO2eq/kWh overrides the country table; 0 looks
+	// the country up, or uses the world average when no country is given.
+	CarbonIntensity float64
+	// CountryISO is an ISO 3166 alpha-3 or alpha-2 code (or "WORLD").
+	CountryISO string
+	// PUE is the data centre's power usage effectiveness; 0 means 1.
+	PUE float64
+	// RequestedConcurrency is what the load generator aimed at; 0 when it
+	// ran at a rate or unbounded. Reported next to the achieved figure.
+	RequestedConcurrency int
+	// MaxRange gives, per "meter/channel", the value in joules at which
+	// the channel's energy counter wraps to zero.
+	MaxRange map[string]float64
+}
+
+// modelPhases are one model's phases; any may be missing.
+type modelPhases struct {
+	name                                    string
+	idleBefore, warmup, measured, idleAfter *Phase
+}
+
+// Analyze computes every figure of a run: per model (in the order their
+// phases appear) energy per channel and component, idle baseline and net
+// energy, per-work and carbon figures over the measured phase, latency
+// and throughput; plus run totals. Bad input — times that are not finite,
+// phases that end before they start, unknown components — gives an error.
+// Missing data gives null figures and a warning, never a zero.
+func Analyze(samples []Sample, requests []Request, phases []Phase, opts Options) (*Result, error) {
+	if opts.RequestedConcurrency < 0 {
+		return nil, fmt.Errorf("requested concurrency %d: want 0 or more", opts.RequestedConcurrency)
+	}
+	carbon, warnings, err := resolveCarbon(opts)
+	if err != nil {
+		return nil, err
+	}
+	series, err := GroupSeries(samples, opts.MaxRange)
+	if err != nil {
+		return nil, err
+	}
+	models, err := groupPhases(phases)
+	if err != nil {
+		return nil, err
+	}
+	measured := map[string][]Request{}
+	unknown := map[string]int{}
+	for i, r := range requests {
+		if err := checkRequest(r); err != nil {
+			return nil, fmt.Errorf("request %d (id %d, model %q): %w", i, r.ID, r.Model, err)
+		}
+		if _, ok := models.byName[r.Model]; !ok {
+			unknown[r.Model]++
+			continue
+		}
+		if r.Phase == PhaseMeasured {
+			measured[r.Model] = append(measured[r.Model], r)
+		}
+	}
+	for _, m := range slices.Sorted(maps.Keys(unknown)) {
+		warnings = append(warnings, fmt.Sprintf("%d request(s) for model %q, which has no phases, ignored", unknown[m], m))
+	}
+	if len(series) == 0 {
+		warnings = append(warnings, "no meter samples in the run: energy and carbon figures omitted")
+	}
+
+	res := &Result{Carbon: carbon, Models: []ModelResult{}}
+	for _, m := range models.ordered {
+		if m.measured == nil {
+			warnings = append(warnings, fmt.Sprintf("model %q has no measured phase: left out", m.name))
+			continue
+		}
+		mr, err := analyzeModel(m, series, measured[m.name], opts, carbon)
+		if err != nil {
+			return nil, fmt.Errorf("model %q: %w", m.name, err)
+		}
+		res.Models = append(res.Models, mr)
+	}
+	res.Totals = runTotals(res.Models, carbon)
+	res.Channels = summarizeChannels(series)
+	res.Warnings = append([]string{}, warnings...)
+	return res, nil
+}
+
+// phaseIndex is the run's models in order of first appearance.
+type phaseIndex struct {
+	ordered []*modelPhases
+	byName  map[string]*modelPhases
+}
+
+func groupPhases(phases []Phase) (phaseIndex, error) {
+	idx := phaseIndex{byName: map[string]*modelPhases{}}
+	for i := range phases {
+		p := &phases[i]
+		if math.IsNaN(p.Start) || math.IsNaN(p.End) || math.IsInf(p.Start, 0) || math.IsInf(p.End, 0) || !(p.End > p.Start) {
+			return idx, fmt.Errorf("phase %d (%s of model %q): [%v, %v]: want finite times with end after start", i, p.Name, p.Model, p.Start, p.End)
+		}
+		m := idx.byName[p.Model]
+		if m == nil {
+			m = &modelPhases{name: p.Model}
+			idx.byName[p.Model] = m
+			idx.ordered = append(idx.ordered, m)
+		}
+		var slot **Phase
+		switch p.Name {
+		case PhaseIdleBefore:
+			slot = &m.idleBefore
+		case PhaseWarmup:
+			slot = &m.warmup
+		case PhaseMeasured:
+			slot = &m.measured
+		case PhaseIdleAfter:
+			slot = &m.idleAfter
+		default:
+			return idx, fmt.Errorf("phase %d of model %q: unknown phase %q", i, p.Model, p.Name)
+		}
+		if *slot != nil {
+			return idx, fmt.Errorf("model %q has two %s phases", p.Model, p.Name)
+		}
+		*slot = p
+	}
+	return idx, nil
+}
+
+// analyzeModel computes one model's figures over its measured phase.
+func analyzeModel(m *modelPhases, series []*Series, reqs []Request, opts Options, carbon Carbon) (ModelResult, error) {
+	from, to := m.measured.Start, m.measured.End
+	n := countRequests(reqs)
+	mr := ModelResult{
+		Model:         m.name,
+		Window:        Window{StartS: from, EndS: to, DurationS: to - from},
+		RequestCounts: n,
+		DurationS:     to - from,
+		EnergyBasis:   []string{},
+		Latency:       measureLatency(reqs),
+		Throughput:    measureThroughput(reqs, n, from, to, opts.RequestedConcurrency),
+		Channels:      []ChannelResult{},
+		Components:    map[string]ComponentResult{},
+		Warnings:      []string{},
+	}
+	if len(reqs) == 0 {
+		mr.Warnings = append(mr.Warnings, "no measured requests")
+	}
+	if n.TokensEstimated {
+		mr.Warnings = append(mr.Warnings, "some token counts are estimated, not reported by the server")
+	}
+
+	var chs []measuredChannel
+	for _, s := range series {
+		r, err := measureChannel(s, from, to, m)
+		if err != nil {
+			return mr, fmt.Errorf("channel %s: %w", s.Key(), err)
+		}
+		for _, w := range r.Warnings {
+			mr.Warnings = append(mr.Warnings, r.Key+": "+w)
+		}
+		mr.Channels = append(mr.Channels, r)
+		chs = append(chs, measuredChannel{series: s, result: r})
+	}
+
+	comps, compSums, warnings := componentResults(chs, from, to, n)
+	mr.Components = comps
+	mr.Warnings = append(mr.Warnings, warnings...)
+
+	var parts, wall []measuredChannel
+	for _, c := range chs {
+		if c.series.Component == ComponentWall {
+			wall = append(wall, c)
+		} else {
+			parts = append(parts, c)
+		}
+	}
+	partSum, _ := sumChannels(parts, from, to)
+	wallSum := compSums[ComponentWall]
+	mr.ComponentsJoules, mr.NetComponentsJoules = partSum.joules, partSum.net
+	mr.WallJoules, mr.NetWallJoules = wallSum.joules, wallSum.net
+	mr.UnattributedJoules = difference(mr.WallJoules, mr.ComponentsJoules)
+	mr.NetUnattributedJoules = difference(mr.NetWallJoules, mr.NetComponentsJoules)
+	if u := mr.UnattributedJoules; u != nil && *u < 0 {
+		mr.Warnings = append(mr.Warnings, fmt.Sprintf("components add up to %.4g J more than the wall meter: the meters disagree (different clocks, calibration, or a component counted twice)", -*u))
+	}
+
+	headline := partSum
+	if headline.joules == nil {
+		headline, _ = sumChannels(wall, from, to)
+	}
+	if headline.joules == nil {
+		mr.Warnings = append(mr.Warnings, "no meter data available for the measured phase: energy and carbon figures omitted")
+		return mr, nil
+	}
+	mr.EnergyBasis = headline.keys
+	mr.EnergyMethod = headline.method
+	mr.EnergyJ, mr.NetEnergyJ = headline.joules, headline.net
+	mr.EnergyEdgeUncertaintyJ = headline.uncertainty
+	mr.AvgWatts, mr.PeakWatts, mr.BaselineWatts = headline.avgWatts, headline.peakWatts, headline.baseline
+
+	gross, net := perWork(mr.EnergyJ, n), perWork(mr.NetEnergyJ, n)
+	mr.JoulesPerOutputToken, mr.NetJoulesPerOutputToken = gross.perOutputToken, net.perOutputToken
+	mr.JoulesPerToken, mr.NetJoulesPerToken = gross.perToken, net.perToken
+	mr.WhPer1000Queries, mr.NetWhPer1000Queries = gross.whPer1000Queries, net.whPer1000Queries
+	mr.TokensPerJoule, mr.NetTokensPerJoule = gross.tokensPerJoule, net.tokensPerJoule
+	if mr.NetEnergyJ != nil && !(*mr.NetEnergyJ > 0) {
+		mr.Warnings = append(mr.Warnings, fmt.Sprintf("net energy %.4g J is not positive: idle power at or above measured power; net per-work and carbon figures omitted", *mr.NetEnergyJ))
+	}
+	mr.GCO2eq, mr.GCO2eqPer1000Queries = carbonFigures(carbon, mr.EnergyJ, n.Completed)
+	mr.NetGCO2eq, mr.NetGCO2eqPer1000Queries = carbonFigures(carbon, positive(mr.NetEnergyJ), n.Completed)
+	return mr, nil
+}
+
+// positive passes p through when it points at a positive number.
+func positive(p *float64) *float64 {
+	if p == nil || !(*p > 0) {
+		return nil
+	}
+	return p
+}
+
+// measureChannel computes one channel's gross, baseline and net energy
+// over a model's measured phase.
+func measureChannel(s *Series, from, to float64, m *modelPhases) (ChannelResult, error) {
+	r := ChannelResult{Key: s.Key(), Meter: s.Meter, Channel: s.Channel, Component: s.Component, Warnings: []string{}}
+	e, err := s.Energy(from, to)
+	if errors.Is(err, ErrNoData) {
+		r.Warnings = append(r.Warnings, "no samples in the measured phase: "+err.Error())
+		return r, nil
+	}
+	if err != nil {
+		return r, err
+	}
+	gross := e.Joules
+	r.Method, r.EnergyJ = e.Method, &gross
+	r.AvgWatts, r.PeakWatts, r.EdgeUncertaintyJ = e.AvgWatts, e.PeakWatts, e.EdgeUncertaintyJ
+	r.Samples, r.CoveredS, r.Coverage = e.Samples, e.CoveredS, e.Coverage
+	r.MaxGapS, r.Gaps, r.Resets, r.Wraps = e.MaxGapS, e.Gaps, e.Resets, e.Wraps
+	r.Warnings = append(r.Warnings, e.Warnings...)
+
+	b, err := channelBaseline(s, m.idleBefore, m.idleAfter)
+	if err != nil {
+		return r, err
+	}
+	r.BaselineWatts, r.BaselineBeforeWatts, r.BaselineAfterWatts = b.watts, b.before, b.after
+	r.Warnings = append(r.Warnings, b.warnings...)
+	if b.watts != nil {
+		// The baseline comes off the seconds the gross figure covers.
+		net := gross - *b.watts*e.CoveredS
+		r.NetEnergyJ = &net
+	}
+	return r, nil
+}
+
+// runTotals adds up the models.
+func runTotals(models []ModelResult, carbon Carbon) RunTotals {
+	t := RunTotals{Models: len(models), RequestCounts: RequestCounts{FailedByClass: map[string]int{}}}
+	pick := func(f func(ModelResult) *float64) *float64 {
+		vs := make([]*float64, len(models))
+		for i, m := range models {
+			vs[i] = f(m)
+		}
+		return sumAll(vs)
+	}
+	for _, m := range models {
+		t.RequestCounts = addCounts(t.RequestCounts, m.RequestCounts)
+		t.DurationS += m.DurationS
+	}
+	t.EnergyJ = pick(func(m ModelResult) *float64 { return m.EnergyJ })
+	t.NetEnergyJ = pick(func(m ModelResult) *float64 { return m.NetEnergyJ })
+	t.ComponentsJoules = pick(func(m ModelResult) *float64 { return m.ComponentsJoules })
+	t.NetComponentsJoules = pick(func(m ModelResult) *float64 { return m.NetComponentsJoules })
+	t.WallJoules = pick(func(m ModelResult) *float64 { return m.WallJoules })
+	t.NetWallJoules = pick(func(m ModelResult) *float64 { return m.NetWallJoules })
+	t.UnattributedJoules = difference(t.WallJoules, t.ComponentsJoules)
+	t.NetUnattributedJoules = difference(t.NetWallJoules, t.NetComponentsJoules)
+	gross, net := perWork(t.EnergyJ, t.RequestCounts), perWork(t.NetEnergyJ, t.RequestCounts)
+	t.JoulesPerOutputToken, t.NetJoulesPerOutputToken = gross.perOutputToken, net.perOutputToken
+	t.WhPer1000Queries, t.NetWhPer1000Queries = gross.whPer1000Queries, net.whPer1000Queries
+	t.GCO2eq, _ = carbonFigures(carbon, t.EnergyJ, t.Completed)
+	t.NetGCO2eq, _ = carbonFigures(carbon, positive(t.NetEnergyJ), t.Completed)
+	return t
+}
+
+// summarizeChannels describes how each channel behaved over the run.
+func summarizeChannels(series []*Series) []ChannelSummary {
+	out := []ChannelSummary{}
+	for _, s := range series {
+		t := s.powerT
+		if s.HasCounter() {
+			t = s.counterT
+		}
+		c := ChannelSummary{Key: s.Key(), Meter: s.Meter, Channel: s.Channel, Component: s.Component, Samples: len(t)}
+		if len(t) == 0 {
+			out = append(out, c)
+			continue
+		}
+		c.FirstS, c.LastS = t[0], t[len(t)-1]
+		c.SampleSpacingS = s.SampleSpacing()
+		if c.SampleSpacingS > 0 {
+			hz := 1 / c.SampleSpacingS
+			c.SampleRateHz = &hz
+		}
+		if u := s.CounterUpdateInterval(); u > 0 {
+			c.CounterUpdateS = &u
+		}
+		if c.LastS > c.FirstS {
+			if e, err := s.Energy(c.FirstS, c.LastS); err == nil {
+				c.Method, c.Gaps, c.MaxGapS, c.Resets, c.Wraps = e.Method, e.Gaps, e.MaxGapS, e.Resets, e.Wraps
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}

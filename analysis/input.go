@@ -1,0 +1,53 @@
+// Package analysis turns a run's raw data — meter samples, request records
+// and phase boundaries — into energy, latency and carbon figures. It reads
+// only what the run directory holds, so every figure can be recomputed by
+// `aienergy report RUN_DIR`.
+package analysis
+
+// Times in this package are seconds since the run's clock origin (the
+// monotonic clock reading taken when the run started).
+
+// A Sample is one meter reading of one channel, as stored in power.csv.
+type Sample struct {
+	Meter     string
+	Channel   string
+	Component string  // "gpu", "cpu", "dram", "wall", "other"
+	T         float64 // seconds since run start
+	Watts     float64 // NaN when the meter gives only energy
+	Joules    float64 // cumulative counter; NaN when the meter gives only power
+}
+
+// A Request is one request record, as stored in requests.csv.
+type Request struct {
+	ID              int
+	Model           string
+	Phase           string  // "warmup" or "measured"
+	Start           float64 // seconds since run start
+	FirstToken      float64 // NaN when no content arrived
+	End             float64
+	Chunks          []float64 // arrival of each content chunk, seconds since Start
+	InputTokens     int
+	OutputTokens    int
+	TokensEstimated bool
+	FinishReason    string
+	ErrorClass      string // "" on success
+}
+
+// OK reports whether the request succeeded.
+func (r Request) OK() bool { return r.ErrorClass == "" }
+
+// Phase names, in the order a model goes through them.
+const (
+	PhaseIdleBefore = "idle_before"
+	PhaseWarmup     = "warmup"
+	PhaseMeasured   = "measured"
+	PhaseIdleAfter  = "idle_after"
+)
+
+// A Phase is one stretch of a model's run, as stored in phases.csv.
+type Phase struct {
+	Model string
+	Name  string
+	Start float64
+	End   float64
+}

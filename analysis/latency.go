@@ -1,0 +1,155 @@
+package analysis
+
+import (
+	"fmt"
+	"maps"
+	"math"
+)
+
+// Latency describes the successful measured requests, in milliseconds.
+type Latency struct {
+	TTFT Distribution `json:"ttft_ms"` // first token − start
+	// TPOT is per request (end − first token) / (output tokens − 1), over
+	// requests with more than one output token.
+	TPOT Distribution `json:"tpot_ms"`
+	// ITL pools every gap between consecutive content chunks of every
+	// request.
+	ITL Distribution `json:"itl_ms"`
+	E2E Distribution `json:"e2e_ms"` // end − start
+}
+
+// Throughput describes the measured window.
+type Throughput struct {
+	RequestsPerS     float64 `json:"requests_per_s"`
+	OutputTokensPerS float64 `json:"output_tokens_per_s"`
+	TotalTokensPerS  float64 `json:"total_tokens_per_s"`
+	// AchievedConcurrency is the time-average number of requests in
+	// flight: the sum of request durations inside the window over its
+	// length.
+	AchievedConcurrency  float64 `json:"achieved_concurrency"`
+	RequestedConcurrency *int    `json:"requested_concurrency"`
+}
+
+// RequestCounts tallies the measured requests. Token totals count
+// successful requests only: a failed request's partial output is not
+// work delivered (its energy is still in the window, so per-token figures
+// err on the high side).
+type RequestCounts struct {
+	Completed       int            `json:"completed"`
+	Failed          int            `json:"failed"`
+	FailedByClass   map[string]int `json:"failed_by_class"`
+	InputTokens     int            `json:"input_tokens"`
+	OutputTokens    int            `json:"output_tokens"`
+	TokensEstimated bool           `json:"tokens_estimated"`
+}
+
+// timeSlack absorbs rounding when comparing timestamps of one request.
+const timeSlack = 1e-6
+
+// checkRequest rejects records whose times or counts cannot be real.
+func checkRequest(r Request) error {
+	finite := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+	switch {
+	case r.Phase != PhaseWarmup && r.Phase != PhaseMeasured:
+		return fmt.Errorf("phase %q: want %q or %q", r.Phase, PhaseWarmup, PhaseMeasured)
+	case !finite(r.Start) || !finite(r.End):
+		return fmt.Errorf("start %v, end %v: want finite times", r.Start, r.End)
+	case r.End < r.Start-timeSlack:
+		return fmt.Errorf("ends at %v before it starts at %v", r.End, r.Start)
+	case math.IsInf(r.FirstToken, 0):
+		return fmt.Errorf("first token at %v", r.FirstToken)
+	case !math.IsNaN(r.FirstToken) && (r.FirstToken < r.Start-timeSlack || r.FirstToken > r.End+timeSlack):
+		return fmt.Errorf("first token at %v outside [%v, %v]", r.FirstToken, r.Start, r.End)
+	case r.InputTokens < 0 || r.OutputTokens < 0:
+		return fmt.Errorf("token counts %d in, %d out", r.InputTokens, r.OutputTokens)
+	}
+	prev := 0.0
+	for i, c := range r.Chunks {
+		if !finite(c) || c < prev-timeSlack || c > r.End-r.Start+timeSlack {
+			return fmt.Errorf("chunk %d at %v s after start: want times in order within the request", i, c)
+		}
+		prev = c
+	}
+	return nil
+}
+
+// countRequests tallies measured requests.
+func countRequests(reqs []Request) RequestCounts {
+	n := RequestCounts{FailedByClass: map[string]int{}}
+	for _, r := range reqs {
+		if !r.OK() {
+			n.Failed++
+			n.FailedByClass[r.ErrorClass]++
+			continue
+		}
+		n.Completed++
+		n.InputTokens += r.InputTokens
+		n.OutputTokens += r.OutputTokens
+		n.TokensEstimated = n.TokensEstimated || r.TokensEstimated
+	}
+	return n
+}
+
+// measureLatency summarises the successful requests among reqs; failed
+// requests are left out (their timings describe the failure, not the
+// service).
+func measureLatency(reqs []Request) Latency {
+	var ttft, tpot, itl, e2e []float64
+	const ms = 1000
+	for _, r := range reqs {
+		if !r.OK() {
+			continue
+		}
+		e2e = append(e2e, (r.End-r.Start)*ms)
+		if !math.IsNaN(r.FirstToken) {
+			ttft = append(ttft, (r.FirstToken-r.Start)*ms)
+			if r.OutputTokens > 1 {
+				tpot = append(tpot, (r.End-r.FirstToken)/float64(r.OutputTokens-1)*ms)
+			}
+		}
+		for i := 1; i < len(r.Chunks); i++ {
+			itl = append(itl, (r.Chunks[i]-r.Chunks[i-1])*ms)
+		}
+	}
+	return Latency{TTFT: Summarize(ttft), TPOT: Summarize(tpot), ITL: Summarize(itl), E2E: Summarize(e2e)}
+}
+
+// measureThroughput relates the counts to the window [from, to].
+// Concurrency counts every request, failed or not, for the part of it
+// inside the window: a failing request still held a slot.
+func measureThroughput(reqs []Request, n RequestCounts, from, to float64, requested int) Throughput {
+	d := to - from
+	busy := 0.0
+	for _, r := range reqs {
+		busy += math.Max(0, math.Min(r.End, to)-math.Max(r.Start, from))
+	}
+	tp := Throughput{
+		RequestsPerS:        float64(n.Completed) / d,
+		OutputTokensPerS:    float64(n.OutputTokens) / d,
+		TotalTokensPerS:     float64(n.InputTokens+n.OutputTokens) / d,
+		AchievedConcurrency: busy / d,
+	}
+	if requested > 0 {
+		tp.RequestedConcurrency = &requested
+	}
+	return tp
+}
+
+// addCounts sums two tallies.
+func addCounts(a, b RequestCounts) RequestCounts {
+	out := RequestCounts{
+		Completed:       a.Completed + b.Completed,
+		Failed:          a.Failed + b.Failed,
+		FailedByClass:   maps.Clone(a.FailedByClass),
+		InputTokens:     a.InputTokens + b.InputTokens,
+		OutputTokens:    a.OutputTokens + b.OutputTokens,
+		TokensEstimated: a.TokensEstimated || b.TokensEstimated,
+	}
+	if out.FailedByClass == nil {
+		out.FailedByClass = map[string]int{}
+	}
+	for k, v := range b.FailedByClass {
+		out.FailedByClass[k] += v
+	}
+	return out
+}

@@ -1,0 +1,157 @@
+package analysis
+
+// Result is everything Analyze finds in a run. Energy-derived figures are
+// pointers: nil (null in JSON) means "no data", never zero.
+type Result struct {
+	Models   []ModelResult    `json:"models"` // in the order of the phases
+	Totals   RunTotals        `json:"totals"`
+	Carbon   Carbon           `json:"carbon"`
+	Channels []ChannelSummary `json:"channels"` // how each meter channel behaved over the run
+	Warnings []string         `json:"warnings"`
+}
+
+// Window is a stretch of the run, in seconds since run start.
+type Window struct {
+	StartS    float64 `json:"start_s"`
+	EndS      float64 `json:"end_s"`
+	DurationS float64 `json:"duration_s"`
+}
+
+// ModelResult holds one model's figures over its measured phase.
+//
+// The headline energy (energy_j and everything derived from it) is the sum
+// of all component channels — gpu, cpu, dram and other — when the run has
+// any, else the sum of the wall channels. Components and wall are never
+// added together; both appear in Components, and the wall's excess over
+// the components is UnattributedJoules. Net figures subtract each
+// channel's idle baseline power times the measured duration.
+type ModelResult struct {
+	Model  string `json:"model"`
+	Window Window `json:"window"`
+	RequestCounts
+	DurationS float64 `json:"duration_s"`
+
+	EnergyJ    *float64 `json:"energy_j"`
+	NetEnergyJ *float64 `json:"net_energy_j"`
+	// EnergyEdgeUncertaintyJ sums the counter edge uncertainties of the
+	// basis channels; absent when none uses a counter.
+	EnergyEdgeUncertaintyJ *float64 `json:"energy_edge_uncertainty_j,omitempty"`
+	EnergyBasis            []string `json:"energy_basis"`  // channel keys summed into energy_j
+	EnergyMethod           string   `json:"energy_method"` // counter, integration or mixed; "" without data
+
+	JoulesPerOutputToken    *float64 `json:"joules_per_output_token"`
+	NetJoulesPerOutputToken *float64 `json:"net_joules_per_output_token"`
+	JoulesPerToken          *float64 `json:"joules_per_token"`
+	NetJoulesPerToken       *float64 `json:"net_joules_per_token"`
+	WhPer1000Queries        *float64 `json:"wh_per_1000_queries"`
+	NetWhPer1000Queries     *float64 `json:"net_wh_per_1000_queries"`
+	TokensPerJoule          *float64 `json:"tokens_per_joule"`
+	NetTokensPerJoule       *float64 `json:"net_tokens_per_joule"`
+	AvgWatts                *float64 `json:"avg_watts"`
+	PeakWatts               *float64 `json:"peak_watts"` // peak of the summed power of the basis channels
+	BaselineWatts           *float64 `json:"baseline_watts"`
+
+	GCO2eq                  *float64 `json:"gco2eq"`
+	NetGCO2eq               *float64 `json:"net_gco2eq"`
+	GCO2eqPer1000Queries    *float64 `json:"gco2eq_per_1000_queries"`
+	NetGCO2eqPer1000Queries *float64 `json:"net_gco2eq_per_1000_queries"`
+
+	ComponentsJoules      *float64 `json:"components_joules"` // gpu + cpu + dram + other
+	NetComponentsJoules   *float64 `json:"net_components_joules"`
+	WallJoules            *float64 `json:"wall_joules"`
+	NetWallJoules         *float64 `json:"net_wall_joules"`
+	UnattributedJoules    *float64 `json:"unattributed_joules"` // wall − components
+	NetUnattributedJoules *float64 `json:"net_unattributed_joules"`
+
+	Latency    Latency                    `json:"latency"`
+	Throughput Throughput                 `json:"throughput"`
+	Channels   []ChannelResult            `json:"channels"`
+	Components map[string]ComponentResult `json:"components"`
+	Warnings   []string                   `json:"warnings"`
+}
+
+// ChannelResult is one channel's energy over a model's measured phase.
+type ChannelResult struct {
+	Key       string `json:"key"` // meter/channel
+	Meter     string `json:"meter"`
+	Channel   string `json:"channel"`
+	Component string `json:"component"`
+	Method    string `json:"method"` // "" without data
+
+	EnergyJ             *float64 `json:"energy_j"`
+	NetEnergyJ          *float64 `json:"net_energy_j"`
+	BaselineWatts       *float64 `json:"baseline_watts"` // idle before and after together
+	BaselineBeforeWatts *float64 `json:"baseline_before_watts"`
+	BaselineAfterWatts  *float64 `json:"baseline_after_watts"`
+	AvgWatts            *float64 `json:"avg_watts"`
+	PeakWatts           *float64 `json:"peak_watts"`
+	EdgeUncertaintyJ    *float64 `json:"edge_uncertainty_j,omitempty"`
+
+	Samples  int      `json:"samples"`
+	CoveredS float64  `json:"covered_s"`
+	Coverage float64  `json:"coverage"`
+	MaxGapS  float64  `json:"max_gap_s"`
+	Gaps     int      `json:"gaps"`
+	Resets   int      `json:"resets"`
+	Wraps    int      `json:"wraps"`
+	Warnings []string `json:"warnings"`
+}
+
+// ComponentResult sums the channels of one component (all GPUs, say):
+// energies and powers add; they are never averaged.
+type ComponentResult struct {
+	Channels                []string `json:"channels"`
+	Method                  string   `json:"method"`
+	EnergyJ                 *float64 `json:"energy_j"`
+	NetEnergyJ              *float64 `json:"net_energy_j"`
+	BaselineWatts           *float64 `json:"baseline_watts"`
+	AvgWatts                *float64 `json:"avg_watts"`
+	PeakWatts               *float64 `json:"peak_watts"` // peak of the summed power
+	JoulesPerOutputToken    *float64 `json:"joules_per_output_token"`
+	NetJoulesPerOutputToken *float64 `json:"net_joules_per_output_token"`
+	WhPer1000Queries        *float64 `json:"wh_per_1000_queries"`
+	NetWhPer1000Queries     *float64 `json:"net_wh_per_1000_queries"`
+}
+
+// RunTotals adds up the models. An energy total is nil unless every model
+// has that figure.
+type RunTotals struct {
+	Models int `json:"models"`
+	RequestCounts
+	DurationS               float64  `json:"duration_s"` // sum of the measured phases
+	EnergyJ                 *float64 `json:"energy_j"`
+	NetEnergyJ              *float64 `json:"net_energy_j"`
+	ComponentsJoules        *float64 `json:"components_joules"`
+	NetComponentsJoules     *float64 `json:"net_components_joules"`
+	WallJoules              *float64 `json:"wall_joules"`
+	NetWallJoules           *float64 `json:"net_wall_joules"`
+	UnattributedJoules      *float64 `json:"unattributed_joules"`
+	NetUnattributedJoules   *float64 `json:"net_unattributed_joules"`
+	JoulesPerOutputToken    *float64 `json:"joules_per_output_token"`
+	NetJoulesPerOutputToken *float64 `json:"net_joules_per_output_token"`
+	WhPer1000Queries        *float64 `json:"wh_per_1000_queries"`
+	NetWhPer1000Queries     *float64 `json:"net_wh_per_1000_queries"`
+	GCO2eq                  *float64 `json:"gco2eq"`
+	NetGCO2eq               *float64 `json:"net_gco2eq"`
+}
+
+// ChannelSummary tells how a meter channel behaved over the whole run.
+type ChannelSummary struct {
+	Key            string   `json:"key"`
+	Meter          string   `json:"meter"`
+	Channel        string   `json:"channel"`
+	Component      string   `json:"component"`
+	Method         string   `json:"method"` // how its energy is computed
+	Samples        int      `json:"samples"`
+	FirstS         float64  `json:"first_s"`
+	LastS          float64  `json:"last_s"`
+	SampleSpacingS float64  `json:"sample_spacing_s"` // median
+	SampleRateHz   *float64 `json:"sample_rate_hz"`
+	// CounterUpdateS is the median time between counter changes: the
+	// meter's real refresh interval.
+	CounterUpdateS *float64 `json:"counter_update_s,omitempty"`
+	Gaps           int      `json:"gaps"`
+	MaxGapS        float64  `json:"max_gap_s"`
+	Resets         int      `json:"resets"`
+	Wraps          int      `json:"wraps"`
+}

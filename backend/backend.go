@@ -1,0 +1,63 @@
+// Package backend sends inference requests to model servers and records,
+// per request, everything the analysis needs: timings, token counts and
+// errors.
+package backend
+
+import (
+	"context"
+	"time"
+)
+
+// A Request is one unit of work sent to a model server.
+type Request struct {
+	ID        int
+	Model     string
+	Prompt    string
+	MaxTokens int // 0: server default
+	MinTokens int // 0: not sent (vLLM extension)
+	IgnoreEOS bool
+	// Extra holds additional top-level request fields, sent as they are.
+	Extra map[string]any
+}
+
+// A Record is what happened to one request. Times come from the Go
+// monotonic clock so that they line up with meter readings.
+type Record struct {
+	ID         int
+	Model      string
+	Start      time.Time       // request written to the connection
+	FirstToken time.Time       // first chunk carrying content; zero if none
+	End        time.Time       // response complete or failed
+	Chunks     []time.Duration // arrival of each content chunk, since Start
+	// InputTokens and OutputTokens come from the server's usage report.
+	// When the server sends none, they are estimated and TokensEstimated
+	// is set; they are never taken from the chunk count silently.
+	InputTokens     int
+	OutputTokens    int
+	TokensEstimated bool
+	FinishReason    string
+	ErrorClass      string // "" on success; see the Error* constants
+	Error           string
+}
+
+// Error classes recorded in Record.ErrorClass.
+const (
+	ErrorConnect  = "connect"  // no connection to the server
+	ErrorHTTP     = "http"     // non-2xx status
+	ErrorTimeout  = "timeout"  // deadline exceeded
+	ErrorProtocol = "protocol" // malformed response
+	ErrorCanceled = "canceled" // run stopped while in flight
+)
+
+// OK reports whether the request completed without error.
+func (r *Record) OK() bool { return r.ErrorClass == "" }
+
+// A Backend talks to one model server.
+type Backend interface {
+	// Check verifies that the server is up and serves model; the error
+	// says what is wrong and what to do.
+	Check(ctx context.Context, model string) error
+	// Do sends one request and always returns a record, failed or not.
+	Do(ctx context.Context, req Request) Record
+	Close() error
+}

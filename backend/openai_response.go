@@ -1,0 +1,236 @@
+package backend
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+	"unicode/utf8"
+)
+
+// maxJSONBody bounds a non-streaming answer held in memory.
+const maxJSONBody = 64 << 20
+
+// openAIChoice covers the choice shapes of chat chunks, chat answers and
+// completions, streaming or not.
+type openAIChoice struct {
+	Delta        openAIMessage `json:"delta"`
+	Message      openAIMessage `json:"message"`
+	Text         string        `json:"text"`
+	FinishReason *string       `json:"finish_reason"`
+}
+
+// openAIMessage holds the text fields of a delta or message. Reasoning
+// models stream their thinking in reasoning_content (vLLM, DeepSeek) or
+// reasoning (newer vLLM, OpenRouter); it is generated output too.
+type openAIMessage struct {
+	Content          string `json:"content"`
+	ReasoningContent string `json:"reasoning_content"`
+	Reasoning        string `json:"reasoning"`
+}
+
+type openAIUsage struct {
+	PromptTokens     *int `json:"prompt_tokens"`
+	CompletionTokens *int `json:"completion_tokens"`
+}
+
+// openAIPayload is one stream chunk or a whole non-streaming answer.
+type openAIPayload struct {
+	Choices []openAIChoice  `json:"choices"`
+	Usage   *openAIUsage    `json:"usage"`
+	Error   json.RawMessage `json:"error"`
+	// Older vLLM sends errors as {"object":"error","message":...}.
+	Object  string `json:"object"`
+	Message string `json:"message"`
+}
+
+// accumulator turns a response into a record.
+type accumulator struct {
+	rec   *Record
+	clock func() time.Time
+
+	textChars int // characters of generated text, for the estimate
+	usage     *openAIUsage
+	finished  bool // some choice carried a finish reason
+	chunks    int  // data events seen, for error messages
+
+	errClass, errMsg string
+}
+
+func (a *accumulator) fail(class, format string, args ...any) {
+	a.errClass = class
+	a.errMsg = fmt.Sprintf(format, args...)
+}
+
+// readStream consumes a server-sent-event body.
+func (a *accumulator) readStream(body io.Reader) {
+	events := NewSSEReader(body)
+	for {
+		ev, err := events.Next()
+		arrived := a.clock()
+		if err == io.EOF {
+			if !a.finished {
+				a.fail(ErrorProtocol, "stream ended after %d chunks without [DONE] and without a finish_reason", a.chunks)
+			}
+			return
+		}
+		if err != nil {
+			a.fail(ErrorProtocol, "response stream broke off after %d chunks: %v", a.chunks, err)
+			return
+		}
+		if ev.Name == "error" {
+			a.fail(ErrorHTTP, "server reported an error mid-stream: %s", serverMessage(ev.Data))
+			return
+		}
+		data := bytes.TrimSpace(ev.Data)
+		if string(data) == "[DONE]" {
+			return
+		}
+		if len(data) == 0 {
+			continue // some servers send empty data as a keep-alive
+		}
+		a.chunks++
+		var p openAIPayload
+		if err := json.Unmarshal(data, &p); err != nil {
+			a.fail(ErrorProtocol, "chunk %d is not valid JSON (%v): %s", a.chunks, err, truncate(string(data), maxMessage))
+			return
+		}
+		if msg, ok := p.errorMessage(); ok {
+			a.fail(ErrorHTTP, "server reported an error mid-stream: %s", msg)
+			return
+		}
+		if n := a.take(&p); n > 0 {
+			offset := arrived.Sub(a.rec.Start)
+			if a.rec.FirstToken.IsZero() {
+				a.rec.FirstToken = arrived
+			}
+			a.rec.Chunks = append(a.rec.Chunks, offset)
+		}
+	}
+}
+
+// readJSON consumes a non-streaming answer.
+func (a *accumulator) readJSON(body io.Reader) {
+	data, err := io.ReadAll(io.LimitReader(body, maxJSONBody+1))
+	arrived := a.clock()
+	if err != nil {
+		a.fail(ErrorProtocol, "reading response body: %v", err)
+		return
+	}
+	if len(data) > maxJSONBody {
+		a.fail(ErrorProtocol, "response body is larger than %d MiB", maxJSONBody>>20)
+		return
+	}
+	var p openAIPayload
+	if err := json.Unmarshal(data, &p); err != nil {
+		a.fail(ErrorProtocol, "response is not valid JSON (%v): %s", err, truncate(string(data), maxMessage))
+		return
+	}
+	if msg, ok := p.errorMessage(); ok {
+		a.fail(ErrorHTTP, "server reported an error: %s", msg)
+		return
+	}
+	if p.Choices == nil {
+		a.fail(ErrorProtocol, "response has no choices: %s", truncate(string(data), maxMessage))
+		return
+	}
+	n := a.take(&p)
+	if n > 0 || (a.usage != nil && a.usage.CompletionTokens != nil && *a.usage.CompletionTokens > 0) {
+		a.rec.FirstToken = arrived
+		a.rec.Chunks = append(a.rec.Chunks, arrived.Sub(a.rec.Start))
+	}
+}
+
+// take records what p carries and returns the characters of text in it.
+func (a *accumulator) take(p *openAIPayload) int {
+	n := 0
+	for i := range p.Choices {
+		ch := &p.Choices[i]
+		n += textChars(ch.Text) +
+			textChars(ch.Delta.Content) + textChars(ch.Delta.ReasoningContent) + textChars(ch.Delta.Reasoning) +
+			textChars(ch.Message.Content) + textChars(ch.Message.ReasoningContent) + textChars(ch.Message.Reasoning)
+		if ch.FinishReason != nil && *ch.FinishReason != "" {
+			a.rec.FinishReason = *ch.FinishReason
+			a.finished = true
+		}
+	}
+	if p.Usage != nil && (p.Usage.PromptTokens != nil || p.Usage.CompletionTokens != nil) {
+		a.usage = p.Usage
+	}
+	a.textChars += n
+	return n
+}
+
+func textChars(s string) int { return utf8.RuneCountInString(s) }
+
+// fillTokens sets the token counts: the server's usage when it sent one,
+// else an estimate. A failed request without any text gets none.
+func (a *accumulator) fillTokens(prompt string) {
+	if a.errClass != "" && a.textChars == 0 && a.usage == nil {
+		return
+	}
+	if a.usage != nil && a.usage.CompletionTokens != nil {
+		a.rec.OutputTokens = *a.usage.CompletionTokens
+		if a.usage.PromptTokens != nil {
+			a.rec.InputTokens = *a.usage.PromptTokens
+		} else {
+			a.rec.InputTokens = estimateTokens(textChars(prompt))
+			a.rec.TokensEstimated = true
+		}
+		return
+	}
+	a.rec.TokensEstimated = true
+	a.rec.OutputTokens = estimateTokens(a.textChars)
+	if a.usage != nil && a.usage.PromptTokens != nil {
+		a.rec.InputTokens = *a.usage.PromptTokens
+	} else {
+		a.rec.InputTokens = estimateTokens(textChars(prompt))
+	}
+}
+
+// estimateTokens is the common rule of thumb of about four characters per
+// token for English text. It is only used, and flagged, when the server
+// reports no usage.
+func estimateTokens(chars int) int { return (chars + 3) / 4 }
+
+// errorMessage reports whether a payload is an error rather than output.
+func (p *openAIPayload) errorMessage() (string, bool) {
+	if len(p.Error) > 0 && string(p.Error) != "null" {
+		return errorFieldMessage(p.Error), true
+	}
+	if p.Object == "error" {
+		if p.Message != "" {
+			return truncate(p.Message, maxMessage), true
+		}
+		return "unspecified error", true
+	}
+	return "", false
+}
+
+var errNoMessage = errors.New("no message")
+
+// errorFieldMessage reads an "error" field that may be a string or an
+// object with a message.
+func errorFieldMessage(raw json.RawMessage) string {
+	msg, err := messageFromErrorField(raw)
+	if err != nil {
+		return truncate(string(raw), maxMessage)
+	}
+	return truncate(msg, maxMessage)
+}
+
+func messageFromErrorField(raw json.RawMessage) (string, error) {
+	var s string
+	if json.Unmarshal(raw, &s) == nil && s != "" {
+		return s, nil
+	}
+	var obj struct {
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(raw, &obj) == nil && obj.Message != "" {
+		return obj.Message, nil
+	}
+	return "", errNoMessage
+}

@@ -1,0 +1,181 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"time"
+)
+
+// Config is one benchmark configuration, with every default filled in.
+// Build it with Load, Parse or Default; a Config built by hand has no file
+// positions for its errors.
+type Config struct {
+	Name      string     `yaml:"name"`
+	Backend   Backend    `yaml:"backend"`
+	Scenario  Scenario   `yaml:"scenario"`
+	Load      Workload   `yaml:"load"`
+	Phases    Phases     `yaml:"phases"`
+	Meters    []Meter    `yaml:"meters"`
+	Sampling  Sampling   `yaml:"sampling"`
+	Metrics   Metrics    `yaml:"metrics"`
+	Reporters []Reporter `yaml:"reporter" config:"one-or-many"`
+	Output    Output     `yaml:"output"`
+
+	// Source is the file the configuration came from, or "embedded default".
+	Source string `yaml:"-"`
+
+	src *source
+}
+
+// Backend says which model server to drive and how.
+type Backend struct {
+	// Type is one of BackendTypes. All are spoken to over the OpenAI API;
+	// "sim" is aienergy's embedded simulator, started by the runner.
+	Type      string   `yaml:"type"`
+	Device    string   `yaml:"device"`     // informational, e.g. "cuda"
+	DeviceIDs []int    `yaml:"device_ids"` // informational, recorded with the run
+	Model     string   `yaml:"model"`
+	Models    []string `yaml:"models"` // run one after another; exclusive with Model
+	// Endpoint is the server's base URL, e.g. "http://localhost:8000/v1".
+	// Required for every type except sim.
+	Endpoint string `yaml:"endpoint"`
+	API      string `yaml:"api"` // "chat" or "completions"
+	Stream   bool   `yaml:"stream"`
+	// APIKeyEnv names the environment variable that holds the API key; the
+	// key itself is never part of the configuration.
+	APIKeyEnv string            `yaml:"api_key_env"`
+	Headers   map[string]string `yaml:"headers"` // extra HTTP headers on every request
+	Timeout   time.Duration     `yaml:"timeout"` // per request
+	IgnoreEOS bool              `yaml:"ignore_eos"`
+	Sim       Sim               `yaml:"sim"` // used only when Type is "sim"
+}
+
+// Sim configures the embedded simulated server and its power model.
+type Sim struct {
+	TTFT        time.Duration `yaml:"ttft"` // time to first token
+	ITL         time.Duration `yaml:"itl"`  // inter-token latency
+	MaxNumSeqs  int           `yaml:"max_num_seqs"`
+	IdleWatts   float64       `yaml:"idle_watts"`
+	WattsPerSeq float64       `yaml:"watts_per_seq"`
+	MaxWatts    float64       `yaml:"max_watts"`
+	GPUs        int           `yaml:"gpus"`
+	Seed        int64         `yaml:"seed"`
+}
+
+// Scenario says what to ask the model.
+type Scenario struct {
+	// DatasetName is "builtin" (the built-in prompt set) or a dataset
+	// name such as "AIEnergyScore/text_generation".
+	DatasetName    string `yaml:"dataset_name"`
+	TextColumnName string `yaml:"text_column_name"`
+	NumSamples     int    `yaml:"num_samples"`
+	// Prompts, when given, are used instead of the dataset.
+	Prompts        []string       `yaml:"prompts"`
+	GenerateKwargs GenerateKwargs `yaml:"generate_kwargs"`
+}
+
+// GenerateKwargs are the generation settings sent with every request.
+type GenerateKwargs struct {
+	MaxTokens   int      `yaml:"max_new_tokens"` // request max_tokens; 0: server default
+	MinTokens   int      `yaml:"min_new_tokens"` // vLLM min_tokens; 0: not sent
+	IgnoreEOS   bool     `yaml:"ignore_eos"`
+	Temperature *float64 `yaml:"temperature"` // nil: not sent
+}
+
+// Workload says how requests are sent.
+type Workload struct {
+	Mode        string        `yaml:"mode"`        // "sequential" or "concurrency"
+	Concurrency int           `yaml:"concurrency"` // requests in flight; 1 when sequential
+	Requests    int           `yaml:"requests"`    // measured requests per model
+	Duration    time.Duration `yaml:"duration"`    // when > 0, run this long instead of counting requests
+}
+
+// Phases are the parts of each model's run around the measured load.
+type Phases struct {
+	IdleBefore     time.Duration `yaml:"idle_before"`
+	WarmupRequests int           `yaml:"warmup_requests"`
+	IdleAfter      time.Duration `yaml:"idle_after"`
+}
+
+// Sampling says how often meters are read.
+type Sampling struct {
+	Interval time.Duration `yaml:"interval"`
+}
+
+// Metrics configures energy and carbon accounting. The seed's
+// "type: codecarbon" is accepted and means aienergy's own accounting.
+type Metrics struct {
+	Type           string `yaml:"type"`
+	Enabled        bool   `yaml:"enabled"`
+	ProjectName    string `yaml:"project_name"`
+	OutputDir      string `yaml:"output_dir"`
+	CountryISOCode string `yaml:"country_iso_code"` // ISO 3166-1 alpha-3, e.g. "USA"
+	// CarbonIntensity in gCO₂eq/kWh overrides the country's figure; nil: not given.
+	CarbonIntensity *float64 `yaml:"carbon_intensity"`
+	PUE             float64  `yaml:"pue"`
+}
+
+// Reporter is one results writer.
+type Reporter struct {
+	Type       string `yaml:"type"` // one of ReporterTypes
+	OutputFile string `yaml:"output_file"`
+}
+
+// Output says where run directories go.
+type Output struct {
+	Dir string `yaml:"dir"`
+}
+
+// Valid values of the enumerated keys.
+var (
+	BackendTypes  = []string{"vllm", "openai", "tgi", "sglang", "llamacpp", "sim"}
+	APIs          = []string{"chat", "completions"}
+	LoadModes     = []string{"sequential", "concurrency"}
+	MetricsTypes  = []string{"codecarbon"}
+	ReporterTypes = []string{"csv", "json"}
+)
+
+// BuiltinDataset is the dataset_name of the built-in prompt set.
+const BuiltinDataset = "builtin"
+
+// Models lists the models to run, in order: backend.models, or
+// backend.model as a one-element list.
+func (c *Config) Models() []string {
+	if len(c.Backend.Models) > 0 {
+		return append([]string(nil), c.Backend.Models...)
+	}
+	if c.Backend.Model != "" {
+		return []string{c.Backend.Model}
+	}
+	return nil
+}
+
+// IgnoreEOS reports whether requests ask the server to ignore end-of-sequence
+// tokens (backend.ignore_eos or scenario.generate_kwargs.ignore_eos).
+func (c *Config) IgnoreEOS() bool {
+	return c.Backend.IgnoreEOS || c.Scenario.GenerateKwargs.IgnoreEOS
+}
+
+// APIKey reads the API key from the environment variable named by
+// backend.api_key_env; "" when none is named.
+func (c *Config) APIKey() (string, error) {
+	name := c.Backend.APIKeyEnv
+	if name == "" {
+		return "", nil
+	}
+	key, ok := os.LookupEnv(name)
+	if !ok || key == "" {
+		return "", c.Errorf("backend.api_key_env", "environment variable %s is not set", name)
+	}
+	return key, nil
+}
+
+// Errorf makes a one-line error about key that points at where the key was
+// set (file:line, or the override), for problems found after loading, e.g.
+// a dataset that does not exist.
+func (c *Config) Errorf(key, format string, args ...any) error {
+	if c.src == nil {
+		return &Error{File: c.Source, Key: key, Msg: fmt.Sprintf(format, args...)}
+	}
+	return c.src.errKey(key, format, args...)
+}

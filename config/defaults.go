@@ -1,0 +1,103 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// defaults is the Config that a file's keys are written over. Defaults
+// that depend on other keys are filled in by resolve.
+func defaults() Config {
+	return Config{
+		Backend: Backend{
+			API:     "chat",
+			Stream:  true,
+			Timeout: 5 * time.Minute,
+			Sim: Sim{
+				TTFT:        50 * time.Millisecond,
+				ITL:         10 * time.Millisecond,
+				MaxNumSeqs:  16,
+				IdleWatts:   60,
+				WattsPerSeq: 25,
+				MaxWatts:    400,
+				GPUs:        1,
+			},
+		},
+		Scenario: Scenario{
+			DatasetName:    BuiltinDataset,
+			TextColumnName: "text",
+			NumSamples:     10,
+		},
+		Load: Workload{Concurrency: 1},
+		Phases: Phases{
+			IdleBefore:     5 * time.Second,
+			WarmupRequests: 2,
+			IdleAfter:      5 * time.Second,
+		},
+		Sampling: Sampling{Interval: 100 * time.Millisecond},
+		Metrics: Metrics{
+			Type:    "codecarbon",
+			Enabled: true,
+			PUE:     1.0,
+		},
+		Output: Output{Dir: "runs"},
+	}
+}
+
+// resolve fills the defaults that depend on other keys. It runs after
+// decoding and before validation, so that validation sees what will run.
+func (c *Config) resolve(defaultName string) {
+	if c.Name == "" {
+		c.Name = defaultName
+	}
+	c.Backend.Type = strings.ToLower(c.Backend.Type)
+	c.Backend.API = strings.ToLower(c.Backend.API)
+	c.Load.Mode = strings.ToLower(c.Load.Mode)
+	c.Metrics.Type = strings.ToLower(c.Metrics.Type)
+	c.Metrics.CountryISOCode = strings.ToUpper(c.Metrics.CountryISOCode)
+	for i := range c.Reporters {
+		c.Reporters[i].Type = strings.ToLower(c.Reporters[i].Type)
+	}
+	if c.Metrics.ProjectName == "" {
+		c.Metrics.ProjectName = c.Name
+	}
+
+	// A concurrency above one without a mode means concurrency mode;
+	// sequential mode always runs one request at a time.
+	if c.Load.Mode == "" {
+		c.Load.Mode = "sequential"
+		if c.Load.Concurrency > 1 {
+			c.Load.Mode = "concurrency"
+		}
+	}
+	if c.Load.Mode == "sequential" && c.Load.Concurrency > 1 {
+		c.Load.Concurrency = 1
+	}
+	if !c.src.set("load.requests") {
+		c.Load.Requests = c.Scenario.NumSamples
+	}
+
+	c.nameMeters()
+}
+
+// nameMeters gives unnamed meters their type as name, or type-N (N the
+// list index) when several meters share that type.
+func (c *Config) nameMeters() {
+	perType := map[string]int{}
+	for _, m := range c.Meters {
+		if m.Name == "" {
+			perType[m.Type]++
+		}
+	}
+	for i := range c.Meters {
+		m := &c.Meters[i]
+		if m.Name != "" || m.Type == "" {
+			continue
+		}
+		m.Name = m.Type
+		if perType[m.Type] > 1 {
+			m.Name = fmt.Sprintf("%s-%d", m.Type, i)
+		}
+	}
+}

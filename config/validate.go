@@ -1,0 +1,228 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// A validator checks value ranges, enumerations and the rules that tie
+// keys together, after decoding and resolving, collecting one error per
+// problem at the place the offending key was set.
+type validator struct {
+	c    *Config
+	errs Errors
+}
+
+func (v *validator) fail(key, format string, args ...any) {
+	v.errs = append(v.errs, v.c.src.errKey(key, format, args...))
+}
+
+func (v *validator) atLeast(key string, got, least int) {
+	if got < least {
+		v.fail(key, "must be at least %d, got %d", least, got)
+	}
+}
+
+func (v *validator) atLeastFloat(key string, got, least float64) {
+	if got < least {
+		v.fail(key, "must be at least %g, got %g", least, got)
+	}
+}
+
+func (v *validator) nonNegative(key string, got time.Duration) {
+	if got < 0 {
+		v.fail(key, "must not be negative, got %s", got)
+	}
+}
+
+// oneOf checks an enumerated key; what names the thing ("backend type").
+func (v *validator) oneOf(key, what, got string, valid []string) {
+	if slices.Contains(valid, got) {
+		return
+	}
+	list := strings.Join(valid, ", ")
+	if got == "" {
+		v.fail(key, "required (valid: %s)", list)
+		return
+	}
+	hint := ""
+	if c, ok := closest(got, valid); ok {
+		hint = fmt.Sprintf("; did you mean %q?", c)
+	}
+	v.fail(key, "unknown %s %q (valid: %s%s)", what, got, list, hint)
+}
+
+func (c *Config) validate() Errors {
+	v := &validator{c: c}
+	if strings.TrimSpace(c.Name) == "" {
+		v.fail("name", "must not be empty")
+	}
+	v.backend()
+	v.scenario()
+	v.load()
+	v.phases()
+	v.meters()
+	if c.Sampling.Interval < time.Millisecond {
+		v.fail("sampling.interval", "must be at least 1ms, got %s", c.Sampling.Interval)
+	}
+	v.metrics()
+	for i, r := range c.Reporters {
+		key := "reporter"
+		if c.src.set(indexKey(key, i)) {
+			key = indexKey(key, i)
+		}
+		v.oneOf(key+".type", "reporter type", r.Type, ReporterTypes)
+	}
+	if strings.TrimSpace(c.Output.Dir) == "" {
+		v.fail("output.dir", "must not be empty")
+	}
+	return v.errs
+}
+
+func (v *validator) backend() {
+	b := &v.c.Backend
+	v.oneOf("backend.type", "backend type", b.Type, BackendTypes)
+	switch {
+	case b.Model != "" && len(b.Models) > 0:
+		v.fail("backend.models", "give backend.model or backend.models, not both")
+	case b.Model == "" && len(b.Models) == 0:
+		v.fail("backend.model", "required: name the model to run (or list several in backend.models)")
+	}
+	seen := map[string]int{}
+	for i, m := range b.Models {
+		key := indexKey("backend.models", i)
+		if strings.TrimSpace(m) == "" {
+			v.fail(key, "must not be empty")
+		} else if j, dup := seen[m]; dup {
+			v.fail(key, "model %q is listed twice (also at backend.models[%d])", m, j)
+		}
+		seen[m] = i
+	}
+	if (b.Type != "sim" && slices.Contains(BackendTypes, b.Type)) || b.Endpoint != "" {
+		v.endpoint(b.Type, b.Endpoint)
+	}
+	v.oneOf("backend.api", "API", b.API, APIs)
+	if b.Timeout <= 0 {
+		v.fail("backend.timeout", "must be positive, got %s", b.Timeout)
+	}
+	for i, id := range b.DeviceIDs {
+		v.atLeast(indexKey("backend.device_ids", i), id, 0)
+	}
+	if b.APIKeyEnv != "" && strings.ContainsAny(b.APIKeyEnv, "= \t") {
+		v.fail("backend.api_key_env", "must be the name of an environment variable (not the key itself), got %q", b.APIKeyEnv)
+	}
+	if b.Type == "sim" {
+		v.sim()
+	}
+}
+
+func (v *validator) endpoint(backendType, endpoint string) {
+	const key = "backend.endpoint"
+	if endpoint == "" {
+		v.fail(key, "required for backend type %s (e.g. http://localhost:8000/v1)", backendType)
+		return
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		v.fail(key, "must be an http:// or https:// URL such as http://localhost:8000/v1, got %q", endpoint)
+	}
+}
+
+func (v *validator) sim() {
+	s := &v.c.Backend.Sim
+	v.nonNegative("backend.sim.ttft", s.TTFT)
+	v.nonNegative("backend.sim.itl", s.ITL)
+	v.atLeast("backend.sim.max_num_seqs", s.MaxNumSeqs, 1)
+	v.atLeastFloat("backend.sim.idle_watts", s.IdleWatts, 0)
+	v.atLeastFloat("backend.sim.watts_per_seq", s.WattsPerSeq, 0)
+	if s.MaxWatts < s.IdleWatts {
+		v.fail("backend.sim.max_watts", "must be at least backend.sim.idle_watts (%g), got %g", s.IdleWatts, s.MaxWatts)
+	}
+	v.atLeast("backend.sim.gpus", s.GPUs, 1)
+}
+
+func (v *validator) scenario() {
+	s := &v.c.Scenario
+	if strings.TrimSpace(s.DatasetName) == "" {
+		v.fail("scenario.dataset_name", "must not be empty (use %q for the built-in prompts)", BuiltinDataset)
+	}
+	if len(s.Prompts) > 0 && s.DatasetName != BuiltinDataset {
+		v.fail("scenario.prompts", "give scenario.prompts or scenario.dataset_name %q, not both", s.DatasetName)
+	}
+	for i, p := range s.Prompts {
+		if strings.TrimSpace(p) == "" {
+			v.fail(indexKey("scenario.prompts", i), "must not be empty")
+		}
+	}
+	v.atLeast("scenario.num_samples", s.NumSamples, 1)
+	g := &s.GenerateKwargs
+	v.atLeast("scenario.generate_kwargs.max_new_tokens", g.MaxTokens, 0)
+	v.atLeast("scenario.generate_kwargs.min_new_tokens", g.MinTokens, 0)
+	if g.MaxTokens > 0 && g.MinTokens > g.MaxTokens {
+		v.fail("scenario.generate_kwargs.min_new_tokens", "must not exceed max_new_tokens (%d), got %d", g.MaxTokens, g.MinTokens)
+	}
+	if g.Temperature != nil {
+		v.atLeastFloat("scenario.generate_kwargs.temperature", *g.Temperature, 0)
+	}
+}
+
+func (v *validator) load() {
+	l := &v.c.Load
+	v.oneOf("load.mode", "load mode", l.Mode, LoadModes)
+	v.atLeast("load.concurrency", l.Concurrency, 1)
+	v.nonNegative("load.duration", l.Duration)
+	// An unset request count follows scenario.num_samples, which is
+	// checked there; only an explicit one is checked here.
+	if l.Duration == 0 && v.c.src.set("load.requests") {
+		v.atLeast("load.requests", l.Requests, 1)
+	}
+}
+
+func (v *validator) phases() {
+	p := &v.c.Phases
+	v.nonNegative("phases.idle_before", p.IdleBefore)
+	v.atLeast("phases.warmup_requests", p.WarmupRequests, 0)
+	v.nonNegative("phases.idle_after", p.IdleAfter)
+}
+
+func (v *validator) meters() {
+	names := map[string]string{}
+	for i, m := range v.c.Meters {
+		key := indexKey("meters", i)
+		if strings.TrimSpace(m.Type) == "" {
+			v.fail(key+".type", "required: say what kind of meter this is (e.g. nvml, rapl, exporter)")
+			continue
+		}
+		if first, dup := names[m.Name]; dup {
+			v.fail(key+".name", "duplicate meter name %q (also %s); give each meter its own name", m.Name, first)
+		}
+		names[m.Name] = key
+	}
+}
+
+func (v *validator) metrics() {
+	m := &v.c.Metrics
+	v.oneOf("metrics.type", "metrics type", m.Type, MetricsTypes)
+	if cc := m.CountryISOCode; cc != "" && !isAlpha3(cc) {
+		v.fail("metrics.country_iso_code", "expected a three-letter ISO 3166-1 code such as USA, got %q", cc)
+	}
+	if m.CarbonIntensity != nil {
+		v.atLeastFloat("metrics.carbon_intensity", *m.CarbonIntensity, 0)
+	}
+	v.atLeastFloat("metrics.pue", m.PUE, 1)
+}
+
+func isAlpha3(s string) bool {
+	if len(s) != 3 {
+		return false
+	}
+	for _, r := range s {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return true
+}

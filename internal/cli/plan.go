@@ -1,0 +1,132 @@
+package cli
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/aienergy/aienergy/backend"
+	"github.com/aienergy/aienergy/config"
+	"github.com/aienergy/aienergy/dataset"
+	"github.com/aienergy/aienergy/meter"
+	"github.com/aienergy/aienergy/rundir"
+	"github.com/aienergy/aienergy/runner"
+	"github.com/aienergy/aienergy/sim"
+)
+
+// buildPlan resolves a loaded config into a runner plan. It reads the
+// prompts and the API key, so errors about them name the config key.
+func buildPlan(cfg *config.Config, output string) (runner.Plan, error) {
+	prompts, err := dataset.Load(cfg.Scenario.DatasetName, cfg.Scenario.Prompts)
+	if err != nil {
+		return runner.Plan{}, cfg.Errorf("scenario.dataset_name", "%v", err)
+	}
+	apiKey, err := cfg.APIKey()
+	if err != nil {
+		return runner.Plan{}, err
+	}
+	redacted, err := cfg.Redacted()
+	if err != nil {
+		return runner.Plan{}, err
+	}
+	if output == "" {
+		output = runner.DefaultRunDir(cfg.Output.Dir, cfg.Name)
+	}
+	gk := cfg.Scenario.GenerateKwargs
+	p := runner.Plan{
+		Models:         cfg.Models(),
+		Prompts:        prompts,
+		Concurrency:    cfg.Load.Concurrency,
+		Requests:       cfg.Load.Requests,
+		Duration:       cfg.Load.Duration,
+		MaxTokens:      gk.MaxTokens,
+		MinTokens:      gk.MinTokens,
+		IgnoreEOS:      cfg.IgnoreEOS(),
+		IdleBefore:     cfg.Phases.IdleBefore,
+		WarmupRequests: cfg.Phases.WarmupRequests,
+		IdleAfter:      cfg.Phases.IdleAfter,
+		SampleInterval: cfg.Sampling.Interval,
+		Backend: backend.OpenAIOptions{
+			BaseURL:  cfg.Backend.Endpoint,
+			API:      cfg.Backend.API,
+			Stream:   cfg.Backend.Stream,
+			APIKey:   apiKey,
+			Timeout:  cfg.Backend.Timeout,
+			Headers:  cfg.Backend.Headers,
+			MaxConns: cfg.Load.Concurrency,
+		},
+		ConfigYAML: redacted,
+		Output:     output,
+	}
+	if cfg.Load.Duration > 0 {
+		p.Requests = 0 // by duration: the request count does not stop the load
+	}
+	if gk.Temperature != nil {
+		p.Extra = map[string]any{"temperature": *gk.Temperature}
+	}
+	for _, m := range cfg.Meters {
+		if !m.Enabled {
+			continue
+		}
+		src := cfg.Source
+		if m.Node != nil {
+			src = fmt.Sprintf("%s:%d", cfg.Source, m.Node.Line)
+		}
+		p.Meters = append(p.Meters, meter.Spec{Name: m.Name, Type: m.Type, Options: m.Options, Source: src})
+	}
+	if cfg.Backend.Type == "sim" {
+		s := cfg.Backend.Sim
+		p.Sim = &sim.Config{
+			Models: p.Models, TTFT: s.TTFT, ITL: s.ITL, MaxNumSeqs: s.MaxNumSeqs,
+			IdleWatts: s.IdleWatts, WattsPerSeq: s.WattsPerSeq, MaxWatts: s.MaxWatts,
+			GPUs: s.GPUs, Seed: s.Seed,
+		}
+	}
+	p.Meta = planMeta(cfg, p)
+	return p, nil
+}
+
+func planMeta(cfg *config.Config, p runner.Plan) rundir.Meta {
+	m := rundir.Meta{
+		Version: Version,
+		Name:    cfg.Name,
+		Backend: rundir.Backend{Type: cfg.Backend.Type, Endpoint: cfg.Backend.Endpoint, API: cfg.Backend.API, Stream: cfg.Backend.Stream},
+		Load: rundir.Load{
+			Mode: cfg.Load.Mode, Concurrency: p.Concurrency, Requests: p.Requests,
+			DurationS: p.Duration.Seconds(), MaxTokens: p.MaxTokens, MinTokens: p.MinTokens,
+			IgnoreEOS: p.IgnoreEOS, Dataset: datasetLabel(cfg),
+		},
+		Phases: rundir.Phases{
+			IdleBeforeS: p.IdleBefore.Seconds(), WarmupRequests: p.WarmupRequests, IdleAfterS: p.IdleAfter.Seconds(),
+		},
+		Carbon: rundir.Carbon{
+			CountryISO: cfg.Metrics.CountryISOCode, PUE: cfg.Metrics.PUE, ProjectName: cfg.Metrics.ProjectName,
+		},
+	}
+	if cfg.Metrics.Enabled && cfg.Metrics.OutputDir != "" {
+		m.Carbon.EmissionsDir = cfg.Metrics.OutputDir
+	}
+	if cfg.Metrics.CarbonIntensity != nil {
+		m.Carbon.IntensityGPerKWh = *cfg.Metrics.CarbonIntensity
+	}
+	for _, r := range cfg.Reporters {
+		m.Reporters = append(m.Reporters, rundir.Reporter{Type: r.Type, OutputFile: r.OutputFile})
+	}
+	return m
+}
+
+func datasetLabel(cfg *config.Config) string {
+	if len(cfg.Scenario.Prompts) > 0 {
+		return fmt.Sprintf("inline (%d prompts)", len(cfg.Scenario.Prompts))
+	}
+	if cfg.Scenario.DatasetName == "" {
+		return dataset.BuiltinName
+	}
+	return cfg.Scenario.DatasetName
+}
+
+// estimateDuration is a rough lower bound of a plan's wall time, shown by
+// --dry-run: idle phases plus the load's duration when it has one.
+func estimateDuration(p runner.Plan) time.Duration {
+	per := p.IdleBefore + p.IdleAfter + p.Duration
+	return per * time.Duration(len(p.Models))
+}

@@ -1,0 +1,74 @@
+// Package cli implements aienergy's commands, one file per command.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// Version is set at build time with -ldflags "-X .../internal/cli.Version=…".
+var Version = "dev"
+
+// Exit codes.
+const (
+	exitOK          = 0
+	exitError       = 1
+	exitUsage       = 2
+	exitInterrupted = 130
+)
+
+// Execute runs the command line args and returns the process exit code.
+func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(stderr, "aienergy: interrupted")
+		return exitInterrupted
+	case errors.As(err, new(usageError)):
+		fmt.Fprintf(stderr, "aienergy: %v\n", err)
+		return exitUsage
+	default:
+		fmt.Fprintf(stderr, "aienergy: %v\n", err)
+		return exitError
+	}
+}
+
+type usageError struct{ error }
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "aienergy",
+		Short: "Measure the energy and carbon cost of AI inference",
+		Long: `aienergy drives a realistic load against a model server, samples every power
+meter it can find on one clock, and reports joules per token, Wh per 1000
+queries and grams of CO2eq, with latency and throughput, in a run directory
+from which every figure can be recomputed.
+
+Start with "aienergy run": with no config it benchmarks the built-in
+simulated server in about 30 seconds.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       Version,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(newRunCmd(), newSimCmd(), newReportCmd())
+	return root
+}
+
+// isTerminal reports whether w is a terminal, for live progress drawing.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

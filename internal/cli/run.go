@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/aienergy/aienergy/config"
+	"github.com/aienergy/aienergy/report"
+	"github.com/aienergy/aienergy/runner"
+)
+
+func newRunCmd() *cobra.Command {
+	var output string
+	var dryRun bool
+	cmd := &cobra.Command{
+		Use:   "run [CONFIG] [KEY=VALUE | +KEY=VALUE | ~KEY]...",
+		Short: "Benchmark a model server's energy per token (default: the built-in simulator)",
+		Long: `Run a benchmark: for each model, idle before, warmup (excluded from figures),
+the measured load, idle after — with every configured meter sampling on one
+clock. Prints live progress, a summary table per model and the run directory.
+
+With no CONFIG, runs the embedded default: the built-in simulated server,
+measured through its dcgm-exporter-style /metrics, in about 30 seconds.
+
+Overrides follow Hydra: a.b=v sets a key, +a.b=v adds a key the file does not
+have, ~a.b removes one; values are YAML (load.concurrency=8, backend.models=[a,b]).`,
+		Example: `  aienergy run
+  aienergy run my.yaml backend.model=llama3.2 scenario.num_samples=50
+  aienergy run my.yaml --dry-run
+  aienergy run --output out/demo`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := loadConfig(args)
+			if err != nil {
+				return err
+			}
+			plan, err := buildPlan(cfg, output)
+			if err != nil {
+				return err
+			}
+			stdout := cmd.OutOrStdout()
+			if dryRun {
+				printPlan(stdout, cfg, plan)
+				return nil
+			}
+			progress := runner.NewProgress(stdout, isTerminal(stdout))
+			dir, runErr := runner.Run(cmd.Context(), plan, progress)
+			if dir == "" {
+				return runErr
+			}
+			res, repErr := report.Generate(dir)
+			if repErr == nil {
+				fmt.Fprintln(stdout)
+				report.PrintTable(stdout, res)
+				repErr = report.Publish(dir, res)
+			}
+			fmt.Fprintf(stdout, "\nrun directory: %s\n", dir)
+			return errors.Join(runErr, repErr)
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "", "write the run directory exactly here (default: <output.dir>/<time>-<name>)")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "validate the config and print the resolved plan; send no request")
+	return cmd
+}
+
+// loadConfig reads the config named by the first argument (when it is not
+// an override) or the embedded default, applying the overrides.
+func loadConfig(args []string) (*config.Config, error) {
+	if len(args) > 0 && !isOverride(args[0]) {
+		return config.Load(args[0], args[1:])
+	}
+	return config.Default(args)
+}
+
+func isOverride(arg string) bool {
+	return strings.Contains(arg, "=") || strings.HasPrefix(arg, "~") || strings.HasPrefix(arg, "+")
+}
+
+func printPlan(w io.Writer, cfg *config.Config, p runner.Plan) {
+	fmt.Fprintf(w, "config:      %s\n", cfg.Source)
+	fmt.Fprintf(w, "backend:     %s %s (api %s, stream %v)\n", cfg.Backend.Type, endpointLabel(cfg), p.Backend.API, p.Backend.Stream)
+	fmt.Fprintf(w, "models:      %s\n", strings.Join(p.Models, ", "))
+	fmt.Fprintf(w, "prompts:     %s, %d available\n", p.Meta.Load.Dataset, len(p.Prompts))
+	if p.Duration > 0 {
+		fmt.Fprintf(w, "load:        %s, concurrency %d, for %s per model\n", cfg.Load.Mode, p.Concurrency, p.Duration)
+	} else {
+		fmt.Fprintf(w, "load:        %s, concurrency %d, %d requests per model\n", cfg.Load.Mode, p.Concurrency, p.Requests)
+	}
+	fmt.Fprintf(w, "generation:  max_tokens %d, min_tokens %d, ignore_eos %v\n", p.MaxTokens, p.MinTokens, p.IgnoreEOS)
+	fmt.Fprintf(w, "phases:      idle %s → warmup %d requests → measured → idle %s\n", p.IdleBefore, p.WarmupRequests, p.IdleAfter)
+	fmt.Fprintf(w, "meters:      every %s:", p.SampleInterval)
+	if len(p.Meters) == 0 {
+		fmt.Fprint(w, " none (no energy figures)")
+	}
+	fmt.Fprintln(w)
+	for _, m := range p.Meters {
+		fmt.Fprintf(w, "  - %s (%s) %v\n", m.Name, m.Type, m.Options)
+	}
+	carbon := "grid intensity of " + cfg.Metrics.CountryISOCode
+	if cfg.Metrics.CarbonIntensity != nil {
+		carbon = fmt.Sprintf("%g gCO2eq/kWh", *cfg.Metrics.CarbonIntensity)
+	}
+	fmt.Fprintf(w, "carbon:      %s, PUE %g\n", carbon, cfg.Metrics.PUE)
+	fmt.Fprintf(w, "run dir:     %s\n", p.Output)
+	if d := estimateDuration(p); d > 0 {
+		fmt.Fprintf(w, "idle time:   %s in all, plus the load\n", d)
+	}
+	fmt.Fprintln(w, "dry run: no request sent")
+}
+
+func endpointLabel(cfg *config.Config) string {
+	if cfg.Backend.Type == "sim" {
+		return "(built-in simulator on a loopback port)"
+	}
+	return cfg.Backend.Endpoint
+}

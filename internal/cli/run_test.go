@@ -1,0 +1,229 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"math"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/aienergy/aienergy/sim"
+)
+
+// runCLI runs the aienergy command line in-process.
+func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = Execute(context.Background(), args, &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+type summaryFile struct {
+	Completed            int      `json:"completed"`
+	Failed               int      `json:"failed"`
+	OutputTokens         int      `json:"output_tokens"`
+	JoulesPerOutputToken *float64 `json:"joules_per_output_token"`
+	WhPer1000Queries     *float64 `json:"wh_per_1000_queries"`
+	Interrupted          bool     `json:"interrupted"`
+	Models               []struct {
+		Model                   string   `json:"model"`
+		Completed               int      `json:"completed"`
+		OutputTokens            int      `json:"output_tokens"`
+		DurationS               float64  `json:"duration_s"`
+		EnergyJ                 *float64 `json:"energy_j"`
+		NetEnergyJ              *float64 `json:"net_energy_j"`
+		JoulesPerOutputToken    *float64 `json:"joules_per_output_token"`
+		NetJoulesPerOutputToken *float64 `json:"net_joules_per_output_token"`
+		EnergyMethod            string   `json:"energy_method"`
+		Latency                 struct {
+			TTFT struct{ Mean, P50 float64 } `json:"ttft_ms"`
+			ITL  struct{ Mean, P50 float64 } `json:"itl_ms"`
+		} `json:"latency"`
+	} `json:"models"`
+	Truth []struct {
+		Model     string  `json:"model"`
+		MeasuredJ float64 `json:"measured_j"`
+		IdleWatts float64 `json:"idle_watts"`
+	} `json:"simulator_truth"`
+	Warnings []string `json:"warnings"`
+}
+
+func readSummary(t *testing.T, dir string) summaryFile {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s summaryFile
+	if err := json.Unmarshal(data, &s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// The embedded default, shortened, measured through the simulator's
+// dcgm-exporter endpoint: J per output token, gross and net, must match
+// the simulator's exact modeled energy within 2 %, for two models run in
+// turn.
+func TestRunEmbeddedDefaultMatchesSimulatorTruth(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	stdout, stderr, code := runCLI(t, "run", "--output", dir,
+		"backend.models=[sim-a,sim-b]", "~backend.model",
+		"phases.idle_before=1.5s", "phases.idle_after=1.5s",
+		"load.requests=60", "scenario.generate_kwargs.max_new_tokens=48",
+		"scenario.generate_kwargs.ignore_eos=true")
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "run directory: "+dir) {
+		t.Errorf("stdout does not name the run directory:\n%s", stdout)
+	}
+	for _, f := range []string{"config.yaml", "run.json", "power.csv", "requests.csv", "phases.csv",
+		"summary.json", "emissions.csv", "results.csv", "sim-a_power.csv", "sim-a_stats.csv", "sim-b_stats.csv"} {
+		if fi, err := os.Stat(filepath.Join(dir, f)); err != nil || fi.Size() == 0 {
+			t.Errorf("run directory lacks %s (%v)", f, err)
+		}
+	}
+	s := readSummary(t, dir)
+	if len(s.Models) != 2 || len(s.Truth) != 2 {
+		t.Fatalf("got %d models and %d truths, want 2 and 2", len(s.Models), len(s.Truth))
+	}
+	for i, m := range s.Models {
+		truth := s.Truth[i]
+		if m.Completed != 60 || m.OutputTokens != 60*48 {
+			t.Errorf("%s: %d completed with %d output tokens, want 60 and %d", m.Model, m.Completed, m.OutputTokens, 60*48)
+		}
+		if m.JoulesPerOutputToken == nil || m.NetJoulesPerOutputToken == nil {
+			t.Fatalf("%s: no energy figures; warnings %v", m.Model, s.Warnings)
+		}
+		if m.EnergyMethod != "counter" {
+			t.Errorf("%s: energy method %q, want counter (the dcgm energy counter)", m.Model, m.EnergyMethod)
+		}
+		gross := truth.MeasuredJ / float64(m.OutputTokens)
+		net := (truth.MeasuredJ - truth.IdleWatts*m.DurationS) / float64(m.OutputTokens)
+		checkWithin(t, m.Model+" gross J/output token", *m.JoulesPerOutputToken, gross, 0.02)
+		checkWithin(t, m.Model+" net J/output token", *m.NetJoulesPerOutputToken, net, 0.02)
+	}
+
+	// report recomputes the same figures from the run directory alone.
+	before, _ := os.ReadFile(filepath.Join(dir, "summary.json"))
+	os.Remove(filepath.Join(dir, "summary.json"))
+	os.Remove(filepath.Join(dir, "results.csv"))
+	if out, errOut, code := runCLI(t, "report", dir); code != 0 {
+		t.Fatalf("report: exit %d\n%s%s", code, out, errOut)
+	}
+	after, _ := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if !bytes.Equal(before, after) {
+		t.Error("aienergy report wrote a different summary.json than the run did")
+	}
+}
+
+func checkWithin(t *testing.T, what string, got, want, rel float64) {
+	t.Helper()
+	if want == 0 || math.Abs(got-want)/math.Abs(want) > rel {
+		t.Errorf("%s = %.5g, want %.5g within %.0f%%", what, got, want, rel*100)
+	} else {
+		t.Logf("%s = %.5g, truth %.5g (%.2f%% off)", what, got, want, 100*math.Abs(got-want)/math.Abs(want))
+	}
+}
+
+// Against a vLLM-compatible server that is not started by the run (the
+// simulator on its own, with non-default latencies), token counts equal
+// the server's own counters and TTFT/ITL match its configured latencies.
+func TestRunExternalServerLatenciesAndTokens(t *testing.T) {
+	s, err := sim.New(sim.Config{Models: []string{"ext-model"}, TTFT: 120 * time.Millisecond, ITL: 25 * time.Millisecond, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, err := s.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+
+	dir := filepath.Join(t.TempDir(), "ext")
+	stdout, stderr, code := runCLI(t, "run", "testdata/external.yaml", "--output", dir, "backend.endpoint="+url+"/v1")
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "no energy figures") {
+		t.Errorf("a run without meters should say it has no energy figures:\n%s", stdout)
+	}
+	sum := readSummary(t, dir)
+	if sum.JoulesPerOutputToken != nil || sum.Models[0].EnergyJ != nil {
+		t.Errorf("energy figures without a meter: %v %v", sum.JoulesPerOutputToken, sum.Models[0].EnergyJ)
+	}
+	m := sum.Models[0]
+	if math.Abs(m.Latency.TTFT.Mean-120) > 5 {
+		t.Errorf("mean TTFT %.2f ms, server configured 120 ms", m.Latency.TTFT.Mean)
+	}
+	if math.Abs(m.Latency.ITL.Mean-25) > 3 {
+		t.Errorf("mean ITL %.2f ms, server configured 25 ms", m.Latency.ITL.Mean)
+	}
+
+	in, out := serverTokenCounters(t, url)
+	gotIn, gotOut := requestTokenSums(t, filepath.Join(dir, "requests.csv"))
+	if gotIn != in || gotOut != out {
+		t.Errorf("requests.csv has %d input and %d output tokens; the server counted %d and %d", gotIn, gotOut, in, out)
+	}
+}
+
+func serverTokenCounters(t *testing.T, url string) (in, out int) {
+	t.Helper()
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := func(name string) int {
+		f, ok := families[name]
+		if !ok {
+			t.Fatalf("server metrics lack %s", name)
+		}
+		total := 0.0
+		for _, m := range f.GetMetric() {
+			total += m.GetCounter().GetValue()
+		}
+		return int(total)
+	}
+	return sum("vllm:prompt_tokens_total"), sum("vllm:generation_tokens_total")
+}
+
+func requestTokenSums(t *testing.T, path string) (in, out int) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	for _, r := range rows[1:] {
+		a, _ := strconv.Atoi(r[col["input_tokens"]])
+		b, _ := strconv.Atoi(r[col["output_tokens"]])
+		in += a
+		out += b
+	}
+	return in, out
+}

@@ -1,0 +1,351 @@
+package meter
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// The "exporter" meter scrapes a Prometheus text endpoint: dcgm-exporter
+// (:9400/metrics), Kepler, node_exporter's rapl collector, aienergy's own
+// simulator, or any exporter described with metrics:.
+//
+//	meters:
+//	  gpu:
+//	    type: exporter
+//	    url: http://localhost:9400/metrics
+//	    preset: dcgm                  # dcgm (default) | kepler | node_rapl | custom
+//	    timeout: 2s
+//	    labels: {Hostname: node-1}    # every series must carry these labels
+//	    headers: {Authorization: "Bearer …"}
+//	    metrics:                      # extra metrics (all of them with preset: custom)
+//	      - name: DCGM_FI_DEV_POWER_USAGE_INSTANT
+//	        kind: power               # power | energy
+//	        unit: W                   # W mW uW kW | J mJ uJ kJ Wh kWh
+//	        component: gpu            # gpu | cpu | dram | wall | other
+//	        channel_label: gpu        # channel = channel_prefix + this label's value
+//	        channel_prefix: gpu-instant
+//	        labels: {}                # extra matcher for this metric
+//	        sum: false                # add up series that land on one channel
+func init() { Register("exporter", newExporter) }
+
+const (
+	defaultScrapeTimeout = 2 * time.Second
+	maxScrapeBytes       = 32 << 20 // far above any real scrape; stops a runaway body
+	acceptText           = "text/plain;version=0.0.4;q=1,*/*;q=0.1"
+)
+
+type exporter struct {
+	name    string
+	url     string
+	shown   string // url with any password hidden, for messages
+	timeout time.Duration
+	headers map[string]string
+	labels  map[string]string
+	preset  preset
+	rules   []metricRule
+	want    map[string]bool // metric names the rules read
+	metrics []string        // the same, sorted, for messages
+
+	client    *http.Client
+	transport *http.Transport
+
+	mu  sync.Mutex // guards buf; Read is safe to call concurrently
+	buf bytes.Buffer
+}
+
+var exporterKeys = []string{"url", "preset", "timeout", "metrics", "labels", "headers"}
+
+func newExporter(spec Spec) (Meter, error) {
+	if err := spec.CheckKeys(exporterKeys...); err != nil {
+		return nil, err
+	}
+	e := &exporter{name: spec.Name}
+	var err error
+	if e.url, e.shown, err = scrapeURL(spec); err != nil {
+		return nil, err
+	}
+	if e.timeout, err = spec.Duration("timeout", defaultScrapeTimeout); err != nil {
+		return nil, err
+	}
+	if e.labels, err = spec.StringMap("labels"); err != nil {
+		return nil, err
+	}
+	if e.headers, err = spec.StringMap("headers"); err != nil {
+		return nil, err
+	}
+	custom, err := customRules(spec)
+	if err != nil {
+		return nil, err
+	}
+	presetName := "dcgm"
+	if len(custom) > 0 {
+		presetName = "custom"
+	}
+	if presetName, err = spec.String("preset", presetName); err != nil {
+		return nil, err
+	}
+	p, ok := presets[presetName]
+	if !ok {
+		names := presetNames()
+		msg := fmt.Sprintf("unknown preset %q", presetName)
+		if s := nearest(presetName, names); s != "" {
+			msg += fmt.Sprintf("; did you mean %q?", s)
+		}
+		return nil, spec.Errorf("preset", "%s (presets: %s)", msg, strings.Join(names, ", "))
+	}
+	if presetName == "custom" && len(custom) == 0 {
+		return nil, spec.Errorf("metrics", "preset custom needs metrics: to say what to read")
+	}
+	e.preset = p
+	e.rules = append(append([]metricRule(nil), p.rules...), custom...)
+	e.want = map[string]bool{}
+	for _, r := range e.rules {
+		if !e.want[r.metric] {
+			e.want[r.metric] = true
+			e.metrics = append(e.metrics, r.metric)
+		}
+	}
+	sort.Strings(e.metrics)
+
+	e.transport = http.DefaultTransport.(*http.Transport).Clone()
+	e.transport.MaxIdleConnsPerHost = 2 // keep-alive: one connection reused per scrape
+	e.client = &http.Client{Transport: e.transport}
+	return e, nil
+}
+
+// scrapeURL returns the url option and the form of it to show in messages.
+func scrapeURL(spec Spec) (raw, shown string, err error) {
+	raw, err = spec.RequiredString("url")
+	if err != nil {
+		return "", "", err
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", "", spec.Errorf("url", "want an http:// or https:// URL such as http://localhost:9400/metrics, got %q", raw)
+	}
+	return raw, u.Redacted(), nil
+}
+
+func presetNames() []string {
+	names := make([]string, 0, len(presets))
+	for n := range presets {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+var metricKeys = []string{"name", "kind", "unit", "component", "channel", "channel_label", "channel_prefix", "labels", "sum"}
+
+var components = []Component{CPU, DRAM, GPU, Other, Wall}
+
+// customRules decodes the metrics: list.
+func customRules(spec Spec) ([]metricRule, error) {
+	items, err := spec.List("metrics")
+	if err != nil {
+		return nil, err
+	}
+	rules := make([]metricRule, 0, len(items))
+	for _, o := range items {
+		r, err := customRule(o)
+		if err != nil {
+			return nil, err
+		}
+		rules = append(rules, r)
+	}
+	return rules, nil
+}
+
+func customRule(o OptionSet) (metricRule, error) {
+	var r metricRule
+	if err := o.CheckKeys(metricKeys...); err != nil {
+		return r, err
+	}
+	var err error
+	if r.metric, err = o.RequiredString("name"); err != nil {
+		return r, err
+	}
+	kind, err := o.RequiredString("kind")
+	if err != nil {
+		return r, err
+	}
+	switch kind {
+	case "power":
+		r.quantity = power
+	case "energy":
+		r.quantity = energy
+	default:
+		return r, o.Errorf("kind", "want power or energy, got %q", kind)
+	}
+	defaultUnit := map[quantity]string{power: "W", energy: "J"}[r.quantity]
+	unit, err := o.String("unit", defaultUnit)
+	if err != nil {
+		return r, err
+	}
+	u, ok := units[unit]
+	if !ok || u.quantity != r.quantity {
+		var valid []string
+		for name, u := range units {
+			if u.quantity == r.quantity {
+				valid = append(valid, name)
+			}
+		}
+		sort.Strings(valid)
+		return r, o.Errorf("unit", "%q is not a unit of %s (want one of %s)", unit, r.quantity, strings.Join(valid, ", "))
+	}
+	r.scale = u.scale
+	component, err := o.RequiredString("component")
+	if err != nil {
+		return r, err
+	}
+	r.component = Component(component)
+	if !validComponent(r.component) {
+		return r, o.Errorf("component", "want one of gpu, cpu, dram, wall, other, got %q", component)
+	}
+	if r.channel, err = o.String("channel", ""); err != nil {
+		return r, err
+	}
+	if r.channelLabel, err = o.String("channel_label", ""); err != nil {
+		return r, err
+	}
+	if r.channelPrefix, err = o.String("channel_prefix", ""); err != nil {
+		return r, err
+	}
+	switch {
+	case r.channelLabel != "" && r.channel != "":
+		return r, o.Errorf("channel", "set channel (a fixed name) or channel_label (a name per series), not both")
+	case r.channelLabel == "" && r.channelPrefix != "":
+		return r, o.Errorf("channel_prefix", "only means something with channel_label")
+	case r.channelLabel == "" && r.channel == "":
+		r.channel = sanitizeChannel(r.metric)
+	}
+	for key, name := range map[string]string{"channel": r.channel, "channel_prefix": r.channelPrefix} {
+		if strings.IndexFunc(name, func(c rune) bool { return !validChannelRune(c) }) >= 0 {
+			return r, o.Errorf(key, "%q may hold only letters, digits, '-', '_' and '.'", name)
+		}
+	}
+	if r.match, err = o.StringMap("labels"); err != nil {
+		return r, err
+	}
+	if r.sum, err = o.Bool("sum", false); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+func validComponent(c Component) bool {
+	for _, k := range components {
+		if c == k {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *exporter) Name() string { return e.name }
+
+// Close drops the kept-alive connection.
+func (e *exporter) Close() error {
+	e.transport.CloseIdleConnections()
+	return nil
+}
+
+// Read scrapes the endpoint once and returns one reading per channel.
+func (e *exporter) Read(ctx context.Context) ([]Reading, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	body, err := e.scrape(ctx)
+	if err != nil {
+		return nil, err
+	}
+	samples, err := parseExposition(body, e.want)
+	if err != nil {
+		return nil, fmt.Errorf("scraped %s but could not parse it: %w", e.shown, err)
+	}
+	readings, summary, err := collect(samples, e.rules, e.labels)
+	if err != nil {
+		return nil, fmt.Errorf("scraped %s: %w", e.shown, err)
+	}
+	if len(readings) == 0 {
+		return nil, errors.New(summary.explain(e.shown, e.metrics, e.labels, e.preset))
+	}
+	for i := range readings {
+		readings[i].Meter = e.name
+	}
+	return readings, nil
+}
+
+// scrape fetches the body into e.buf, which stays valid until the next call.
+func (e *exporter) scrape(ctx context.Context) ([]byte, error) {
+	// The caller's deadline (the sampler's) may be the tighter one; the
+	// error message should name the limit that really applied.
+	limit := e.timeout
+	if dl, ok := ctx.Deadline(); ok {
+		limit = min(limit, time.Until(dl))
+	}
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.url, nil)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", e.shown, err)
+	}
+	req.Header.Set("Accept", acceptText)
+	for k, v := range e.headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return nil, e.requestError(err, limit)
+	}
+	defer func() {
+		// Drain what is left so the connection can be reused.
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxScrapeBytes))
+		_ = resp.Body.Close()
+	}()
+	if resp.StatusCode != http.StatusOK {
+		head, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+		return nil, fmt.Errorf("GET %s: %s: %s", e.shown, resp.Status, strings.TrimSpace(string(head)))
+	}
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == "application/vnd.google.protobuf" {
+		return nil, fmt.Errorf("GET %s: the server answered in protobuf although text was asked for", e.shown)
+	}
+	e.buf.Reset()
+	n, err := e.buf.ReadFrom(io.LimitReader(resp.Body, maxScrapeBytes+1))
+	if err != nil {
+		return nil, e.requestError(err, limit)
+	}
+	if n > maxScrapeBytes {
+		return nil, fmt.Errorf("GET %s: body larger than %d MiB; is this a metrics endpoint?", e.shown, maxScrapeBytes>>20)
+	}
+	return e.buf.Bytes(), nil
+}
+
+// requestError turns a transport failure into advice; limit is the time
+// the request was given.
+func (e *exporter) requestError(err error, limit time.Duration) error {
+	var dnsErr *net.DNSError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("GET %s: no complete answer within %s; is the server overloaded or the address wrong? (%w)",
+			e.shown, limit.Round(time.Millisecond), context.DeadlineExceeded)
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("GET %s: %w", e.shown, context.Canceled)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Errorf("cannot reach %s: connection refused; is the exporter (or aienergy's simulator) running and listening there?", e.shown)
+	case errors.As(err, &dnsErr):
+		return fmt.Errorf("cannot reach %s: no such host %q", e.shown, dnsErr.Name)
+	}
+	return fmt.Errorf("cannot reach %s: %v; is the server running?", e.shown, err)
+}

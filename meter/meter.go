@@ -1,0 +1,46 @@
+// Package meter defines how aienergy reads power and energy from the
+// machine: the Meter interface, the registry of meter kinds, and the
+// sampler that polls every meter on one clock.
+package meter
+
+import (
+	"context"
+	"math"
+	"time"
+)
+
+// Component says what part of the machine a channel measures. Components
+// (GPU, CPU, DRAM) and totals (wall) are never summed together.
+type Component string
+
+const (
+	GPU   Component = "gpu"
+	CPU   Component = "cpu"
+	DRAM  Component = "dram"
+	Wall  Component = "wall"
+	Other Component = "other"
+)
+
+// A Reading is one observation of one channel.
+type Reading struct {
+	Meter     string    // configured meter name, e.g. "sim"
+	Channel   string    // device-level channel, e.g. "gpu0"
+	Component Component // what the channel measures
+	Time      time.Time // stamped by the sampler; includes the monotonic clock
+	Watts     float64   // NaN when the meter gives only energy
+	Joules    float64   // cumulative counter; NaN when the meter gives only power
+}
+
+// NoValue marks a missing watts or joules figure in a Reading.
+var NoValue = math.NaN()
+
+// A Meter reads every channel it knows at once. Read must honour ctx: the
+// sampler cancels a read that outlives max(interval, MinReadTimeout), and
+// each meter has its own goroutine, so one slow meter never delays the
+// others. Read returns a fresh slice (the sampler's sink keeps it). Meters
+// leave Time zero; the sampler stamps it.
+type Meter interface {
+	Name() string
+	Read(ctx context.Context) ([]Reading, error)
+	Close() error
+}

@@ -1,0 +1,125 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/aienergy/aienergy/analysis"
+	"github.com/aienergy/aienergy/rundir"
+)
+
+// Generate computes every figure of the run in dir from its raw data alone
+// and (re)writes summary.json, emissions.csv, results.csv and the per-model
+// CSVs there. It is what `aienergy report` runs, and what a run runs at its
+// end, so the two can never disagree.
+func Generate(dir string) (*Summary, error) {
+	raw, err := rundir.Read(dir)
+	if err != nil {
+		return nil, err
+	}
+	res, err := analysis.Analyze(raw.Samples, raw.Requests, raw.Phases, analysis.Options{
+		CarbonIntensity:      raw.Meta.Carbon.IntensityGPerKWh,
+		CountryISO:           raw.Meta.Carbon.CountryISO,
+		PUE:                  raw.Meta.Carbon.PUE,
+		RequestedConcurrency: raw.Meta.Load.Concurrency,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("analysing %s: %w", dir, err)
+	}
+	s := newSummary(raw, res)
+	if err := rundir.WriteJSON(dir, rundir.SummaryFile, s); err != nil {
+		return nil, err
+	}
+	files := map[string]*table{
+		rundir.EmissionsCSV: emissionsTable(s),
+		rundir.ResultsCSV:   resultsTable(s),
+	}
+	for _, m := range s.Models {
+		files[fileSafe(m.Model)+"_power.csv"] = seedPowerTable(raw, m.Model)
+		files[fileSafe(m.Model)+"_stats.csv"] = seedStatsTable(m)
+	}
+	for name, t := range files {
+		if err := rundir.WriteFileAtomic(filepath.Join(dir, name), t.bytes()); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Publish sends a finished run's results where the config asked, outside
+// the run directory: each reporter's output_file (csv: the results rows,
+// appended; json: summary.json) and, like CodeCarbon, emissions.csv in
+// metrics.output_dir. A failing destination never touches the run
+// directory; the error names it.
+func Publish(dir string, s *Summary) error {
+	var raw rundir.Meta
+	if err := rundir.ReadJSON(dir, rundir.MetaFile, &raw); err != nil {
+		return err
+	}
+	var errs []error
+	for _, r := range raw.Reporters {
+		if r.OutputFile == "" {
+			continue
+		}
+		var err error
+		switch r.Type {
+		case "csv":
+			err = appendCSV(r.OutputFile, resultsTable(s))
+		case "json":
+			var data []byte
+			if data, err = json.MarshalIndent(s, "", "  "); err == nil {
+				err = writeFileMkdir(r.OutputFile, append(data, '\n'))
+			}
+		default:
+			err = fmt.Errorf("unknown reporter type %q", r.Type)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("reporter %s (%s): %w", r.Type, r.OutputFile, err))
+		}
+	}
+	if d := raw.Carbon.EmissionsDir; d != "" {
+		if err := appendCSV(filepath.Join(d, rundir.EmissionsCSV), emissionsTable(s)); err != nil {
+			errs = append(errs, fmt.Errorf("metrics.output_dir: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// appendCSV appends t's rows to path, writing the header when the file is
+// new. When the file exists with another header, appending would shift
+// columns, so it refuses and says so.
+func appendCSV(path string, t *table) error {
+	data := t.bytes()
+	existing, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return writeFileMkdir(path, data)
+	case err != nil:
+		return err
+	}
+	header, rows, _ := bytes.Cut(data, []byte("\n"))
+	oldHeader, _, _ := bytes.Cut(existing, []byte("\n"))
+	if !bytes.Equal(bytes.TrimSuffix(oldHeader, []byte("\r")), header) {
+		return fmt.Errorf("%s has other columns than this run's; not appending (move it aside or choose another output_file)", path)
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	if len(existing) > 0 && existing[len(existing)-1] != '\n' {
+		rows = append([]byte("\n"), rows...)
+	}
+	_, werr := f.Write(rows)
+	return errors.Join(werr, f.Close())
+}
+
+func writeFileMkdir(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return rundir.WriteFileAtomic(path, data)
+}

@@ -1,0 +1,80 @@
+// Package report turns a run directory's raw data into its figures and
+// output files: summary.json, emissions.csv, results.csv, the first seed's
+// per-model CSVs, and the terminal summary table.
+package report
+
+import (
+	"time"
+
+	"github.com/aienergy/aienergy/analysis"
+	"github.com/aienergy/aienergy/rundir"
+)
+
+// SummarySchema versions summary.json; docs/output.md describes it.
+const SummarySchema = "aienergy.summary/v1"
+
+// Summary is summary.json: the run's description and every figure.
+type Summary struct {
+	Schema      string          `json:"schema"`
+	Tool        string          `json:"tool"`
+	Version     string          `json:"version"`
+	Name        string          `json:"name"`
+	RunID       string          `json:"run_id"`
+	Project     string          `json:"project_name,omitempty"`
+	StartedAt   time.Time       `json:"started_at"`
+	EndedAt     time.Time       `json:"ended_at,omitzero"`
+	Interrupted bool            `json:"interrupted"`
+	Error       string          `json:"error,omitempty"`
+	Host        rundir.Host     `json:"host"`
+	Backend     rundir.Backend  `json:"backend"`
+	Load        rundir.Load     `json:"load"`
+	Phases      rundir.Phases   `json:"phases"`
+	Meters      []rundir.Meter  `json:"meters"`
+	Carbon      analysis.Carbon `json:"carbon"`
+
+	// Run-level headline figures, copied from totals for quick reading.
+	Completed            int      `json:"completed"`
+	Failed               int      `json:"failed"`
+	OutputTokens         int      `json:"output_tokens"`
+	JoulesPerOutputToken *float64 `json:"joules_per_output_token"`
+	WhPer1000Queries     *float64 `json:"wh_per_1000_queries"`
+
+	Models   []analysis.ModelResult    `json:"models"`
+	Totals   analysis.RunTotals        `json:"totals"`
+	Channels []analysis.ChannelSummary `json:"channels"`
+	Truth    []rundir.SimTruth         `json:"simulator_truth,omitempty"`
+	Warnings []string                  `json:"warnings"`
+}
+
+func newSummary(raw *rundir.Raw, res *analysis.Result) *Summary {
+	m := raw.Meta
+	s := &Summary{
+		Schema: SummarySchema, Tool: m.Tool, Version: m.Version, Name: m.Name, RunID: m.RunID, Project: m.Carbon.ProjectName,
+		StartedAt: m.StartedAt, EndedAt: m.EndedAt, Interrupted: m.Interrupted, Error: m.Error,
+		Host: m.Host, Backend: m.Backend, Load: m.Load, Phases: m.Phases, Meters: m.Meters,
+		Carbon:               res.Carbon,
+		Completed:            res.Totals.Completed,
+		Failed:               res.Totals.Failed,
+		OutputTokens:         res.Totals.OutputTokens,
+		JoulesPerOutputToken: res.Totals.JoulesPerOutputToken,
+		WhPer1000Queries:     res.Totals.WhPer1000Queries,
+		Models:               res.Models,
+		Totals:               res.Totals,
+		Channels:             res.Channels,
+		Truth:                m.Truth,
+	}
+	s.Warnings = append(s.Warnings, raw.Warnings...)
+	if m.Interrupted {
+		s.Warnings = append(s.Warnings, "the run was interrupted: figures cover what was measured before it stopped")
+	}
+	for _, mt := range m.Meters {
+		if mt.Error != "" {
+			s.Warnings = append(s.Warnings, "meter "+mt.Name+" was not used: "+mt.Error)
+		}
+	}
+	s.Warnings = append(s.Warnings, res.Warnings...)
+	if s.Warnings == nil {
+		s.Warnings = []string{}
+	}
+	return s
+}

@@ -1,0 +1,110 @@
+package rundir
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Meta is run.json: what ran, where, with which meters, and how it ended.
+// It holds everything the analysis needs besides the raw CSV files.
+type Meta struct {
+	Tool        string     `json:"tool"`
+	Version     string     `json:"version"`
+	Name        string     `json:"name"`
+	RunID       string     `json:"run_id"`     // the run directory's base name
+	StartedAt   time.Time  `json:"started_at"` // wall clock at the run's clock origin (t_s = 0)
+	EndedAt     time.Time  `json:"ended_at,omitzero"`
+	Interrupted bool       `json:"interrupted"`
+	Error       string     `json:"error,omitempty"`
+	Host        Host       `json:"host"`
+	Models      []string   `json:"models"`
+	Backend     Backend    `json:"backend"`
+	Load        Load       `json:"load"`
+	Phases      Phases     `json:"phases"`
+	Meters      []Meter    `json:"meters"`
+	Carbon      Carbon     `json:"carbon"`
+	Reporters   []Reporter `json:"reporters,omitempty"`
+	// Truth is the simulator's exact modeled energy per model window, when
+	// the backend was the built-in simulator: a check on the measurement.
+	Truth []SimTruth `json:"simulator_truth,omitempty"`
+}
+
+// Host describes the machine that ran the benchmark.
+type Host struct {
+	Hostname string `json:"hostname"`
+	OS       string `json:"os"`
+	Arch     string `json:"arch"`
+	CPUs     int    `json:"cpus"`
+}
+
+// Backend describes the model server.
+type Backend struct {
+	Type     string `json:"type"`
+	Endpoint string `json:"endpoint"`
+	API      string `json:"api"`
+	Stream   bool   `json:"stream"`
+}
+
+// Load is the requested load.
+type Load struct {
+	Mode        string  `json:"mode"`
+	Concurrency int     `json:"concurrency"`
+	Requests    int     `json:"requests,omitempty"`
+	DurationS   float64 `json:"duration_s,omitempty"`
+	MaxTokens   int     `json:"max_tokens,omitempty"`
+	MinTokens   int     `json:"min_tokens,omitempty"`
+	IgnoreEOS   bool    `json:"ignore_eos,omitempty"`
+	Dataset     string  `json:"dataset"`
+}
+
+// Phases are the configured phase lengths.
+type Phases struct {
+	IdleBeforeS    float64 `json:"idle_before_s"`
+	WarmupRequests int     `json:"warmup_requests"`
+	IdleAfterS     float64 `json:"idle_after_s"`
+}
+
+// Meter is one configured meter and how it behaved during the run.
+type Meter struct {
+	Name  string `json:"name"`
+	Type  string `json:"type"`
+	Error string `json:"error,omitempty"` // why it could not be used
+	// How the sampler saw it.
+	Reads             int     `json:"reads"`
+	Errors            int     `json:"errors"`
+	LastError         string  `json:"last_error,omitempty"`
+	AchievedHz        float64 `json:"achieved_hz"`
+	MaxGapS           float64 `json:"max_gap_s"`
+	Gaps              int     `json:"gaps"`
+	UpdateIntervalS   float64 `json:"update_interval_s"`
+	MeanReadLatencyMS float64 `json:"mean_read_latency_ms"`
+	IntervalS         float64 `json:"interval_s"`
+}
+
+// Carbon holds what turns energy into emissions.
+type Carbon struct {
+	CountryISO       string  `json:"country_iso_code"`
+	IntensityGPerKWh float64 `json:"intensity_g_per_kwh,omitempty"` // explicit override; 0: table
+	PUE              float64 `json:"pue"`
+	ProjectName      string  `json:"project_name,omitempty"`
+	// EmissionsDir is metrics.output_dir: where, like CodeCarbon, the run
+	// also appends its rows to emissions.csv.
+	EmissionsDir string `json:"emissions_dir,omitempty"`
+}
+
+// Reporter is one configured result sink.
+type Reporter struct {
+	Type       string `json:"type"`
+	OutputFile string `json:"output_file,omitempty"`
+}
+
+// SimTruth is the simulator's exact energy over one model's phases.
+type SimTruth struct {
+	Model       string  `json:"model"`
+	MeasuredJ   float64 `json:"measured_j"`
+	IdleWatts   float64 `json:"idle_watts"`
+	IdleBeforeJ float64 `json:"idle_before_j"`
+	IdleAfterJ  float64 `json:"idle_after_j"`
+}
+
+func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }

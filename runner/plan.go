@@ -1,0 +1,48 @@
+// Package runner runs a benchmark plan: per model, idle before → warmup →
+// measured → idle after, with every meter sampling throughout and all raw
+// data streamed into the run directory.
+package runner
+
+import (
+	"time"
+
+	"github.com/aienergy/aienergy/backend"
+	"github.com/aienergy/aienergy/meter"
+	"github.com/aienergy/aienergy/rundir"
+	"github.com/aienergy/aienergy/sim"
+)
+
+// A Plan is everything a run needs, resolved from the config.
+type Plan struct {
+	Meta    rundir.Meta // descriptive parts; the runner fills times, meters, truth
+	Models  []string
+	Prompts []string
+
+	// Load: closed loop with Concurrency workers, by count or duration.
+	Concurrency int
+	Requests    int
+	Duration    time.Duration
+	MaxTokens   int
+	MinTokens   int
+	IgnoreEOS   bool
+	Extra       map[string]any
+
+	IdleBefore     time.Duration
+	WarmupRequests int
+	IdleAfter      time.Duration
+
+	SampleInterval time.Duration
+	Meters         []meter.Spec
+
+	Backend backend.OpenAIOptions
+	// Sim, when set, starts the built-in simulator on a loopback port and
+	// points the backend (and meters whose url is "sim") at it.
+	Sim *sim.Config
+
+	ConfigYAML []byte // the resolved config with secrets redacted
+	Output     string // run directory
+}
+
+// SimURL is the meter url that stands for the built-in simulator's
+// /metrics endpoint.
+const SimURL = "sim"

@@ -1,0 +1,198 @@
+package runner
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aienergy/aienergy/backend"
+	"github.com/aienergy/aienergy/meter"
+)
+
+// Progress prints what a run is doing: on a terminal one line redrawn in
+// place, elsewhere a plain line every few seconds. A nil *Progress prints
+// nothing.
+type Progress struct {
+	w     io.Writer
+	tty   bool
+	every time.Duration
+
+	mu         sync.Mutex
+	sampler    *meter.Sampler
+	model      string
+	modelIndex int
+	models     int
+	phase      string
+	total      int
+	duration   time.Duration
+	phaseStart time.Time
+	done       int
+	failed     int
+	outTokens  int
+	drawn      bool
+
+	stopc chan struct{}
+	donec chan struct{}
+}
+
+// NewProgress writes progress to w; tty selects in-place redrawing.
+func NewProgress(w io.Writer, tty bool) *Progress {
+	every := 2 * time.Second
+	if tty {
+		every = 250 * time.Millisecond
+	}
+	return &Progress{w: w, tty: tty, every: every}
+}
+
+func (p *Progress) start(s *meter.Sampler) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	p.sampler = s
+	p.stopc, p.donec = make(chan struct{}), make(chan struct{})
+	p.mu.Unlock()
+	go func() {
+		defer close(p.donec)
+		t := time.NewTicker(p.every)
+		defer t.Stop()
+		for {
+			select {
+			case <-p.stopc:
+				return
+			case <-t.C:
+				p.draw()
+			}
+		}
+	}()
+}
+
+func (p *Progress) stop() {
+	if p == nil || p.stopc == nil {
+		return
+	}
+	close(p.stopc)
+	<-p.donec
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.tty && p.drawn {
+		fmt.Fprintln(p.w)
+		p.drawn = false
+	}
+}
+
+func (p *Progress) setModel(model string, index, of int) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	p.model, p.modelIndex, p.models = model, index, of
+	p.mu.Unlock()
+}
+
+func (p *Progress) setPhase(phase string, total int, d time.Duration) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	p.phase, p.total, p.duration = phase, total, d
+	p.phaseStart = time.Now()
+	p.done, p.failed, p.outTokens = 0, 0, 0
+	p.mu.Unlock()
+}
+
+func (p *Progress) requestDone(rec backend.Record) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	p.done++
+	if !rec.OK() {
+		p.failed++
+	}
+	p.outTokens += rec.OutputTokens
+	p.mu.Unlock()
+}
+
+func (p *Progress) warnf(format string, args ...any) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clearLocked()
+	fmt.Fprintf(p.w, "warning: "+format+"\n", args...)
+}
+
+func (p *Progress) clearLocked() {
+	if p.tty && p.drawn {
+		fmt.Fprint(p.w, "\r\033[K")
+		p.drawn = false
+	}
+}
+
+func (p *Progress) draw() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	line := p.lineLocked(time.Now())
+	if p.tty {
+		fmt.Fprint(p.w, "\r\033[K"+line)
+		p.drawn = true
+		return
+	}
+	fmt.Fprintln(p.w, line)
+}
+
+func (p *Progress) lineLocked(now time.Time) string {
+	var b strings.Builder
+	if p.models > 1 {
+		fmt.Fprintf(&b, "[%d/%d] ", p.modelIndex+1, p.models)
+	}
+	fmt.Fprintf(&b, "%s %-11s", p.model, p.phase)
+	elapsed := now.Sub(p.phaseStart)
+	if p.total > 0 || p.done > 0 {
+		if p.total > 0 {
+			fmt.Fprintf(&b, " %d/%d req", p.done, p.total)
+		} else {
+			fmt.Fprintf(&b, " %d req", p.done)
+		}
+		if p.failed > 0 {
+			fmt.Fprintf(&b, " (%d failed)", p.failed)
+		}
+		if s := elapsed.Seconds(); s > 0 {
+			fmt.Fprintf(&b, " %.1f req/s %.0f tok/s", float64(p.done)/s, float64(p.outTokens)/s)
+		}
+	}
+	if p.sampler != nil {
+		latest := p.sampler.Latest()
+		keys := make([]string, 0, len(latest))
+		for k := range latest {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if w := latest[k].Watts; !math.IsNaN(w) {
+				fmt.Fprintf(&b, " %s %.0f W", k, w)
+			}
+		}
+	}
+	if eta, ok := p.etaLocked(elapsed); ok {
+		fmt.Fprintf(&b, " ETA %s", eta.Round(time.Second))
+	}
+	return b.String()
+}
+
+func (p *Progress) etaLocked(elapsed time.Duration) (time.Duration, bool) {
+	switch {
+	case p.duration > 0:
+		return max(p.duration-elapsed, 0), true
+	case p.total > 0 && p.done > 0:
+		perReq := elapsed / time.Duration(p.done)
+		return perReq * time.Duration(p.total-p.done), true
+	}
+	return 0, false
+}

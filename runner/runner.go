@@ -1,0 +1,336 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aienergy/aienergy/analysis"
+	"github.com/aienergy/aienergy/backend"
+	"github.com/aienergy/aienergy/load"
+	"github.com/aienergy/aienergy/meter"
+	"github.com/aienergy/aienergy/rundir"
+	"github.com/aienergy/aienergy/sim"
+)
+
+// Run executes plan and writes its run directory. It returns the
+// directory's path; on interruption (ctx canceled) it still finalizes the
+// directory, marks it interrupted and returns ctx's error.
+func Run(ctx context.Context, plan Plan, progress *Progress) (string, error) {
+	r := &run{plan: plan, progress: progress}
+	return r.execute(ctx)
+}
+
+type run struct {
+	plan     Plan
+	progress *Progress
+	meta     rundir.Meta
+	out      *rundir.Writer
+	sim      *sim.Server
+	backend  backend.Backend
+	meters   []meter.Meter
+	sampler  *meter.Sampler
+}
+
+func (r *run) execute(ctx context.Context) (dir string, err error) {
+	r.meta = r.plan.Meta
+	r.meta.Tool = "aienergy"
+	r.meta.Host = hostInfo()
+	r.meta.Models = r.plan.Models
+	r.meta.RunID = filepath.Base(r.plan.Output)
+	defer r.closeAll()
+
+	if err := r.startSim(); err != nil {
+		return "", err
+	}
+	if err := r.openBackend(ctx); err != nil {
+		return "", err
+	}
+	r.openMeters(ctx)
+
+	origin := time.Now()
+	r.meta.StartedAt = origin
+	r.out, err = rundir.Create(r.plan.Output, origin)
+	if err != nil {
+		return "", err
+	}
+	dir = r.plan.Output
+	if err := rundir.WriteFileAtomic(filepath.Join(dir, rundir.ConfigFile), r.plan.ConfigYAML); err != nil {
+		return dir, err
+	}
+	if err := rundir.WriteJSON(dir, rundir.MetaFile, r.meta); err != nil {
+		return dir, err
+	}
+
+	r.sampler = meter.NewSampler(r.meters, r.plan.SampleInterval, r.out.Readings)
+	samplerCtx, stopSampler := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSampler()
+	r.sampler.Start(samplerCtx)
+	r.progress.start(r.sampler)
+
+	runErr := r.runModels(ctx)
+
+	r.progress.stop()
+	stats := r.sampler.Stop()
+	r.recordMeterStats(stats)
+	closeErr := r.out.Close()
+	r.meta.EndedAt = time.Now()
+	r.meta.Interrupted = ctx.Err() != nil
+	if runErr != nil && !r.meta.Interrupted {
+		r.meta.Error = runErr.Error()
+	}
+	metaErr := rundir.WriteJSON(dir, rundir.MetaFile, r.meta)
+	return dir, errors.Join(runErr, closeErr, metaErr)
+}
+
+func (r *run) startSim() error {
+	if r.plan.Sim == nil {
+		return nil
+	}
+	s, err := sim.New(*r.plan.Sim)
+	if err != nil {
+		return fmt.Errorf("simulator: %w", err)
+	}
+	url, err := s.Start("127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("simulator: %w", err)
+	}
+	r.sim = s
+	r.plan.Backend.BaseURL = url + "/v1"
+	r.meta.Backend.Endpoint = r.plan.Backend.BaseURL
+	for i, m := range r.plan.Meters {
+		if u, ok := m.Options["url"].(string); ok && u == SimURL {
+			opts := make(map[string]any, len(m.Options))
+			for k, v := range m.Options {
+				opts[k] = v
+			}
+			opts["url"] = url + "/metrics"
+			r.plan.Meters[i].Options = opts
+		}
+	}
+	return nil
+}
+
+func (r *run) openBackend(ctx context.Context) error {
+	b, err := backend.NewOpenAI(r.plan.Backend)
+	if err != nil {
+		return err
+	}
+	r.backend = b
+	for _, m := range r.plan.Models {
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := b.Check(cctx, m)
+		cancel()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// openMeters creates every configured meter and reads it once. A meter
+// that cannot be created or read is left out of the run, and the reason
+// is recorded and shown: a run with no meter still completes, without
+// energy figures.
+func (r *run) openMeters(ctx context.Context) {
+	for _, spec := range r.plan.Meters {
+		info := rundir.Meter{Name: spec.Name, Type: spec.Type, IntervalS: r.plan.SampleInterval.Seconds()}
+		m, err := meter.New(spec)
+		if err == nil {
+			pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			_, err = m.Read(pctx)
+			cancel()
+			if err != nil {
+				m.Close()
+			}
+		}
+		if err != nil {
+			info.Error = err.Error()
+			r.progress.warnf("meter %s (%s) is not used: %v", spec.Name, spec.Type, err)
+		} else {
+			r.meters = append(r.meters, m)
+		}
+		r.meta.Meters = append(r.meta.Meters, info)
+	}
+	if len(r.meters) == 0 {
+		r.progress.warnf("no power meter is available: this run reports latency and tokens but no energy figures")
+	}
+}
+
+func (r *run) recordMeterStats(stats []meter.Stats) {
+	for _, st := range stats {
+		for i := range r.meta.Meters {
+			m := &r.meta.Meters[i]
+			if m.Name != st.Meter {
+				continue
+			}
+			m.Reads, m.Errors, m.LastError = st.Reads, st.Errors, st.LastError
+			m.AchievedHz = st.AchievedHz
+			m.MaxGapS = st.MaxGap.Seconds()
+			m.Gaps = st.Gaps
+			m.UpdateIntervalS = st.UpdateInterval.Seconds()
+			m.MeanReadLatencyMS = float64(st.MeanReadLatency) / float64(time.Millisecond)
+		}
+	}
+}
+
+func (r *run) runModels(ctx context.Context) error {
+	for mi, model := range r.plan.Models {
+		r.progress.setModel(model, mi, len(r.plan.Models))
+		if err := r.runModel(ctx, model); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *run) runModel(ctx context.Context, model string) error {
+	var truth rundir.SimTruth
+	truth.Model = model
+
+	start := time.Now()
+	r.progress.setPhase(analysis.PhaseIdleBefore, 0, r.plan.IdleBefore)
+	sleep(ctx, r.plan.IdleBefore)
+	end := time.Now()
+	r.out.Phase(model, analysis.PhaseIdleBefore, start, end)
+	if r.sim != nil {
+		truth.IdleBeforeJ = r.sim.Energy(start, end)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+
+	if r.plan.WarmupRequests > 0 {
+		start = time.Now()
+		r.progress.setPhase(analysis.PhaseWarmup, r.plan.WarmupRequests, 0)
+		r.sendLoad(ctx, model, analysis.PhaseWarmup, load.Closed{
+			Concurrency: r.plan.Concurrency, Requests: r.plan.WarmupRequests,
+		}, 0)
+		r.out.Phase(model, analysis.PhaseWarmup, start, time.Now())
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+
+	start = time.Now()
+	r.progress.setPhase(analysis.PhaseMeasured, r.plan.Requests, r.plan.Duration)
+	failed := r.sendLoad(ctx, model, analysis.PhaseMeasured, load.Closed{
+		Concurrency: r.plan.Concurrency, Requests: r.plan.Requests, Duration: r.plan.Duration,
+	}, r.plan.WarmupRequests)
+	end = time.Now()
+	r.out.Phase(model, analysis.PhaseMeasured, start, end)
+	if r.sim != nil {
+		truth.MeasuredJ = r.sim.Energy(start, end)
+		truth.IdleWatts = r.sim.IdleWatts()
+	}
+	if ctx.Err() != nil {
+		r.recordTruth(truth)
+		return ctx.Err()
+	}
+	if failed.total > 0 && failed.total == failed.of {
+		r.progress.warnf("%s: every measured request failed; last error: %s", model, failed.last)
+	}
+
+	start = time.Now()
+	r.progress.setPhase(analysis.PhaseIdleAfter, 0, r.plan.IdleAfter)
+	sleep(ctx, r.plan.IdleAfter)
+	end = time.Now()
+	r.out.Phase(model, analysis.PhaseIdleAfter, start, end)
+	if r.sim != nil {
+		truth.IdleAfterJ = r.sim.Energy(start, end)
+	}
+	r.recordTruth(truth)
+	return ctx.Err()
+}
+
+func (r *run) recordTruth(t rundir.SimTruth) {
+	if r.sim != nil {
+		r.meta.Truth = append(r.meta.Truth, t)
+	}
+}
+
+type failures struct {
+	total, of int
+	last      string
+}
+
+// sendLoad runs one phase's requests; ids continue from idBase so that
+// every request in a model's run has its own id.
+func (r *run) sendLoad(ctx context.Context, model, phase string, l load.Closed, idBase int) failures {
+	var mu sync.Mutex
+	var f failures
+	l.Run(ctx, func(ctx context.Context, i int) {
+		prompt := r.plan.Prompts[i%len(r.plan.Prompts)]
+		rec := r.backend.Do(ctx, backend.Request{
+			ID: idBase + i, Model: model, Prompt: prompt,
+			MaxTokens: r.plan.MaxTokens, MinTokens: r.plan.MinTokens, IgnoreEOS: r.plan.IgnoreEOS,
+			Extra: r.plan.Extra,
+		})
+		r.out.Request(phase, rec)
+		r.progress.requestDone(rec)
+		mu.Lock()
+		f.of++
+		if !rec.OK() {
+			f.total++
+			f.last = rec.ErrorClass + ": " + rec.Error
+		}
+		mu.Unlock()
+	})
+	return f
+}
+
+func (r *run) closeAll() {
+	for _, m := range r.meters {
+		if err := m.Close(); err != nil {
+			slog.Debug("closing meter", "meter", m.Name(), "err", err)
+		}
+	}
+	if r.backend != nil {
+		r.backend.Close()
+	}
+	if r.sim != nil {
+		r.sim.Close()
+	}
+}
+
+// sleep waits for d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+func hostInfo() rundir.Host {
+	name, _ := os.Hostname()
+	return rundir.Host{Hostname: name, OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU()}
+}
+
+// DefaultRunDir names a new run directory under parent: time first, so
+// that a listing sorts by age.
+func DefaultRunDir(parent, name string) string {
+	stamp := time.Now().Format("20060102-150405")
+	clean := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			return r
+		}
+		return '_'
+	}, name)
+	if clean == "" {
+		return filepath.Join(parent, stamp)
+	}
+	return filepath.Join(parent, stamp+"-"+clean)
+}
