@@ -135,22 +135,25 @@ func (s *Series) describeCoverage(e *WindowEnergy, t []float64, from, to, lo, hi
 // minCoverage is the covered fraction below which a figure is flagged.
 const minCoverage = 0.99
 
-// setWatts fills average and peak watts: from power samples when there
-// are any, since that is what the meter reports as power; otherwise from
-// the counter, as energy over covered time and the highest power between
-// counter changes.
+// setWatts fills average and peak watts. The average is the window's
+// energy over its covered time, so that average × duration is the energy
+// figure itself, whichever method made it (a 1 s-averaged power reading
+// and an energy counter can disagree, and the counter is the better
+// measure). The peak is the highest power sample when the meter reports
+// power, else the highest power between counter changes.
 func (s *Series) setWatts(e *WindowEnergy, from, to float64) {
+	if e.CoveredS > 0 {
+		avg := e.Joules / e.CoveredS
+		e.AvgWatts = &avg
+	}
 	if s.HasPower() {
 		lo, hi, ok := coveredRange(s.powerT, from, to, gapFactor*s.powerSpacing)
 		if ok {
-			j, peak := trapezoid(s.powerT, s.powerW, lo, hi)
-			avg := j / (hi - lo)
-			e.AvgWatts, e.PeakWatts = &avg, &peak
+			_, peak := trapezoid(s.powerT, s.powerW, lo, hi)
+			e.PeakWatts = &peak
 		}
 		return
 	}
-	avg := e.Joules / e.CoveredS
-	e.AvgWatts = &avg
 	if peak, ok := maxStepPower(s.stepT, s.stepW, from, to); ok {
 		e.PeakWatts = &peak
 	}

@@ -73,10 +73,10 @@ func TestDefaultConfig(t *testing.T) {
 	if c.Scenario.DatasetName != BuiltinDataset || c.Scenario.GenerateKwargs.MaxTokens != 64 {
 		t.Errorf("scenario = %+v", c.Scenario)
 	}
-	if c.Load.Mode != "concurrency" || c.Load.Concurrency != 4 || c.Load.Requests != 40 {
+	if c.Load.Mode != "concurrency" || c.Load.Concurrency != 4 || c.Load.Requests != 120 {
 		t.Errorf("load = %+v", c.Load)
 	}
-	if c.Phases != (Phases{IdleBefore: 3 * time.Second, WarmupRequests: 2, IdleAfter: 3 * time.Second}) {
+	if c.Phases != (Phases{IdleBefore: 5 * time.Second, WarmupRequests: 2, IdleAfter: 5 * time.Second}) {
 		t.Errorf("phases = %+v", c.Phases)
 	}
 	if len(c.Meters) != 1 {

@@ -47,7 +47,7 @@ func emissionsTable(s *Summary) *table {
 			"", "", "",
 			num(cpu.AvgWatts), num(gpu.AvgWatts), num(ram.AvgWatts),
 			scaled(cpu.EnergyJ, 1/joulesPerKWh), scaled(gpu.EnergyJ, 1/joulesPerKWh), scaled(ram.EnergyJ, 1/joulesPerKWh),
-			scaled(m.EnergyJ, 1/joulesPerKWh), "", s.Carbon.Name, s.Carbon.Region, "",
+			scaled(m.EnergyJ, 1/joulesPerKWh), "", countryName(s), s.CountryISO, "",
 			"", "", s.Host.OS, "", "",
 			strconv.Itoa(s.Host.CPUs), "", gpuCount(m), "", "", "",
 			"", "machine", "N", f64(s.Carbon.PUE), "0",
@@ -69,6 +69,18 @@ func projectName(s *Summary) string {
 func gpuCount(m analysis.ModelResult) string {
 	if c, ok := m.Components["gpu"]; ok && len(c.Channels) > 0 {
 		return strconv.Itoa(len(c.Channels))
+	}
+	return ""
+}
+
+// countryName is the configured country's name from the intensity table,
+// even when an explicit intensity replaced the table's figure.
+func countryName(s *Summary) string {
+	if s.CountryISO == "" {
+		return ""
+	}
+	if c, err := analysis.LookupCarbonIntensity(s.CountryISO); err == nil {
+		return c.Name
 	}
 	return ""
 }

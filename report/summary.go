@@ -31,6 +31,7 @@ type Summary struct {
 	Phases      rundir.Phases   `json:"phases"`
 	Meters      []rundir.Meter  `json:"meters"`
 	Carbon      analysis.Carbon `json:"carbon"`
+	CountryISO  string          `json:"country_iso_code,omitempty"` // as configured
 
 	// Run-level headline figures, copied from totals for quick reading.
 	Completed            int      `json:"completed"`
@@ -53,6 +54,7 @@ func newSummary(raw *rundir.Raw, res *analysis.Result) *Summary {
 		StartedAt: m.StartedAt, EndedAt: m.EndedAt, Interrupted: m.Interrupted, Error: m.Error,
 		Host: m.Host, Backend: m.Backend, Load: m.Load, Phases: m.Phases, Meters: m.Meters,
 		Carbon:               res.Carbon,
+		CountryISO:           m.Carbon.CountryISO,
 		Completed:            res.Totals.Completed,
 		Failed:               res.Totals.Failed,
 		OutputTokens:         res.Totals.OutputTokens,

@@ -20,7 +20,9 @@ func PrintTable(w io.Writer, s *Summary) {
 		if i > 0 {
 			fmt.Fprintln(tw)
 		}
-		row := func(label, format string, args ...any) { fmt.Fprintf(tw, "%s\t"+format+"\n", append([]any{label}, args...)...) }
+		row := func(label, format string, args ...any) {
+			fmt.Fprintf(tw, "%s\t"+format+"\n", append([]any{label}, args...)...)
+		}
 		row("model", "%s", m.Model)
 		row("requests", "%d completed, %d failed, %.1f s measured", m.Completed, m.Failed, m.DurationS)
 		est := ""
