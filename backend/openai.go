@@ -277,7 +277,9 @@ func (c *OpenAI) Do(ctx context.Context, req Request) Record {
 	} else {
 		acc.readJSON(resp.Body)
 	}
-	rec.End = c.clock()
+	if rec.End.IsZero() {
+		rec.End = c.clock()
+	}
 	if acc.errClass != "" {
 		rec.ErrorClass, rec.Error = acc.errClass, acc.errMsg
 		if cls, ok := contextClass(ctx); ok && acc.errClass == ErrorProtocol {

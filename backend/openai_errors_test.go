@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -19,6 +20,9 @@ const testKey = "sk-live-DO-NOT-LEAK-42"
 // written by send.
 func streamServer(t *testing.T, send func(w http.ResponseWriter, r *http.Request)) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Reading the body lets the server notice when the client hangs
+		// up, which ends r.Context().
+		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "text/event-stream")
 		send(w, r)
 	}))
@@ -207,6 +211,15 @@ func TestOpenAIClosedWithoutResponse(t *testing.T) {
 	}
 }
 
+// waitForHangUp blocks until the client goes away, or a few seconds pass
+// so that a broken test fails instead of hanging.
+func waitForHangUp(r *http.Request) {
+	select {
+	case <-r.Context().Done():
+	case <-time.After(5 * time.Second):
+	}
+}
+
 // hangingServer sends one chunk, then waits for the client to go away.
 func hangingServer(t *testing.T, sent chan<- struct{}) *httptest.Server {
 	return streamServer(t, func(w http.ResponseWriter, r *http.Request) {
@@ -214,10 +227,7 @@ func hangingServer(t *testing.T, sent chan<- struct{}) *httptest.Server {
 		if sent != nil {
 			sent <- struct{}{}
 		}
-		select {
-		case <-r.Context().Done():
-		case <-time.After(10 * time.Second):
-		}
+		waitForHangUp(r)
 	})
 }
 
@@ -235,7 +245,8 @@ func TestOpenAITimeout(t *testing.T) {
 	})
 	t.Run("caller deadline, before headers", func(t *testing.T) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			<-r.Context().Done()
+			_, _ = io.Copy(io.Discard, r.Body)
+			waitForHangUp(r)
 		}))
 		defer srv.Close()
 		c := newTestClient(t, srv.URL+"/v1", OpenAIOptions{Stream: true})

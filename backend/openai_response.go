@@ -115,6 +115,7 @@ func (a *accumulator) readStream(body io.Reader) {
 func (a *accumulator) readJSON(body io.Reader) {
 	data, err := io.ReadAll(io.LimitReader(body, maxJSONBody+1))
 	arrived := a.clock()
+	a.rec.End = arrived // the answer is complete when it has arrived, not after parsing
 	if err != nil {
 		a.fail(ErrorProtocol, "reading response body: %v", err)
 		return

@@ -195,17 +195,14 @@ func (r *run) runModel(ctx context.Context, model string) error {
 	var truth rundir.SimTruth
 	truth.Model = model
 
-	start := time.Now()
-	r.progress.setPhase(analysis.PhaseIdleBefore, 0, r.plan.IdleBefore)
-	sleep(ctx, r.plan.IdleBefore)
-	end := time.Now()
-	r.out.Phase(model, analysis.PhaseIdleBefore, start, end)
-	if r.sim != nil {
+	if start, end, ok := r.idle(ctx, model, analysis.PhaseIdleBefore, r.plan.IdleBefore); ok && r.sim != nil {
 		truth.IdleBeforeJ = r.sim.Energy(start, end)
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+
+	var start, end time.Time
 
 	if r.plan.WarmupRequests > 0 {
 		start = time.Now()
@@ -238,16 +235,25 @@ func (r *run) runModel(ctx context.Context, model string) error {
 		r.progress.warnf("%s: every measured request failed; last error: %s", model, failed.last)
 	}
 
-	start = time.Now()
-	r.progress.setPhase(analysis.PhaseIdleAfter, 0, r.plan.IdleAfter)
-	sleep(ctx, r.plan.IdleAfter)
-	end = time.Now()
-	r.out.Phase(model, analysis.PhaseIdleAfter, start, end)
-	if r.sim != nil {
+	if start, end, ok := r.idle(ctx, model, analysis.PhaseIdleAfter, r.plan.IdleAfter); ok && r.sim != nil {
 		truth.IdleAfterJ = r.sim.Energy(start, end)
 	}
 	r.recordTruth(truth)
 	return ctx.Err()
+}
+
+// idle waits out an idle phase and records it. A phase configured as 0 s
+// is skipped and not recorded: there is nothing to measure in it.
+func (r *run) idle(ctx context.Context, model, phase string, d time.Duration) (start, end time.Time, ok bool) {
+	if d <= 0 {
+		return start, end, false
+	}
+	start = time.Now()
+	r.progress.setPhase(phase, 0, d)
+	sleep(ctx, d)
+	end = time.Now()
+	r.out.Phase(model, phase, start, end)
+	return start, end, true
 }
 
 func (r *run) recordTruth(t rundir.SimTruth) {
