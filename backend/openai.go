@@ -200,8 +200,9 @@ func (c *OpenAI) Close() error {
 // and also for an error the server reports inside a 200 stream (an
 // "error" event or a {"error": ...} chunk), since both are the server
 // saying it failed; ErrorTimeout and ErrorCanceled from the context (and
-// Timeout); ErrorProtocol for a body that cannot be parsed, or a stream
-// that broke off or ended with neither "[DONE]" nor a finish reason.
+// Timeout); ErrorProtocol for a body that cannot be parsed, a stream that
+// broke off or ended with neither "[DONE]" nor a finish reason, or a
+// request that cannot be encoded (an Extra value JSON cannot represent).
 //
 // The body is built from the request's fields; Extra is merged last at the
 // top level and wins over every generated field, so it can replace, for
@@ -215,32 +216,49 @@ func (c *OpenAI) Do(ctx context.Context, req Request) Record {
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
-	body, err := json.Marshal(c.requestBody(req))
-	if err != nil {
-		rec.Start = c.clock()
-		rec.End = rec.Start
-		rec.ErrorClass = ErrorProtocol
-		rec.Error = c.redact(fmt.Sprintf("cannot encode request %d as JSON: %v", req.ID, err))
+	// abort ends the request without marking ctx: closeBody uses it on a
+	// server that never ends its body, and ctx stays the judge of
+	// timeouts and cancellation.
+	reqCtx, abort := context.WithCancel(ctx)
+	defer abort()
+
+	resp := c.send(ctx, reqCtx, req, &rec)
+	if resp == nil {
 		return rec
 	}
+	defer closeBody(resp.Body, abort)
+	c.receive(ctx, resp, req.Prompt, &rec)
+	return rec
+}
+
+// send posts req and sets rec.Start. When no response arrives it
+// completes rec as failed and returns nil.
+func (c *OpenAI) send(ctx, reqCtx context.Context, req Request, rec *Record) *http.Response {
+	failNow := func(class, msg string) *http.Response {
+		rec.Start = c.clock()
+		rec.End = rec.Start
+		rec.ErrorClass, rec.Error = class, c.redact(msg)
+		return nil
+	}
+	body, err := json.Marshal(c.requestBody(req))
+	if err != nil {
+		return failNow(ErrorProtocol, fmt.Sprintf("cannot encode request %d as JSON: %v", req.ID, err))
+	}
 	var startMu sync.Mutex
+	var start time.Time
 	trace := &httptrace.ClientTrace{
 		GotConn: func(httptrace.GotConnInfo) {
 			// Called again if the transport retries on a fresh
 			// connection; the last call is the one that counts.
 			t := c.clock()
 			startMu.Lock()
-			rec.Start = t
+			start = t
 			startMu.Unlock()
 		},
 	}
-	httpReq, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodPost, c.endpoint, bytes.NewReader(body))
+	httpReq, err := http.NewRequestWithContext(httptrace.WithClientTrace(reqCtx, trace), http.MethodPost, c.endpoint, bytes.NewReader(body))
 	if err != nil {
-		rec.Start = c.clock()
-		rec.End = rec.Start
-		rec.ErrorClass = ErrorProtocol
-		rec.Error = c.redact(fmt.Sprintf("cannot build request: %v", err))
-		return rec
+		return failNow(ErrorProtocol, fmt.Sprintf("cannot build request: %v", err))
 	}
 	c.setHeaders(httpReq.Header, c.stream)
 	httpReq.Header.Set("Content-Type", "application/json")
@@ -248,30 +266,29 @@ func (c *OpenAI) Do(ctx context.Context, req Request) Record {
 	before := c.clock()
 	resp, err := c.client.Do(httpReq)
 	startMu.Lock()
-	if rec.Start.IsZero() {
+	rec.Start = start
+	startMu.Unlock()
+	if rec.Start.IsZero() { // no connection was made
 		rec.Start = before
 	}
-	startMu.Unlock()
 	if err != nil {
 		rec.End = c.clock()
 		rec.ErrorClass, rec.Error = c.classifySendError(ctx, err)
-		return rec
+		return nil
 	}
-	defer closeBody(resp.Body)
+	return resp
+}
 
+// receive reads the response into rec.
+func (c *OpenAI) receive(ctx context.Context, resp *http.Response, prompt string, rec *Record) {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		msg := serverMessage(readSome(resp.Body, maxErrorBody))
 		rec.End = c.clock()
-		if cls, ok := contextClass(ctx); ok {
-			rec.ErrorClass, rec.Error = cls, c.contextMessage(ctx)
-			return rec
-		}
 		rec.ErrorClass = ErrorHTTP
 		rec.Error = c.redact(fmt.Sprintf("HTTP %s from %s: %s", statusText(resp), c.endpoint, msg))
-		return rec
+		return
 	}
-
-	acc := &accumulator{rec: &rec, clock: c.clock}
+	acc := &accumulator{rec: rec, clock: c.clock}
 	if isEventStream(resp.Header.Get("Content-Type"), c.stream) {
 		acc.readStream(resp.Body)
 	} else {
@@ -289,8 +306,7 @@ func (c *OpenAI) Do(ctx context.Context, req Request) Record {
 		}
 		rec.Error = c.redact(rec.Error)
 	}
-	acc.fillTokens(req.Prompt)
-	return rec
+	acc.fillTokens(prompt)
 }
 
 // requestBody builds the JSON body for req; see Do for the rules.
@@ -353,10 +369,18 @@ func isEventStream(contentType string, requested bool) bool {
 	return requested
 }
 
+// drainTimeout bounds the wait for the end of a body whose content has
+// been read. A well-behaved server ends the body right after "[DONE]";
+// one that does not costs its connection, not the caller's time.
+const drainTimeout = 100 * time.Millisecond
+
 // closeBody drains a little of what is left so that the connection can go
-// back to the pool, then closes the body.
-func closeBody(body io.ReadCloser) {
+// back to the pool, then closes the body. abort cancels the request, and
+// so the drain, if the server holds the body open.
+func closeBody(body io.ReadCloser, abort context.CancelFunc) {
+	timer := time.AfterFunc(drainTimeout, abort)
 	_, _ = io.Copy(io.Discard, io.LimitReader(body, 64<<10))
+	timer.Stop()
 	_ = body.Close()
 }
 

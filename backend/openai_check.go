@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 )
 
 // checkError is an error from Check: a message written for the user, and
@@ -19,15 +20,22 @@ type checkError struct {
 func (e *checkError) Error() string { return e.msg }
 func (e *checkError) Unwrap() error { return e.cause }
 
+// defaultCheckTimeout bounds Check when the options set no Timeout: a
+// server that accepts connections and never answers must not hang a run
+// before it starts.
+const defaultCheckTimeout = 30 * time.Second
+
 // Check lists the server's models (GET {base}/models) and verifies that
 // model is among them. An empty model only checks that the server answers.
+// It gives up after the options' Timeout, or 30 s when none is set.
 // Errors say what is wrong and what to do, and never contain the API key.
 func (c *OpenAI) Check(ctx context.Context, model string) error {
-	if c.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.timeout)
-		defer cancel()
+	timeout := c.timeout
+	if timeout == 0 {
+		timeout = defaultCheckTimeout
 	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	base := c.base.Redacted()
 	modelsURL := c.base.String() + "/models"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, modelsURL, nil)
@@ -47,7 +55,7 @@ func (c *OpenAI) Check(ctx context.Context, model string) error {
 		}
 		return &checkError{msg: c.redact(fmt.Sprintf("cannot reach model server at %s: %v", base, err)), cause: err}
 	}
-	defer closeBody(resp.Body)
+	defer closeBody(resp.Body, cancel)
 	body := readSome(resp.Body, maxJSONBody)
 
 	switch {

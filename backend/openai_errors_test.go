@@ -327,3 +327,32 @@ func TestUnreachable(t *testing.T) {
 		})
 	}
 }
+
+// A server that sends [DONE] but holds the body open must not hold up
+// Do: the record is complete at [DONE], and the drain gives up.
+func TestOpenAIBodyHeldOpenAfterDone(t *testing.T) {
+	srv := streamServer(t, func(w http.ResponseWriter, r *http.Request) {
+		flushf(w, textChunk)
+		flushf(w, "data: [DONE]\n\n")
+		waitForHangUp(r)
+	})
+	c := newTestClient(t, srv.URL+"/v1", OpenAIOptions{Stream: true})
+	began := time.Now()
+	rec := c.Do(context.Background(), Request{Model: "m", Prompt: "p"})
+	// The server holds for 5 s; the drain gives up after 100 ms. 3 s of
+	// slack keeps this from flaking on a loaded machine.
+	if took := time.Since(began); took > 3*time.Second {
+		t.Errorf("Do took %v with the body held open", took)
+	}
+	if !rec.OK() || len(rec.Chunks) != 1 {
+		t.Fatalf("got %s: %q, %d chunks", rec.ErrorClass, rec.Error, len(rec.Chunks))
+	}
+}
+
+func TestOpenAIUnencodableExtra(t *testing.T) {
+	c := newTestClient(t, "http://127.0.0.1:1/v1", OpenAIOptions{Stream: true})
+	rec := c.Do(context.Background(), Request{Model: "m", Prompt: "p", Extra: map[string]any{"callback": func() {}}})
+	if rec.ErrorClass != ErrorProtocol || !strings.Contains(rec.Error, "cannot encode request") {
+		t.Fatalf("got %s: %q", rec.ErrorClass, rec.Error)
+	}
+}

@@ -3,6 +3,7 @@ package backend
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -379,5 +380,37 @@ func TestNewOpenAIOptions(t *testing.T) {
 	}
 	if _, err := NewOpenAI(OpenAIOptions{BaseURL: "http://h/v1", Headers: map[string]string{"Bad Name": "x"}}); err == nil {
 		t.Error("a header name with a space was accepted")
+	}
+}
+
+// Sequential requests reuse one kept-alive connection: the body is
+// drained after [DONE], and the pool keeps it.
+func TestOpenAIReusesConnections(t *testing.T) {
+	raw := "data: {\"choices\":[{\"index\":0,\"text\":\"x\",\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"
+	var mu sync.Mutex
+	conns := 0
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, raw)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			mu.Lock()
+			conns++
+			mu.Unlock()
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	c := newTestClient(t, srv.URL+"/v1", OpenAIOptions{API: "completions", Stream: true, MaxConns: 1})
+	for i := range 5 {
+		if rec := c.Do(context.Background(), Request{ID: i, Model: "m", Prompt: "p"}); !rec.OK() {
+			t.Fatalf("request %d: %s", i, rec.Error)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if conns != 1 {
+		t.Errorf("5 sequential requests used %d connections, want 1", conns)
 	}
 }

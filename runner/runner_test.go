@@ -1,0 +1,116 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aienergy/aienergy/analysis"
+	"github.com/aienergy/aienergy/backend"
+	"github.com/aienergy/aienergy/meter"
+	"github.com/aienergy/aienergy/rundir"
+	"github.com/aienergy/aienergy/sim"
+)
+
+func smallPlan(t *testing.T) Plan {
+	return Plan{
+		Models:         []string{"m"},
+		Prompts:        []string{"hello there", "what is energy"},
+		Concurrency:    2,
+		Requests:       6,
+		MaxTokens:      8,
+		IdleBefore:     300 * time.Millisecond,
+		WarmupRequests: 1,
+		IdleAfter:      300 * time.Millisecond,
+		SampleInterval: 50 * time.Millisecond,
+		Backend:        backend.OpenAIOptions{API: "chat", Stream: true, Timeout: 10 * time.Second, MaxConns: 2},
+		Sim:            &sim.Config{Models: []string{"m"}, TTFT: 5 * time.Millisecond, ITL: 2 * time.Millisecond},
+		ConfigYAML:     []byte("name: test\n"),
+		Output:         filepath.Join(t.TempDir(), "run"),
+	}
+}
+
+// A meter that cannot be read is left out with its reason recorded and
+// shown; the run completes with the meters that work.
+func TestUnreadableMeterIsRecordedAndSkipped(t *testing.T) {
+	plan := smallPlan(t)
+	plan.Meters = []meter.Spec{
+		{Name: "sim-gpu", Type: "exporter", Options: map[string]any{"url": SimURL, "preset": "dcgm"}},
+		{Name: "dead", Type: "exporter", Options: map[string]any{"url": "http://127.0.0.1:1/metrics", "preset": "dcgm"}},
+	}
+	var out bytes.Buffer
+	dir, err := Run(context.Background(), plan, NewProgress(&out, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "warning: meter dead (exporter) is not used:") {
+		t.Errorf("progress output does not explain the dead meter:\n%s", out.String())
+	}
+	raw, err := rundir.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(raw.Meta.Meters) != 2 || raw.Meta.Meters[1].Error == "" || raw.Meta.Meters[0].Error != "" || raw.Meta.Meters[0].Reads == 0 {
+		t.Errorf("run.json meters = %+v; want sim-gpu read and dead with an error", raw.Meta.Meters)
+	}
+	for _, s := range raw.Samples {
+		if s.Meter == "dead" {
+			t.Fatal("samples from the dead meter")
+		}
+	}
+	phases := map[string]bool{}
+	for _, p := range raw.Phases {
+		phases[p.Name] = true
+	}
+	for _, want := range []string{analysis.PhaseIdleBefore, analysis.PhaseWarmup, analysis.PhaseMeasured, analysis.PhaseIdleAfter} {
+		if !phases[want] {
+			t.Errorf("phases.csv lacks %s", want)
+		}
+	}
+	var warm, measured int
+	for _, r := range raw.Requests {
+		switch r.Phase {
+		case analysis.PhaseWarmup:
+			warm++
+		case analysis.PhaseMeasured:
+			measured++
+		}
+	}
+	if warm != 1 || measured != 6 {
+		t.Errorf("%d warmup and %d measured requests, want 1 and 6", warm, measured)
+	}
+	if len(raw.Meta.Truth) != 1 || raw.Meta.Truth[0].MeasuredJ <= 0 {
+		t.Errorf("simulator truth = %+v", raw.Meta.Truth)
+	}
+}
+
+// A model the server does not serve stops the run before anything is
+// written, with the server's list in the error.
+func TestUnservedModelFailsBeforeTheRun(t *testing.T) {
+	plan := smallPlan(t)
+	plan.Models = []string{"other"}
+	dir, err := Run(context.Background(), plan, nil)
+	if err == nil || dir != "" || !strings.Contains(err.Error(), `"other"`) {
+		t.Fatalf("dir %q, err %v; want an error naming the model and no run directory", dir, err)
+	}
+}
+
+func TestProgressLine(t *testing.T) {
+	p := NewProgress(&bytes.Buffer{}, false)
+	p.setModel("llama", 1, 3)
+	p.setPhase(analysis.PhaseMeasured, 40, 0)
+	p.phaseStart = time.Now().Add(-10 * time.Second)
+	for range 10 {
+		p.requestDone(backend.Record{OutputTokens: 50})
+	}
+	p.requestDone(backend.Record{ErrorClass: backend.ErrorHTTP})
+	line := p.lineLocked(p.phaseStart.Add(10 * time.Second))
+	for _, want := range []string{"[2/3] llama measured", "11/40 req (1 failed)", "1.1 req/s", "50 tok/s", "ETA 26s"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("progress line %q lacks %q", line, want)
+		}
+	}
+}
