@@ -86,10 +86,9 @@ func TestInterruptedRunIsFinalized(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "int")
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		// Cancel once the measured phase is under way.
+		// Cancel once some measured requests are on disk.
 		for ctx.Err() == nil {
-			if data, err := os.ReadFile(filepath.Join(dir, "phases.csv")); err == nil && bytes.Contains(data, []byte("warmup")) {
-				time.Sleep(300 * time.Millisecond)
+			if data, err := os.ReadFile(filepath.Join(dir, "requests.csv")); err == nil && bytes.Count(data, []byte(",measured,")) >= 8 {
 				cancel()
 				return
 			}
