@@ -23,6 +23,9 @@ type Options struct {
 	// MaxRange gives, per "meter/channel", the value in joules at which
 	// the channel's energy counter wraps to zero.
 	MaxRange map[string]float64
+	// EstimatedMeters names the meters whose readings are modeled, not
+	// measured; their figures carry the method "estimate".
+	EstimatedMeters map[string]bool
 }
 
 // modelPhases are one model's phases; any may be missing.
@@ -160,6 +163,10 @@ func analyzeModel(m *modelPhases, series []*Series, reqs []Request, opts Options
 		r, err := measureChannel(s, from, to, m)
 		if err != nil {
 			return mr, fmt.Errorf("channel %s: %w", s.Key(), err)
+		}
+		if opts.EstimatedMeters[s.Meter] && r.Method != "" {
+			r.Method = MethodEstimate
+			r.Warnings = append(r.Warnings, "an estimate: power modeled by the meter, not measured")
 		}
 		for _, w := range r.Warnings {
 			mr.Warnings = append(mr.Warnings, r.Key+": "+w)

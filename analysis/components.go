@@ -3,6 +3,7 @@ package analysis
 import (
 	"fmt"
 	"math"
+	"strings"
 )
 
 // componentOrder lists the components in report order; wall last, as the
@@ -70,6 +71,8 @@ func combineMethods(a, b string) string {
 		return b
 	case b == "":
 		return a
+	case strings.Contains(a, MethodEstimate) || strings.Contains(b, MethodEstimate):
+		return MethodMixedEstimate
 	}
 	return MethodMixed
 }

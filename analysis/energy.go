@@ -12,6 +12,12 @@ const (
 	MethodCounter     = "counter"     // delta of a cumulative energy counter
 	MethodIntegration = "integration" // trapezoidal integration of power samples
 	MethodMixed       = "mixed"       // a sum over channels that used both
+	// MethodEstimate marks a channel whose meter models power (from CPU
+	// utilization and a TDP, say) instead of measuring it. It wins over
+	// the integration method that produced the number, and any sum that
+	// includes it is MethodMixedEstimate, so an estimate is never hidden.
+	MethodEstimate      = "estimate"
+	MethodMixedEstimate = "mixed, includes estimate"
 )
 
 // ErrNoData says a channel has no samples that cover a window.

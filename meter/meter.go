@@ -44,3 +44,18 @@ type Meter interface {
 	Read(ctx context.Context) ([]Reading, error)
 	Close() error
 }
+
+// A CounterRanger is a meter whose energy counters wrap at a known value
+// (RAPL's max_energy_range_uj). The runner records the ranges in the run
+// directory so that the analysis can tell a wrap from a reset.
+type CounterRanger interface {
+	// MaxRanges gives, per channel, the counter value in joules at which
+	// it wraps to zero.
+	MaxRanges() map[string]float64
+}
+
+// An Estimator is a meter whose readings are estimates (a model of power
+// from utilization), not measurements; figures built on it say so.
+type Estimator interface {
+	Estimates() bool
+}

@@ -26,6 +26,8 @@ func Generate(dir string) (*Summary, error) {
 		CountryISO:           raw.Meta.Carbon.CountryISO,
 		PUE:                  raw.Meta.Carbon.PUE,
 		RequestedConcurrency: raw.Meta.Load.Concurrency,
+		MaxRange:             maxRanges(raw.Meta.Meters),
+		EstimatedMeters:      estimatedMeters(raw.Meta.Meters),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("analysing %s: %w", dir, err)
@@ -122,4 +124,26 @@ func writeFileMkdir(path string, data []byte) error {
 		return err
 	}
 	return rundir.WriteFileAtomic(path, data)
+}
+
+// maxRanges collects the meters' counter wrap points, keyed meter/channel
+// as the analysis wants them.
+func maxRanges(meters []rundir.Meter) map[string]float64 {
+	out := map[string]float64{}
+	for _, m := range meters {
+		for ch, r := range m.MaxRangeJ {
+			out[m.Name+"/"+ch] = r
+		}
+	}
+	return out
+}
+
+func estimatedMeters(meters []rundir.Meter) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range meters {
+		if m.Estimate {
+			out[m.Name] = true
+		}
+	}
+	return out
 }

@@ -79,6 +79,10 @@ type Meter struct {
 	UpdateIntervalS   float64 `json:"update_interval_s"`
 	MeanReadLatencyMS float64 `json:"mean_read_latency_ms"`
 	IntervalS         float64 `json:"interval_s"`
+	// MaxRangeJ gives, per channel, where its energy counter wraps.
+	MaxRangeJ map[string]float64 `json:"max_range_j,omitempty"`
+	// Estimate marks a meter whose readings are modeled, not measured.
+	Estimate bool `json:"estimate,omitempty"`
 }
 
 // Carbon holds what turns energy into emissions.

@@ -156,6 +156,12 @@ func (r *run) openMeters(ctx context.Context) {
 			r.progress.warnf("meter %s (%s) is not used: %v", spec.Name, spec.Type, err)
 		} else {
 			r.meters = append(r.meters, m)
+			if cr, ok := m.(meter.CounterRanger); ok {
+				info.MaxRangeJ = cr.MaxRanges()
+			}
+			if e, ok := m.(meter.Estimator); ok {
+				info.Estimate = e.Estimates()
+			}
 		}
 		r.meta.Meters = append(r.meta.Meters, info)
 	}

@@ -63,7 +63,7 @@ simulated server in about 30 seconds.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRunCmd(), newSimCmd(), newReportCmd())
+	root.AddCommand(newRunCmd(), newSimCmd(), newReportCmd(), newMetersCmd())
 	return root
 }
 
