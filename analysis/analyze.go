@@ -151,7 +151,8 @@ func analyzeModel(m *modelPhases, series []*Series, reqs []Request, opts Options
 		Components:    map[string]ComponentResult{},
 		Warnings:      []string{},
 	}
-	if len(reqs) == 0 {
+	mr.Items = m.measured.Items
+	if len(reqs) == 0 && mr.Items == 0 {
 		mr.Warnings = append(mr.Warnings, "no measured requests")
 	}
 	if n.TokensEstimated {
@@ -216,6 +217,10 @@ func analyzeModel(m *modelPhases, series []*Series, reqs []Request, opts Options
 	mr.JoulesPerToken, mr.NetJoulesPerToken = gross.perToken, net.perToken
 	mr.WhPer1000Queries, mr.NetWhPer1000Queries = gross.whPer1000Queries, net.whPer1000Queries
 	mr.TokensPerJoule, mr.NetTokensPerJoule = gross.tokensPerJoule, net.tokensPerJoule
+	if mr.Items > 0 {
+		mr.JoulesPerItem = perItem(mr.EnergyJ, mr.Items)
+		mr.NetJoulesPerItem = perItem(mr.NetEnergyJ, mr.Items)
+	}
 	if mr.NetEnergyJ != nil && !(*mr.NetEnergyJ > 0) {
 		mr.Warnings = append(mr.Warnings, fmt.Sprintf("net energy %.4g J is not positive: idle power at or above measured power; net per-work and carbon figures omitted", *mr.NetEnergyJ))
 	}
@@ -325,4 +330,14 @@ func summarizeChannels(series []*Series) []ChannelSummary {
 		out = append(out, c)
 	}
 	return out
+}
+
+// perItem divides energy by a count of work items; nil without energy or
+// when the net energy is not positive.
+func perItem(joules *float64, items int) *float64 {
+	if joules == nil || !(*joules > 0) || items <= 0 {
+		return nil
+	}
+	v := *joules / float64(items)
+	return &v
 }

@@ -50,4 +50,8 @@ type Phase struct {
 	Name  string
 	Start float64
 	End   float64
+	// Items is the work a measured phase did when it is not requests: the
+	// images a CNN classified, say, as reported by a command run under
+	// `aienergy measure`. 0 when not reported.
+	Items int
 }

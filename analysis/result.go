@@ -51,6 +51,12 @@ type ModelResult struct {
 	PeakWatts               *float64 `json:"peak_watts"` // peak of the summed power of the basis channels
 	BaselineWatts           *float64 `json:"baseline_watts"`
 
+	// Items is the work a measured phase reported (aienergy measure);
+	// JoulesPerItem divides the energy by it (J per image, say).
+	Items            int      `json:"items,omitempty"`
+	JoulesPerItem    *float64 `json:"joules_per_item,omitempty"`
+	NetJoulesPerItem *float64 `json:"net_joules_per_item,omitempty"`
+
 	GCO2eq                  *float64 `json:"gco2eq"`
 	NetGCO2eq               *float64 `json:"net_gco2eq"`
 	GCO2eqPer1000Queries    *float64 `json:"gco2eq_per_1000_queries"`

@@ -23,31 +23,46 @@ func PrintTable(w io.Writer, s *Summary) {
 		row := func(label, format string, args ...any) {
 			fmt.Fprintf(tw, "%s\t"+format+"\n", append([]any{label}, args...)...)
 		}
+		served := m.Completed+m.Failed > 0
 		row("model", "%s", m.Model)
-		row("requests", "%d completed, %d failed, %.1f s measured", m.Completed, m.Failed, m.DurationS)
-		est := ""
-		if m.TokensEstimated {
-			est = " (estimated: the server sent no usage)"
+		if served {
+			row("requests", "%d completed, %d failed, %.1f s measured", m.Completed, m.Failed, m.DurationS)
+			est := ""
+			if m.TokensEstimated {
+				est = " (estimated: the server sent no usage)"
+			}
+			row("tokens", "%d in, %d out%s", m.InputTokens, m.OutputTokens, est)
+		} else {
+			row("measured", "%.1f s", m.DurationS)
 		}
-		row("tokens", "%d in, %d out%s", m.InputTokens, m.OutputTokens, est)
+		if m.Items > 0 {
+			row("items", "%d", m.Items)
+		}
 		if m.EnergyJ == nil {
 			row("energy", "n/a (no meter data)")
 		} else {
 			row("energy", "%s J gross, %s J net  (%s: %s)", fig(m.EnergyJ, 1), fig(m.NetEnergyJ, 1), m.EnergyMethod, strings.Join(m.EnergyBasis, " + "))
-			row("J/output token", "%s gross, %s net", fig(m.JoulesPerOutputToken, 4), fig(m.NetJoulesPerOutputToken, 4))
-			row("Wh/1000 queries", "%s gross, %s net", fig(m.WhPer1000Queries, 3), fig(m.NetWhPer1000Queries, 3))
-			row("tokens/J", "%s", fig(m.TokensPerJoule, 2))
+			if m.Items > 0 {
+				row("J/item", "%s gross, %s net", fig(m.JoulesPerItem, 4), fig(m.NetJoulesPerItem, 4))
+			}
+			if served {
+				row("J/output token", "%s gross, %s net", fig(m.JoulesPerOutputToken, 4), fig(m.NetJoulesPerOutputToken, 4))
+				row("Wh/1000 queries", "%s gross, %s net", fig(m.WhPer1000Queries, 3), fig(m.NetWhPer1000Queries, 3))
+				row("tokens/J", "%s", fig(m.TokensPerJoule, 2))
+			}
 			row("power", "avg %s W, peak %s W, idle baseline %s W", fig(m.AvgWatts, 1), fig(m.PeakWatts, 1), fig(m.BaselineWatts, 1))
 			if m.WallJoules != nil && m.ComponentsJoules != nil {
 				row("wall vs components", "%s J wall, %s J components, %s J unattributed", fig(m.WallJoules, 1), fig(m.ComponentsJoules, 1), fig(m.UnattributedJoules, 1))
 			}
 			row("carbon", "%s g CO2eq, %s g per 1000 queries  (%s)", fig(m.GCO2eq, 4), fig(m.GCO2eqPer1000Queries, 3), carbonLabel(s.Carbon))
 		}
-		row("TTFT ms", "%s", distLine(m.Latency.TTFT))
-		row("TPOT ms", "%s", distLine(m.Latency.TPOT))
-		row("ITL ms", "%s", distLine(m.Latency.ITL))
-		row("E2E ms", "%s", distLine(m.Latency.E2E))
-		row("throughput", "%.2f req/s, %.1f output tok/s, concurrency %.2f achieved", m.Throughput.RequestsPerS, m.Throughput.OutputTokensPerS, m.Throughput.AchievedConcurrency)
+		if served {
+			row("TTFT ms", "%s", distLine(m.Latency.TTFT))
+			row("TPOT ms", "%s", distLine(m.Latency.TPOT))
+			row("ITL ms", "%s", distLine(m.Latency.ITL))
+			row("E2E ms", "%s", distLine(m.Latency.E2E))
+			row("throughput", "%.2f req/s, %.1f output tok/s, concurrency %.2f achieved", m.Throughput.RequestsPerS, m.Throughput.OutputTokensPerS, m.Throughput.AchievedConcurrency)
+		}
 		for _, warn := range m.Warnings {
 			row("warning", "%s", warn)
 		}

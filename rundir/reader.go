@@ -62,10 +62,14 @@ func Read(dir string) (*Raw, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if err = readCSV(dir, PhasesFile, phasesHeader, raw, func(f fields) error {
-		raw.Phases = append(raw.Phases, analysis.Phase{
+	if err = readCSV(dir, PhasesFile, phasesHeader[:4], raw, func(f fields) error {
+		p := analysis.Phase{
 			Model: f.str("model"), Name: f.str("phase"), Start: f.float("start_s"), End: f.float("end_s"),
-		})
+		}
+		if f.has("items") && f.str("items") != "" {
+			p.Items = f.int("items")
+		}
+		raw.Phases = append(raw.Phases, p)
 		return f.err
 	}); err != nil {
 		return nil, err
@@ -103,6 +107,12 @@ type fields struct {
 }
 
 func (f *fields) str(name string) string { return f.row[f.cols[name]] }
+
+// has reports whether the file has an optional column.
+func (f *fields) has(name string) bool {
+	_, ok := f.cols[name]
+	return ok
+}
 
 func (f *fields) float(name string) float64 {
 	v, err := strconv.ParseFloat(f.str(name), 64)

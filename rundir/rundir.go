@@ -24,5 +24,5 @@ var (
 	requestsHeader = []string{"id", "model", "phase", "start_s", "first_token_s", "end_s",
 		"ttft_ms", "e2e_ms", "input_tokens", "output_tokens", "tokens_estimated",
 		"finish_reason", "error_class", "error", "chunk_ms"}
-	phasesHeader = []string{"model", "phase", "start_s", "end_s"}
+	phasesHeader = []string{"model", "phase", "start_s", "end_s", "items"}
 )

@@ -35,7 +35,8 @@ func TestWriteReadRoundTrip(t *testing.T) {
 		ID: 8, Model: "m", Start: at(2), End: at(2.1),
 		ErrorClass: backend.ErrorHTTP, Error: "500 Internal\nServer Error",
 	})
-	w.Phase("m", "measured", at(1), at(2.5))
+	w.Phase("m", "measured", at(1), at(2.5), 0)
+	w.Phase("m", "cnn", at(2.5), at(3), 1000)
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +67,7 @@ func TestWriteReadRoundTrip(t *testing.T) {
 	if !math.IsNaN(failed.FirstToken) || failed.ErrorClass != backend.ErrorHTTP {
 		t.Errorf("failed request = %+v, want no first token and class http", failed)
 	}
-	if len(raw.Phases) != 1 || raw.Phases[0].End != 2.5 {
+	if len(raw.Phases) != 2 || raw.Phases[0].End != 2.5 || raw.Phases[0].Items != 0 || raw.Phases[1].Items != 1000 {
 		t.Errorf("phases = %+v", raw.Phases)
 	}
 }

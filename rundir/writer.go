@@ -99,9 +99,14 @@ func (w *Writer) Request(phase string, r backend.Record) {
 	})
 }
 
-// Phase appends one phase boundary pair to phases.csv.
-func (w *Writer) Phase(model, name string, start, end time.Time) {
-	w.phases.write([]string{model, name, formatFloat(w.Since(start), 6), formatFloat(w.Since(end), 6)})
+// Phase appends one phase to phases.csv. items is the work the phase
+// reported when it is not requests (aienergy measure); 0 for none.
+func (w *Writer) Phase(model, name string, start, end time.Time, items int) {
+	cell := ""
+	if items > 0 {
+		cell = strconv.Itoa(items)
+	}
+	w.phases.write([]string{model, name, formatFloat(w.Since(start), 6), formatFloat(w.Since(end), 6), cell})
 }
 
 // Close flushes and closes the raw-data files.

@@ -25,7 +25,14 @@ import (
 // directory, marks it interrupted and returns ctx's error.
 func Run(ctx context.Context, plan Plan, progress *Progress) (string, error) {
 	r := &run{plan: plan, progress: progress}
-	return r.execute(ctx)
+	r.meta.Models = plan.Models
+	prepare := func(ctx context.Context) error {
+		if err := r.startSim(); err != nil {
+			return err
+		}
+		return r.openBackend(ctx)
+	}
+	return r.execute(ctx, prepare, r.runModels)
 }
 
 type run struct {
@@ -39,19 +46,22 @@ type run struct {
 	sampler  *meter.Sampler
 }
 
-func (r *run) execute(ctx context.Context) (dir string, err error) {
+// execute runs the parts every run has — meters, sampler, run directory,
+// finalization — around body. prepare runs first, before anything is
+// written, so that a server that is down leaves no half run behind.
+func (r *run) execute(ctx context.Context, prepare, body func(context.Context) error) (dir string, err error) {
+	models := r.meta.Models
 	r.meta = r.plan.Meta
 	r.meta.Tool = "aienergy"
 	r.meta.Host = hostInfo()
-	r.meta.Models = r.plan.Models
+	r.meta.Models = models
 	r.meta.RunID = filepath.Base(r.plan.Output)
 	defer r.closeAll()
 
-	if err := r.startSim(); err != nil {
-		return "", err
-	}
-	if err := r.openBackend(ctx); err != nil {
-		return "", err
+	if prepare != nil {
+		if err := prepare(ctx); err != nil {
+			return "", err
+		}
 	}
 	r.openMeters(ctx)
 
@@ -75,7 +85,7 @@ func (r *run) execute(ctx context.Context) (dir string, err error) {
 	r.sampler.Start(samplerCtx)
 	r.progress.start(r.sampler)
 
-	runErr := r.runModels(ctx)
+	runErr := body(ctx)
 
 	r.progress.stop()
 	stats := r.sampler.Stop()
@@ -166,7 +176,7 @@ func (r *run) openMeters(ctx context.Context) {
 		r.meta.Meters = append(r.meta.Meters, info)
 	}
 	if len(r.meters) == 0 {
-		r.progress.warnf("no power meter is available: this run reports latency and tokens but no energy figures")
+		r.progress.warnf("no power meter is available: this run reports no energy figures (see aienergy meters)")
 	}
 }
 
@@ -216,7 +226,7 @@ func (r *run) runModel(ctx context.Context, model string) error {
 		r.sendLoad(ctx, model, analysis.PhaseWarmup, load.Closed{
 			Concurrency: r.plan.Concurrency, Requests: r.plan.WarmupRequests,
 		}, 0)
-		r.out.Phase(model, analysis.PhaseWarmup, start, time.Now())
+		r.out.Phase(model, analysis.PhaseWarmup, start, time.Now(), 0)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -228,7 +238,7 @@ func (r *run) runModel(ctx context.Context, model string) error {
 		Concurrency: r.plan.Concurrency, Requests: r.plan.Requests, Duration: r.plan.Duration,
 	}, r.plan.WarmupRequests)
 	end = time.Now()
-	r.out.Phase(model, analysis.PhaseMeasured, start, end)
+	r.out.Phase(model, analysis.PhaseMeasured, start, end, 0)
 	if r.sim != nil {
 		truth.MeasuredJ = r.sim.Energy(start, end)
 		truth.IdleWatts = r.sim.IdleWatts()
@@ -258,7 +268,7 @@ func (r *run) idle(ctx context.Context, model, phase string, d time.Duration) (s
 	r.progress.setPhase(phase, 0, d)
 	sleep(ctx, d)
 	end = time.Now()
-	r.out.Phase(model, phase, start, end)
+	r.out.Phase(model, phase, start, end, 0)
 	return start, end, true
 }
 

@@ -34,6 +34,11 @@ func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(stderr, "aienergy: interrupted")
 		return exitInterrupted
+	case errors.As(err, new(exitCodeError)):
+		var e exitCodeError
+		errors.As(err, &e)
+		fmt.Fprintf(stderr, "aienergy: %v\n", err)
+		return e.Code
 	case errors.As(err, new(usageError)):
 		fmt.Fprintf(stderr, "aienergy: %v\n", err)
 		return exitUsage
@@ -63,7 +68,7 @@ simulated server in about 30 seconds.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRunCmd(), newSimCmd(), newReportCmd(), newMetersCmd())
+	root.AddCommand(newRunCmd(), newMeasureCmd(), newSimCmd(), newReportCmd(), newMetersCmd())
 	return root
 }
 

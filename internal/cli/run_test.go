@@ -156,7 +156,7 @@ func TestRunExternalServerLatenciesAndTokens(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
-	if !strings.Contains(stdout, "no energy figures") {
+	if !strings.Contains(stdout, "reports no energy figures") {
 		t.Errorf("a run without meters should say it has no energy figures:\n%s", stdout)
 	}
 	sum := readSummary(t, dir)

@@ -1,0 +1,145 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/aienergy/aienergy/config"
+	"github.com/aienergy/aienergy/meter"
+	"github.com/aienergy/aienergy/report"
+	"github.com/aienergy/aienergy/rundir"
+	"github.com/aienergy/aienergy/runner"
+)
+
+func newMeasureCmd() *cobra.Command {
+	var output string
+	var idleBefore, idleAfter time.Duration
+	cmd := &cobra.Command{
+		Use:   "measure [CONFIG] [KEY=VALUE]... -- COMMAND [ARGS]...",
+		Short: "Measure the energy of any command (a PyTorch script, a batch job) with every meter",
+		Long: `Run COMMAND with every meter sampling, with idle phases before and after it,
+and write the same run directory and figures as "aienergy run".
+
+Meters come from CONFIG's meters: list; without CONFIG, every meter that needs
+no address and works on this machine (see "aienergy meters").
+
+The command may mark phases and the work they did by printing lines such as
+
+  aienergy: phase=resnet50 items=1000    (ends the current phase, starts resnet50)
+  aienergy: items=500                    (adds work to the current phase)
+  aienergy: end                          (ends the current phase)
+
+to its standard output; figures are then per phase, with J per item. Without
+markers the whole command is one phase. Its output is passed through and kept
+in command.log. The exit status is the command's.`,
+		Example: `  aienergy measure -- python3 cnn_comparison.py
+  aienergy measure lab.yaml --output runs/cnn -- python3 cnn_comparison.py --device cpu`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dash := cmd.ArgsLenAtDash()
+			if dash < 0 || dash == len(args) {
+				return usageError{errors.New("measure needs a command after --, e.g. aienergy measure -- python3 cnn.py")}
+			}
+			cfgArgs, command := args[:dash], args[dash:]
+			plan, err := buildMeasurePlan(cmd, cfgArgs, command, output)
+			if err != nil {
+				return err
+			}
+			if cmd.Flags().Changed("idle-before") {
+				plan.IdleBefore = idleBefore
+			}
+			if cmd.Flags().Changed("idle-after") {
+				plan.IdleAfter = idleAfter
+			}
+			stderr := cmd.ErrOrStderr()
+			// Progress goes to stderr: stdout belongs to the command.
+			progress := runner.NewProgress(stderr, isTerminal(stderr))
+			dir, runErr := runner.Measure(cmd.Context(), plan, progress)
+			if dir == "" {
+				return runErr
+			}
+			res, repErr := report.Generate(dir)
+			if repErr == nil {
+				fmt.Fprintln(stderr)
+				report.PrintTable(stderr, res)
+				repErr = report.Publish(dir, res)
+			}
+			fmt.Fprintf(stderr, "\nrun directory: %s\n", dir)
+			var exit *runner.ExitError
+			if errors.As(runErr, &exit) {
+				return exitCodeError{exit}
+			}
+			return errors.Join(runErr, repErr)
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "", "write the run directory exactly here (default: <output.dir>/<time>-<command>)")
+	cmd.Flags().DurationVar(&idleBefore, "idle-before", 0, "idle phase before the command (default: the config's phases.idle_before)")
+	cmd.Flags().DurationVar(&idleAfter, "idle-after", 0, "idle phase after the command (default: the config's phases.idle_after)")
+	return cmd
+}
+
+// exitCodeError makes aienergy exit with the measured command's status.
+type exitCodeError struct{ *runner.ExitError }
+
+func buildMeasurePlan(cmd *cobra.Command, cfgArgs, command []string, output string) (runner.MeasurePlan, error) {
+	var cfg *config.Config
+	var err error
+	if len(cfgArgs) > 0 {
+		cfg, err = loadConfig(cfgArgs)
+	} else {
+		cfg, err = config.Default([]string{"meters=[]", "name=" + commandName(command)})
+	}
+	if err != nil {
+		return runner.MeasurePlan{}, err
+	}
+	redacted, err := cfg.Redacted()
+	if err != nil {
+		return runner.MeasurePlan{}, err
+	}
+	if output == "" {
+		output = runner.DefaultRunDir(cfg.Output.Dir, cfg.Name)
+	}
+	p := runner.Plan{
+		IdleBefore:     cfg.Phases.IdleBefore,
+		IdleAfter:      cfg.Phases.IdleAfter,
+		SampleInterval: cfg.Sampling.Interval,
+		ConfigYAML:     redacted,
+		Output:         output,
+	}
+	p.Meta = planMeta(cfg, p)
+	p.Meta.Backend = rundir.Backend{Type: "command", Endpoint: strings.Join(command, " ")}
+	p.Meta.Load = rundir.Load{Mode: "command"}
+	if len(cfgArgs) > 0 {
+		for _, m := range cfg.Meters {
+			if m.Enabled {
+				p.Meters = append(p.Meters, specFromConfig(cfg, m))
+			}
+		}
+	} else {
+		p.Meters = workingAutoMeters(cmd)
+	}
+	return runner.MeasurePlan{
+		Plan: p, Command: command,
+		Stdin: os.Stdin, Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr(),
+	}, nil
+}
+
+func commandName(command []string) string { return filepath.Base(command[0]) }
+
+// workingAutoMeters returns the auto-detected meters that read here.
+func workingAutoMeters(cmd *cobra.Command) []meter.Spec {
+	specs, _ := meterSpecs(nil)
+	var ok []meter.Spec
+	for _, p := range probeMeters(cmd.Context(), specs) {
+		if p.err == nil {
+			ok = append(ok, p.spec)
+			p.meter.Close()
+		}
+	}
+	return ok
+}
