@@ -34,10 +34,9 @@ const sinkBuffer = 256
 // and a slow sink (a disk write) does not delay the reads. The sink owns
 // each batch and may keep it.
 type Sampler struct {
-	meters      []Meter
-	interval    time.Duration
-	readTimeout time.Duration
-	sink        func([]Reading)
+	meters   []Meter
+	interval time.Duration
+	sink     func([]Reading)
 
 	mu      sync.Mutex // guards the lifecycle fields below
 	started bool
@@ -67,16 +66,41 @@ func NewSampler(meters []Meter, interval time.Duration, sink func([]Reading)) *S
 		interval = DefaultInterval
 	}
 	s := &Sampler{
-		meters:      meters,
-		interval:    interval,
-		readTimeout: max(interval, MinReadTimeout),
-		sink:        sink,
-		latest:      map[channelKey]Reading{},
+		meters:   meters,
+		interval: interval,
+		sink:     sink,
+		latest:   map[channelKey]Reading{},
 	}
 	for _, m := range meters {
-		s.trackers = append(s.trackers, newTracker(m.Name(), interval))
+		every, timeout := pacing(m, interval)
+		t := newTracker(m.Name(), every)
+		t.every, t.readTimeout = every, timeout
+		s.trackers = append(s.trackers, t)
 	}
 	return s
+}
+
+// A Paced meter cannot be read faster than MinInterval (a BMC refreshes
+// its sensors every few seconds and answers slowly) or needs longer than
+// the sampler's default to answer. The sampler reads it on every k-th tick
+// of the shared grid, k the smallest with k·interval ≥ MinInterval, and
+// gives each read ReadTimeout.
+type Paced interface {
+	MinInterval() time.Duration
+	ReadTimeout() time.Duration
+}
+
+// pacing is a meter's read interval and read timeout.
+func pacing(m Meter, interval time.Duration) (every, timeout time.Duration) {
+	every, timeout = interval, max(interval, MinReadTimeout)
+	if p, ok := m.(Paced); ok {
+		if mi := p.MinInterval(); mi > interval {
+			k := (mi + interval - 1) / interval
+			every = k * interval
+		}
+		timeout = max(timeout, every, p.ReadTimeout())
+	}
+	return every, timeout
 }
 
 // Start begins polling, one goroutine per meter; the first read of every
@@ -154,14 +178,14 @@ func (s *Sampler) poll(ctx context.Context, m Meter, t *tracker) {
 		}
 		s.readOnce(ctx, m, t)
 
-		next = next.Add(s.interval)
+		next = next.Add(t.every)
 		now := time.Now()
 		if !next.After(now) {
 			// The read outlived one or more ticks: skip them rather than
 			// firing back to back, and say so in the stats.
-			missed := int(now.Sub(next)/s.interval) + 1
+			missed := int(now.Sub(next)/t.every) + 1
 			t.stats.Skipped += missed
-			next = next.Add(time.Duration(missed) * s.interval)
+			next = next.Add(time.Duration(missed) * t.every)
 		}
 		timer.Reset(next.Sub(now))
 	}
@@ -169,7 +193,7 @@ func (s *Sampler) poll(ctx context.Context, m Meter, t *tracker) {
 
 // readOnce performs one Read, stamps its readings and passes them on.
 func (s *Sampler) readOnce(ctx context.Context, m Meter, t *tracker) {
-	readCtx, cancel := context.WithTimeout(ctx, s.readTimeout)
+	readCtx, cancel := context.WithTimeout(ctx, t.readTimeout)
 	call := time.Now()
 	readings, err := safeRead(readCtx, m)
 	ret := time.Now()
@@ -181,7 +205,7 @@ func (s *Sampler) readOnce(ctx context.Context, m Meter, t *tracker) {
 			return // cancelled by Stop: neither a success nor a failure
 		}
 		if timedOut {
-			err = &readTimeoutError{after: s.readTimeout, err: err}
+			err = &readTimeoutError{after: t.readTimeout, err: err}
 		}
 		t.failure(err)
 		return

@@ -39,13 +39,15 @@ type Stats struct {
 // touches it, so it needs no lock; Stop reads it after that goroutine ends.
 type tracker struct {
 	stats        Stats
-	interval     time.Duration
+	interval     time.Duration // this meter's read interval, for gap detection
+	every        time.Duration // read interval (a multiple of the sampler's)
+	readTimeout  time.Duration
 	totalLatency time.Duration
 	updates      updateDetector
 }
 
 func newTracker(name string, interval time.Duration) *tracker {
-	return &tracker{stats: Stats{Meter: name}, interval: interval}
+	return &tracker{stats: Stats{Meter: name}, interval: interval, every: interval, readTimeout: max(interval, MinReadTimeout)}
 }
 
 func (t *tracker) failure(err error) {

@@ -133,3 +133,20 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// await receives from ch, failing a test that would otherwise hang.
+func await[T any](t *testing.T, ch <-chan T, what string) {
+	t.Helper()
+	awaitValue(t, ch, what)
+}
+
+func awaitValue[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatalf("timed out waiting for %s", what)
+		panic("unreachable")
+	}
+}

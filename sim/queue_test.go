@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -42,26 +43,35 @@ func TestQueueOrdering(t *testing.T) {
 	}
 	ts := startTest(t, s)
 
-	request := func(model string, out chan<- []string) {
-		resp := post(t, context.Background(), ts.URL+"/v1/chat/completions", map[string]any{
-			"model": model, "messages": []map[string]any{{"role": "user", "content": "go"}},
-			"max_tokens": 3, "ignore_eos": true, "stream": true,
-		})
-		defer resp.Body.Close()
-		out <- readSSE(t, resp.Body)
+	// Clients run in their own goroutines, so they report instead of failing.
+	type result struct {
+		events int
+		err    error
 	}
-	aOut, bOut := make(chan []string, 1), make(chan []string, 1)
+	request := func(model string, out chan<- result) {
+		body := fmt.Sprintf(`{"model":%q,"messages":[{"role":"user","content":"go"}],"max_tokens":3,"ignore_eos":true,"stream":true}`, model)
+		resp, err := http.Post(ts.URL+"/v1/chat/completions", "application/json", strings.NewReader(body))
+		if err != nil {
+			out <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		data, err := io.ReadAll(resp.Body)
+		out <- result{events: strings.Count(string(data), "data: "), err: err}
+	}
+	aOut, bOut := make(chan result, 1), make(chan result, 1)
 	go request("a", aOut)
-	<-aPaused
+	await(t, aPaused, "a's first token")
 	go request("b", bOut)
-	<-bQueued
+	await(t, bQueued, "b to queue behind a")
 	if snap := s.engine.snapshot(); snap.running != 1 || snap.waiting != 1 {
 		t.Errorf("while a runs: running %d, waiting %d; want 1 and 1", snap.running, snap.waiting)
 	}
 	close(resumeA)
-	for _, out := range []chan []string{aOut, bOut} {
-		if events := <-out; len(events) != 5 { // role, 3 tokens, [DONE]
-			t.Errorf("stream has %d events, want 5", len(events))
+	for _, out := range []chan result{aOut, bOut} {
+		r := awaitValue(t, out, "a stream to end")
+		if r.err != nil || r.events != 5 { // role, 3 tokens, [DONE]
+			t.Errorf("stream: %d events, error %v; want 5 events", r.events, r.err)
 		}
 	}
 
@@ -103,7 +113,7 @@ func TestDisconnectFreesSlot(t *testing.T) {
 	// b waits behind a; its headers arrive at once, as vLLM sends them.
 	bCtx, cancelB := context.WithCancel(context.Background())
 	bResp := post(t, bCtx, ts.URL+"/v1/completions", body)
-	<-queued
+	await(t, queued, "b to queue behind a")
 	cancelB()
 	io.Copy(io.Discard, bResp.Body)
 	bResp.Body.Close()

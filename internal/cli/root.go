@@ -10,6 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+
+	_ "github.com/aienergy/aienergy/meter/all" // every meter kind
 )
 
 // Version is set at build time with -ldflags "-X .../internal/cli.Version=…".

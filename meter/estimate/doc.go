@@ -2,8 +2,9 @@
 // power for machines where nothing can be measured (no RAPL, no PDU, a VM).
 // Their figures are estimates, not measurements, and say so everywhere:
 // the kinds and channels are named "cpu-estimate" and "ram-estimate", every
-// meter reports Method() == "estimate", and IsEstimate tells a caller which
-// kinds are modelled. The models are CodeCarbon's, written out here so that a
+// meter implements meter.Estimator (so run.json and the analysis label its
+// figures "estimate"), Describe() states the model and its sources, and
+// IsEstimate tells a caller which kinds are modelled. The models are CodeCarbon's, written out here so that a
 // reader can redo every figure by hand.
 //
 // # CPU: cpu-estimate (component cpu, one channel "cpu-estimate")

@@ -17,10 +17,6 @@ const (
 	KindRAM = "ram-estimate"
 )
 
-// Method is what every meter of this package reports from its Method
-// method: its figures are modelled, not measured.
-const Method = "estimate"
-
 // IsEstimate reports whether meters of kind produce modelled figures
 // rather than measurements.
 func IsEstimate(kind string) bool { return kind == KindCPU || kind == KindRAM }
@@ -46,7 +42,7 @@ func procfsRoot(spec meter.Spec, file string) (string, error) {
 			return "", meter.Unavailable(spec, fmt.Sprintf("no procfs at %s (%s is missing; estimates need Linux)", root, filepath.Join(root, file)),
 				"run on Linux, or set procfs: to where procfs is mounted")
 		}
-		return "", fmt.Errorf("%s: %w", spec.Opts().Path(), err)
+		return "", spec.Errorf("procfs", "%w", err)
 	}
 	return root, nil
 }

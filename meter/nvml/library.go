@@ -14,10 +14,8 @@ import (
 type library interface {
 	Init() gonvml.Return
 	Shutdown() gonvml.Return
-	SystemGetDriverVersion() (string, gonvml.Return)
 	DeviceGetCount() (int, gonvml.Return)
 	DeviceGetHandleByIndex(int) (gonvml.Device, gonvml.Return)
-	DeviceGetHandleByUUID(string) (gonvml.Device, gonvml.Return)
 	Extensions() gonvml.ExtendedInterface
 }
 
@@ -35,14 +33,6 @@ type gpu interface {
 func openLibrary(path string) library {
 	return gonvml.New(gonvml.WithLibraryPath(path))
 }
-
-// nvmlError is a failed NVML call: which call, and its return code.
-type nvmlError struct {
-	call string
-	ret  gonvml.Return
-}
-
-func (e *nvmlError) Error() string { return fmt.Sprintf("%s: %s", e.call, retString(e.ret)) }
 
 // retString names a return code. go-nvml's Error() asks the loaded
 // library, and falls back to the bare constant name when none is loaded.

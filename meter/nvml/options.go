@@ -123,10 +123,13 @@ func parseDevice(v any) (deviceRef, error) {
 		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 			return indexRef(n)
 		}
+		// NVML prints the prefix in upper case and the hex in lower case;
+		// the comparison ignores case, as people retype them.
+		prefix := strings.ToUpper(s[:min(len(s), 4)])
 		switch {
-		case strings.HasPrefix(s, "GPU-") && len(s) > len("GPU-"):
+		case prefix == "GPU-" && len(s) > 4:
 			return deviceRef{uuid: s}, nil
-		case strings.HasPrefix(s, "MIG-"):
+		case prefix == "MIG-":
 			return deviceRef{}, fmt.Errorf("%q is a MIG instance; NVML reports power and energy for whole GPUs only: name its GPU-… UUID or its index", s)
 		}
 		return deviceRef{}, fmt.Errorf("want a GPU index such as 0 or a UUID such as \"GPU-5a3c…\" (nvidia-smi -L lists them), got %q", s)
