@@ -61,6 +61,9 @@ func mustNew(t *testing.T, cfg Config) *Server {
 	return s
 }
 
+// testClient turns a server that hangs into a failed test, not a stuck one.
+var testClient = &http.Client{Timeout: 30 * time.Second}
+
 // post sends body as JSON and returns the response, which the caller closes.
 func post(t *testing.T, ctx context.Context, url string, body any) *http.Response {
 	t.Helper()
@@ -80,7 +83,7 @@ func post(t *testing.T, ctx context.Context, url string, body any) *http.Respons
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testClient.Do(req)
 	if err != nil {
 		t.Fatalf("POST %s: %v", url, err)
 	}

@@ -42,6 +42,8 @@ func TestQueueOrdering(t *testing.T) {
 		}
 	}
 	ts := startTest(t, s)
+	resume := sync.OnceFunc(func() { close(resumeA) })
+	t.Cleanup(resume) // a failed test must not leave a paused before closing the server
 
 	// Clients run in their own goroutines, so they report instead of failing.
 	type result struct {
@@ -67,7 +69,7 @@ func TestQueueOrdering(t *testing.T) {
 	if snap := s.engine.snapshot(); snap.running != 1 || snap.waiting != 1 {
 		t.Errorf("while a runs: running %d, waiting %d; want 1 and 1", snap.running, snap.waiting)
 	}
-	close(resumeA)
+	resume()
 	for _, out := range []chan result{aOut, bOut} {
 		r := awaitValue(t, out, "a stream to end")
 		if r.err != nil || r.events != 5 { // role, 3 tokens, [DONE]

@@ -7,10 +7,11 @@
 package all
 
 import (
-	_ "github.com/aienergy/aienergy/meter/estimate" // cpu-estimate, ram-estimate
-	_ "github.com/aienergy/aienergy/meter/hwmon"    // amdgpu
-	_ "github.com/aienergy/aienergy/meter/influx"   // powerapi (influxdb)
-	_ "github.com/aienergy/aienergy/meter/rapl"     // rapl
-	_ "github.com/aienergy/aienergy/meter/redfish"  // redfish
-	_ "github.com/aienergy/aienergy/meter/snmp"     // snmp
+	_ "github.com/aienergy/aienergy/meter/estimate"  // cpu-estimate, ram-estimate
+	_ "github.com/aienergy/aienergy/meter/hwmon"     // amdgpu
+	_ "github.com/aienergy/aienergy/meter/influx"    // powerapi (influxdb)
+	_ "github.com/aienergy/aienergy/meter/promquery" // prometheus
+	_ "github.com/aienergy/aienergy/meter/rapl"      // rapl
+	_ "github.com/aienergy/aienergy/meter/redfish"   // redfish
+	_ "github.com/aienergy/aienergy/meter/snmp"      // snmp
 )

@@ -21,6 +21,13 @@ const fixMissing = "install the NVIDIA driver's utilities (Debian: nvidia-smi; U
 // startTimeout bounds the wait for the first streamed line of every GPU.
 const startTimeout = 15 * time.Second
 
+// staleSlack is how late nvidia-smi may be beyond three of its intervals
+// before its lines count as stale: reads fail, and the process is killed
+// and restarted. A variable so that tests need not wait seconds.
+var staleSlack = 2 * time.Second
+
+func staleAfter(interval time.Duration) time.Duration { return 3*interval + staleSlack }
+
 // gpuChannel is one selected GPU and the figure read for it.
 type gpuChannel struct {
 	index   int
@@ -54,7 +61,7 @@ func start(spec meter.Spec, o options, now func() time.Time) (*smiMeter, error) 
 	if err != nil {
 		return nil, err
 	}
-	m := &smiMeter{name: spec.Name, every: o.interval, stale: 3*o.interval + 2*time.Second, now: now}
+	m := &smiMeter{name: spec.Name, every: o.interval, stale: staleAfter(o.interval), now: now}
 
 	// Which power fields does this driver's nvidia-smi know?
 	haveInstant := false
@@ -110,7 +117,7 @@ func start(spec meter.Spec, o options, now func() time.Time) (*smiMeter, error) 
 	// Stream. The instant field is left out when no GPU uses it.
 	streamInstant := slices.ContainsFunc(m.gpus, func(g gpuChannel) bool { return g.instant })
 	args := append(queryArgs(streamInstant), "-lms", strconv.FormatInt(o.interval.Milliseconds(), 10))
-	m.stream = startStream(path, args, streamInstant, now)
+	m.stream = startStream(path, args, streamInstant, now, m.stale)
 	want := make([]int, len(m.gpus))
 	for i, g := range m.gpus {
 		want[i] = g.index

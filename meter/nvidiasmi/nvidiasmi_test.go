@@ -276,6 +276,24 @@ func TestStaleLinesFailTheRead(t *testing.T) {
 	}
 }
 
+// A process that hangs without exiting is killed and replaced.
+func TestHungProcessIsReplaced(t *testing.T) {
+	defer func(b, s time.Duration) { restartBackoff, staleSlack = b, s }(restartBackoff, staleSlack)
+	restartBackoff, staleSlack = 10*time.Millisecond, 50*time.Millisecond
+	f := newFake(t, "help-query-gpu-550.txt", "h100x2.csv")
+	t.Setenv("FAKE_SMI_HANG_AFTER", "1")
+	m, err := startFake(t, f, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a second process", func() bool { return len(f.streams(t)) >= 2 })
+	_, exited, _ := m.stream.snapshot()
+	// 3 × 20 ms + 50 ms of silence after the first loop's two lines.
+	if want := "nvidia-smi printed nothing for 110ms after 2 lines and was killed; restarting it in 10ms"; exited != want {
+		t.Errorf("exit = %q, want %q", exited, want)
+	}
+}
+
 func TestCloseEndsTheProcess(t *testing.T) {
 	f := newFake(t, "help-query-gpu-550.txt", "h100x2.csv")
 	m, err := startFake(t, f, nil, nil)

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -26,6 +27,7 @@ type stream struct {
 	args    []string
 	instant bool // the query includes power.draw.instant
 	now     func() time.Time
+	silence time.Duration // a process quiet this long is killed
 
 	mu      sync.Mutex
 	latest  map[int]sample
@@ -38,10 +40,10 @@ type stream struct {
 	close  sync.Once
 }
 
-func startStream(path string, args []string, instant bool, now func() time.Time) *stream {
+func startStream(path string, args []string, instant bool, now func() time.Time, silence time.Duration) *stream {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &stream{
-		path: path, args: args, instant: instant, now: now,
+		path: path, args: args, instant: instant, now: now, silence: silence,
 		latest:  map[int]sample{},
 		updated: make(chan struct{}, 1),
 		cancel:  cancel,
@@ -82,9 +84,16 @@ func (s *stream) supervise(ctx context.Context) {
 }
 
 // runProcess runs nvidia-smi once, storing every sample it prints, and
-// says why it ended.
-func (s *stream) runProcess(ctx context.Context) (lines int, why string) {
+// says why it ended. A process that stops printing without exiting (a
+// hung driver call) is killed, so that the supervisor starts a new one.
+func (s *stream) runProcess(parent context.Context) (lines int, why string) {
 	cmdline := s.path + " " + strings.Join(s.args, " ")
+	ctx, kill := context.WithCancel(parent)
+	defer kill()
+	var hung atomic.Bool
+	// The first line may take longer: the driver initialises.
+	watchdog := time.AfterFunc(startTimeout+s.silence, func() { hung.Store(true); kill() })
+	defer watchdog.Stop()
 	// stdout is a plain pipe rather than cmd.StdoutPipe so that closing our
 	// end (when ctx ends) unblocks the reader even if some child of the
 	// program still holds the other end.
@@ -123,6 +132,7 @@ func (s *stream) runProcess(ctx context.Context) (lines int, why string) {
 		smp.at = s.now()
 		s.store(smp)
 		lines++
+		watchdog.Reset(s.silence)
 	}
 	r.Close()
 	err = cmd.Wait()
@@ -131,6 +141,9 @@ func (s *stream) runProcess(ctx context.Context) (lines int, why string) {
 		err = fmt.Errorf("exit status 0")
 	}
 	why = fmt.Sprintf("nvidia-smi exited (%v) after %d lines", err, lines)
+	if hung.Load() {
+		why = fmt.Sprintf("nvidia-smi printed nothing for %s after %d lines and was killed", s.silence, lines)
+	}
 	if said != "" {
 		why += ": " + said
 	}

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aienergy/aienergy/internal/testenv"
-	"github.com/aienergy/aienergy/meter"
 )
 
 // These tests cover what a real Prometheus never answers: a server that
@@ -59,7 +58,7 @@ func TestNotPrometheus(t *testing.T) {
 		{"404 page", 404, "404 page not found", "no Prometheus API there"},
 		{"html", 200, "<html><body>Grafana</body></html>", "not Prometheus API JSON"},
 		{"other json", 200, `{"hello":"world"}`, "not Prometheus API JSON"},
-		{"matrix from an instant query", 200, `{"status":"success","data":{"resultType":"string","result":[1,"x"]}}`, `result of type "string"`},
+		{"string result", 200, `{"status":"success","data":{"resultType":"string","result":[1,"x"]}}`, `result of type "string"`},
 		{"proxy error", 502, "Bad Gateway", "502 Bad Gateway"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -128,5 +127,30 @@ func TestWindowArguments(t *testing.T) {
 	if _, err := m.(WindowMeter).EnergyOverWindow(context.Background(), now, now); err == nil {
 		t.Error("an empty window gave no error")
 	}
-	var _ meter.Meter = m
+}
+
+// TestOddValues covers values an exporter can publish that Prometheus
+// passes on as they are: NaN (no figure now) and infinities.
+func TestOddValues(t *testing.T) {
+	for _, tc := range []struct{ value, want string }{
+		{"NaN", `has the value NaN (no figure from the exporter), for example DCGM_FI_DEV_POWER_USAGE{gpu="0"}`},
+		{"+Inf", `DCGM_FI_DEV_POWER_USAGE{gpu="0"} has the value +Inf`},
+	} {
+		t.Run(tc.value, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				fmt.Fprintf(w, `{"status":"success","data":{"resultType":"vector","result":[
+					{"metric":{"__name__":"DCGM_FI_DEV_POWER_USAGE","gpu":"0"},"value":[1712345678.5,%q]}]}}`, tc.value)
+			}))
+			defer srv.Close()
+			m, err := New(newSpec(map[string]any{"url": srv.URL}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			_, err = m.Read(context.Background())
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Read error %v; want one saying %q", err, tc.want)
+			}
+		})
+	}
 }

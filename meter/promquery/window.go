@@ -59,6 +59,11 @@ func (m *Meter) EnergyOverWindow(ctx context.Context, from, to time.Time) (map[s
 	if err != nil {
 		return nil, err
 	}
+	return m.windowEnergy(results, from, to, step)
+}
+
+// windowEnergy computes every channel's figure from the queries' series.
+func (m *Meter) windowEnergy(results [][]series, from, to time.Time, step time.Duration) (map[string]ChannelEnergy, error) {
 	channels, order, err := m.groupByChannel(results, step)
 	if err != nil {
 		return nil, err

@@ -14,6 +14,8 @@
 #   FAKE_SMI_FAIL        print this and exit 9, as with a broken driver
 #   FAKE_SMI_FAIL_AFTER  fail like that from this many -lms starts on
 #   FAKE_SMI_EXIT_AFTER  -lms: exit 1 after this many loops
+#   FAKE_SMI_HANG_AFTER  -lms: print nothing more after this many loops, as
+#                        when a driver call hangs (for 5 s, then exit 1)
 set -u
 [ -n "${FAKE_SMI_LOG:-}" ] && echo "$$ $*" >>"$FAKE_SMI_LOG"
 
@@ -53,7 +55,10 @@ for f in $(echo "$query" | tr , ' '); do
 	fi
 done
 
-exec awk -v want="$query" -v ms="${loop_ms:-0}" -v exit_after="${FAKE_SMI_EXIT_AFTER:-0}" '
+# The sleeps let go of stdout and stderr, so that a killed replay leaves
+# no one holding the meter's pipes.
+exec awk -v want="$query" -v ms="${loop_ms:-0}" \
+	-v exit_after="${FAKE_SMI_EXIT_AFTER:-0}" -v hang_after="${FAKE_SMI_HANG_AFTER:-0}" '
 BEGIN { loops = 0 }
 /^# fields: / {
 	n = split(substr($0, 11), cols, ",")
@@ -76,6 +81,10 @@ END {
 		fflush()
 		if (ms == 0) exit 0
 		if (exit_after > 0 && l + 1 >= exit_after) exit 1
-		system("sleep " ms / 1000)
+		if (hang_after > 0 && l + 1 >= hang_after) {
+			system("exec sleep 1 >/dev/null 2>&1")
+			exit 1
+		}
+		system("exec sleep " ms / 1000 " >/dev/null 2>&1")
 	}
 }' "$FAKE_SMI_RECORD"
