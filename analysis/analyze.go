@@ -23,6 +23,10 @@ type Options struct {
 	// MaxRange gives, per "meter/channel", the value in joules at which
 	// the channel's energy counter wraps to zero.
 	MaxRange map[string]float64
+	// MeterOrder is the configured order of the meters: when two meters
+	// measure one component, the first one's figures are used and the
+	// other's are compared with them.
+	MeterOrder []string
 	// EstimatedMeters names the meters whose readings are modeled, not
 	// measured; their figures carry the method "estimate".
 	EstimatedMeters map[string]bool
@@ -173,12 +177,23 @@ func analyzeModel(m *modelPhases, series []*Series, reqs []Request, opts Options
 			mr.Warnings = append(mr.Warnings, r.Key+": "+w)
 		}
 		mr.Channels = append(mr.Channels, r)
+		if s.Component == ComponentPart {
+			continue // shown per channel, never summed
+		}
 		chs = append(chs, measuredChannel{series: s, result: r})
 	}
 
+	chs, others := splitByMeter(chs, opts.MeterOrder, opts.EstimatedMeters)
 	comps, compSums, warnings := componentResults(chs, from, to, n)
-	mr.Components = comps
 	mr.Warnings = append(mr.Warnings, warnings...)
+	for comp, list := range others {
+		c := comps[comp]
+		checks, warns := crossChecks(comp, c, list, from, to)
+		c.CrossChecks = checks
+		comps[comp] = c
+		mr.Warnings = append(mr.Warnings, warns...)
+	}
+	mr.Components = comps
 
 	var parts, wall []measuredChannel
 	for _, c := range chs {

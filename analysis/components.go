@@ -166,6 +166,7 @@ func componentResults(chs []measuredChannel, from, to float64, n RequestCounts) 
 		gross, net := perWork(sum.joules, n), perWork(sum.net, n)
 		sums[comp] = sum
 		out[comp] = ComponentResult{
+			Meter:                   group[0].series.Meter,
 			Channels:                keys,
 			Method:                  sum.method,
 			EnergyJ:                 sum.joules,

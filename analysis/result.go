@@ -106,6 +106,9 @@ type ChannelResult struct {
 // ComponentResult sums the channels of one component (all GPUs, say):
 // energies and powers add; they are never averaged.
 type ComponentResult struct {
+	// Meter is the meter whose channels make the figures; other meters of
+	// the same component are compared in CrossChecks, never added.
+	Meter                   string   `json:"meter"`
 	Channels                []string `json:"channels"`
 	Method                  string   `json:"method"`
 	EnergyJ                 *float64 `json:"energy_j"`
@@ -117,6 +120,8 @@ type ComponentResult struct {
 	NetJoulesPerOutputToken *float64 `json:"net_joules_per_output_token"`
 	WhPer1000Queries        *float64 `json:"wh_per_1000_queries"`
 	NetWhPer1000Queries     *float64 `json:"net_wh_per_1000_queries"`
+
+	CrossChecks []CrossCheck `json:"cross_checks,omitempty"`
 }
 
 // RunTotals adds up the models. An energy total is nil unless every model

@@ -28,6 +28,10 @@ const (
 	ComponentDRAM  = "dram"
 	ComponentWall  = "wall"
 	ComponentOther = "other"
+	// ComponentPart is inside or overlapping another channel (GPU memory
+	// within board power, RAPL core within package): reported per channel,
+	// never summed.
+	ComponentPart = "part"
 )
 
 // A Series is one channel's samples in time order, split by what the meter
@@ -124,9 +128,9 @@ func checkSample(s Sample) error {
 		return fmt.Errorf("empty channel name")
 	}
 	switch s.Component {
-	case ComponentGPU, ComponentCPU, ComponentDRAM, ComponentWall, ComponentOther:
+	case ComponentGPU, ComponentCPU, ComponentDRAM, ComponentWall, ComponentOther, ComponentPart:
 	default:
-		return fmt.Errorf("unknown component %q (want gpu, cpu, dram, wall or other)", s.Component)
+		return fmt.Errorf("unknown component %q (want gpu, cpu, dram, wall, other or part)", s.Component)
 	}
 	if math.IsInf(s.Watts, 0) {
 		return fmt.Errorf("watts is %v", s.Watts)

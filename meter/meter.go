@@ -19,6 +19,11 @@ const (
 	DRAM  Component = "dram"
 	Wall  Component = "wall"
 	Other Component = "other"
+	// Part marks a channel that is inside, or overlaps, another channel's
+	// measurement: GPU memory power within board power, RAPL core within
+	// package, psys around everything. It is reported per channel and
+	// never added to any sum.
+	Part Component = "part"
 )
 
 // A Reading is one observation of one channel.

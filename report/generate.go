@@ -28,6 +28,7 @@ func Generate(dir string) (*Summary, error) {
 		RequestedConcurrency: raw.Meta.Load.Concurrency,
 		MaxRange:             maxRanges(raw.Meta.Meters),
 		EstimatedMeters:      estimatedMeters(raw.Meta.Meters),
+		MeterOrder:           meterOrder(raw.Meta.Meters),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("analysing %s: %w", dir, err)
@@ -144,6 +145,14 @@ func estimatedMeters(meters []rundir.Meter) map[string]bool {
 		if m.Estimate {
 			out[m.Name] = true
 		}
+	}
+	return out
+}
+
+func meterOrder(meters []rundir.Meter) []string {
+	out := make([]string, len(meters))
+	for i, m := range meters {
+		out[i] = m.Name
 	}
 	return out
 }

@@ -2,6 +2,17 @@
 // HTTP API and models the power drawn by the GPUs it pretends to run on, so
 // that aienergy can be exercised end to end on a machine without a GPU.
 //
+// # Endpoints
+//
+//	GET  /health               200, empty body
+//	GET  /v1/models            the served models, as vLLM lists them
+//	POST /v1/chat/completions  chat, streamed (SSE) or not
+//	POST /v1/completions       text completion, streamed (SSE) or not
+//	GET  /metrics              dcgm-exporter power and energy per GPU, vllm:* engine metrics
+//	GET  /sim/energy           the model's own figures as JSON (EnergyReport)
+//
+// Errors use vLLM's OpenAI-style body, {"error":{"message","type","param","code"}}.
+//
 // # Scheduling and timing
 //
 // Up to Config.MaxNumSeqs sequences run at once; further requests wait in a

@@ -1,8 +1,5 @@
-//go:build expfmt
-
-// Checks /metrics with Prometheus's own parser. It needs
-// google.golang.org/protobuf in go.sum (expfmt imports client_model), so it
-// runs only with -tags expfmt until the module graph has it.
+// Checks /metrics with Prometheus's own parser, beside the strict
+// hand-written one of metrics_test.go.
 
 package sim
 

@@ -155,7 +155,9 @@ func (s *Server) Origin() time.Time { return s.origin }
 // newID makes a response id like vLLM's: a prefix and 32 hex digits.
 func (s *Server) newID(prefix string) string {
 	n := s.nextID.Add(1)
-	return fmt.Sprintf("%s%016x%016x", prefix, splitmix64(uint64(s.cfg.Seed)^n), n)
+	// The salt keeps ids apart from the GPU UUIDs drawn from the same seed.
+	const salt = 0x1d5a17c0ffee
+	return fmt.Sprintf("%s%016x%016x", prefix, splitmix64(splitmix64(uint64(s.cfg.Seed)^salt)+n), n)
 }
 
 // requestContext ends when the client goes away or the server closes.

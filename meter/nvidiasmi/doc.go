@@ -18,8 +18,14 @@
 // and a goroutine parses the lines it streams, keeping the latest per GPU;
 // Read returns those. No process is spawned per sample (the seed scripts
 // did, paying tens of milliseconds and a driver round trip each time). If
-// nvidia-smi exits, the meter restarts it with a growing backoff, and a
-// Read whose latest line is stale fails with what nvidia-smi said.
+// nvidia-smi exits, or prints nothing for three intervals plus two seconds
+// (a hung driver call) and is killed, the meter starts another, waiting
+// 1 s, then 2 s, … up to 30 s while they keep failing; a Read whose latest
+// line is that stale fails, quoting what nvidia-smi said.
+//
+// The sampler stamps a reading when Read runs; the line it carries was
+// printed up to one interval earlier, so keep the interval at or below the
+// sampler's.
 //
 // Each GPU is one channel, gpuN (nvidia-smi's index, by PCI bus), component
 // "gpu"; the analysis sums them, never averages. nvidia-smi has no energy

@@ -31,7 +31,7 @@ func newFake(t *testing.T, help, record string) fake {
 	t.Setenv("FAKE_SMI_HELP", abs(help))
 	t.Setenv("FAKE_SMI_RECORD", abs(record))
 	t.Setenv("FAKE_SMI_LOG", f.log)
-	for _, k := range []string{"FAKE_SMI_FAIL", "FAKE_SMI_FAIL_AFTER", "FAKE_SMI_EXIT_AFTER"} {
+	for _, k := range []string{"FAKE_SMI_FAIL", "FAKE_SMI_FAIL_AFTER", "FAKE_SMI_EXIT_AFTER", "FAKE_SMI_HANG_AFTER"} {
 		t.Setenv(k, "")
 		os.Unsetenv(k)
 	}

@@ -13,7 +13,7 @@ import (
 
 // componentPart marks a channel that is contained in another channel of the
 // same meter (HBM power inside the board power): shown, never summed.
-const componentPart = meter.Component("part")
+const componentPart = meter.Part
 
 // powerSource is where a board's Reading.Watts comes from.
 type powerSource int

@@ -18,18 +18,17 @@
 //	dram-N               component dram: the memory attached to socket N.
 //	                     Memory, not CPU, although its zone sits under the
 //	                     package in sysfs.
-//	core-N, uncore-N     component other, only when asked for: parts of
+//	core-N, uncore-N     component part, only when asked for: parts of
 //	                     package N (core: all cores; uncore: on client parts
 //	                     mostly the integrated GPU). On AMD the kernel's core
 //	                     zone reads a single core's counter.
-//	psys                 component other, only when asked for: the platform
+//	psys                 component part, only when asked for: the platform
 //	                     domain of recent Intel laptops, which contains the
 //	                     packages.
 //
 // core, uncore and psys overlap the package channels, so they are never
-// reported as cpu (the CPU total would count them twice); with more than
-// one of them configured, the "other" total double counts, and should be
-// ignored.
+// reported as cpu (the CPU total would count them twice): their component
+// is "part", which the analysis shows per channel and never adds to a sum.
 //
 // Readings are energy counters in joules (energy_uj / 1e6) with no power
 // figure. Each counter wraps to zero at max_energy_range_uj (about 262 kJ

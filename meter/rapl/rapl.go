@@ -99,7 +99,7 @@ func open(spec meter.Spec, fsys fs.FS, o options) (*Meter, error) {
 
 // component says what a domain measures. core, uncore and psys overlap a
 // package channel (core and uncore are inside it, psys contains it), so
-// they must not add into the CPU figure.
+// they are parts: shown per channel, never added into any sum.
 func component(kind string) meter.Component {
 	switch kind {
 	case kindPackage:
@@ -107,7 +107,7 @@ func component(kind string) meter.Component {
 	case kindDRAM:
 		return meter.DRAM
 	}
-	return meter.Other
+	return meter.Part
 }
 
 // openError explains a failure while setting up: an unreadable counter

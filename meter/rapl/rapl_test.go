@@ -102,15 +102,15 @@ func TestChannels(t *testing.T) {
 			},
 		},
 		{
-			name:    "intel laptop, every zone: parts of the package are other, never cpu",
+			name:    "intel laptop, every zone: parts of the package are parts, never cpu",
 			fixture: "intel_laptop.txtar",
 			zones:   all,
 			want: []ch{
 				{"cpu-package-0", meter.CPU, 45678.901234},
 				{"dram-0", meter.DRAM, 3456.789012},
-				{"core-0", meter.Other, 20123.456789},
-				{"uncore-0", meter.Other, 1234.567890},
-				{"psys", meter.Other, 87654.321098},
+				{"core-0", meter.Part, 20123.456789},
+				{"uncore-0", meter.Part, 1234.567890},
+				{"psys", meter.Part, 87654.321098},
 			},
 			ranges: map[string]float64{
 				"cpu/cpu-package-0": pkgRange, "cpu/dram-0": pkgRange, "cpu/core-0": pkgRange,
@@ -138,8 +138,8 @@ func TestChannels(t *testing.T) {
 			want: []ch{
 				{"cpu-package-0", meter.CPU, 98765.432101},
 				{"cpu-package-1", meter.CPU, 87654.321098},
-				{"core-0", meter.Other, 1111.111111},
-				{"core-1", meter.Other, 3333.333333}, // intel-rapl:2:0, under package-1-die-0
+				{"core-0", meter.Part, 1111.111111},
+				{"core-1", meter.Part, 3333.333333}, // intel-rapl:2:0, under package-1-die-0
 			},
 			ranges: map[string]float64{
 				"cpu/cpu-package-0": amdRange, "cpu/cpu-package-1": amdRange,

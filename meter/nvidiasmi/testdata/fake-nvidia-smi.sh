@@ -12,10 +12,10 @@
 #   FAKE_SMI_RECORD      recorded loops; "# fields: a,b,c" names the columns
 #   FAKE_SMI_LOG         each call appends "PID ARGS" here
 #   FAKE_SMI_FAIL        print this and exit 9, as with a broken driver
-#   FAKE_SMI_FAIL_AFTER  fail like that from this many -lms starts on
+#   FAKE_SMI_FAIL_AFTER  -lms: the starts after this many fail like that
 #   FAKE_SMI_EXIT_AFTER  -lms: exit 1 after this many loops
 #   FAKE_SMI_HANG_AFTER  -lms: print nothing more after this many loops, as
-#                        when a driver call hangs (for 5 s, then exit 1)
+#                        when a driver call hangs (for 1 s, then exit 1)
 set -u
 [ -n "${FAKE_SMI_LOG:-}" ] && echo "$$ $*" >>"$FAKE_SMI_LOG"
 
