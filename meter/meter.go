@@ -64,3 +64,18 @@ type CounterRanger interface {
 type Estimator interface {
 	Estimates() bool
 }
+
+// A WindowReader is a meter backed by a time-series store (Prometheus,
+// InfluxDB) that can return, after the run, the raw samples of a window
+// with the store's own timestamps. Those are more exact than the live
+// reads, which lag the store by its scrape or write delay; the runner
+// keeps the live reads too, under the meter's name + LiveSuffix, as a
+// fallback and a cross-check.
+type WindowReader interface {
+	// ReadWindow returns every sample in [from, to], with Time set from
+	// the store (wall clock) and Meter left empty.
+	ReadWindow(ctx context.Context, from, to time.Time) ([]Reading, error)
+}
+
+// LiveSuffix names the live reads of a WindowReader in the run directory.
+const LiveSuffix = "-live"

@@ -385,10 +385,17 @@ func TestRealBindingWithoutLibrary(t *testing.T) {
 // TestRealNVML reads the GPUs of this machine through the real driver. It
 // skips where there is none (CI has no GPU); on a GPU machine it shows
 // what the meter sees: go test -run TestRealNVML -v ./meter/nvml/
+// TestRealNVML runs the real binding against whatever this machine has.
+// Without a driver (CI) it checks that the meter says so, with the fix;
+// on a GPU machine it reads every GPU three times.
 func TestRealNVML(t *testing.T) {
 	m, err := meter.New(meter.Spec{Name: "gpu", Type: "nvml", Options: map[string]any{"memory_power": false}})
 	if errors.Is(err, meter.ErrUnavailable) {
-		t.Skipf("no NVIDIA GPU here: %v", err)
+		if msg := err.Error(); !strings.Contains(msg, "fix:") || !(strings.Contains(msg, "NVML") || strings.Contains(msg, "cgo")) {
+			t.Errorf("unavailable without saying why and how to fix it: %v", err)
+		}
+		t.Logf("no NVIDIA GPU here, as expected on CI: %v", err)
+		return
 	}
 	if err != nil {
 		t.Fatal(err)
