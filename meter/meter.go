@@ -54,8 +54,9 @@ type Meter interface {
 // (RAPL's max_energy_range_uj). The runner records the ranges in the run
 // directory so that the analysis can tell a wrap from a reset.
 type CounterRanger interface {
-	// MaxRanges gives, per channel, the counter value in joules at which
-	// it wraps to zero.
+	// MaxRanges gives, keyed "meter/channel" (the meter's configured name,
+	// as the analysis keys channels), the counter value in joules at which
+	// the channel wraps to zero.
 	MaxRanges() map[string]float64
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 
@@ -127,14 +128,11 @@ func writeFileMkdir(path string, data []byte) error {
 	return rundir.WriteFileAtomic(path, data)
 }
 
-// maxRanges collects the meters' counter wrap points, keyed meter/channel
-// as the analysis wants them.
+// maxRanges collects the meters' counter wrap points, keyed meter/channel.
 func maxRanges(meters []rundir.Meter) map[string]float64 {
 	out := map[string]float64{}
 	for _, m := range meters {
-		for ch, r := range m.MaxRangeJ {
-			out[m.Name+"/"+ch] = r
-		}
+		maps.Copy(out, m.MaxRangeJ)
 	}
 	return out
 }
@@ -149,10 +147,15 @@ func estimatedMeters(meters []rundir.Meter) map[string]bool {
 	return out
 }
 
+// meterOrder is the configured order of the meters, a store-backed
+// meter's own samples before its live reads.
 func meterOrder(meters []rundir.Meter) []string {
-	out := make([]string, len(meters))
-	for i, m := range meters {
-		out[i] = m.Name
+	var out []string
+	for _, m := range meters {
+		out = append(out, m.Name)
+		if m.LiveName != "" {
+			out = append(out, m.LiveName)
+		}
 	}
 	return out
 }

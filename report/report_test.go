@@ -195,3 +195,37 @@ func setReporters(t *testing.T, dir, csvOut, emissionsDir string) {
 		t.Fatal(err)
 	}
 }
+
+// A RAPL package counter (max_energy_range_uj = 262143328850 µJ) wraps
+// during the measured phase. With the range recorded in run.json the
+// energy is exact to the microjoule: 150 W × 10 s = 1500 J. Without it,
+// the wrap would read as a reset and lose energy.
+func TestRAPLWrapExactToTheMicrojoule(t *testing.T) {
+	dir := copyRun(t, "run-rapl-wrap")
+	s, err := Generate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := s.Models[0]
+	if m.EnergyJ == nil || math.Abs(*m.EnergyJ-1500) > 1e-6 {
+		t.Fatalf("energy = %v J, want 1500 J to the µJ", m.EnergyJ)
+	}
+	if m.NetEnergyJ == nil || math.Abs(*m.NetEnergyJ-1000) > 1e-6 {
+		t.Errorf("net energy = %v J, want 1000 J to the µJ", m.NetEnergyJ)
+	}
+	if ch := m.Channels[0]; ch.Wraps != 1 || ch.Resets != 0 || ch.Method != "counter" {
+		t.Errorf("channel: %d wraps, %d resets, method %s; want 1 wrap by counter", ch.Wraps, ch.Resets, ch.Method)
+	}
+
+	// The same data without the range: a reset, and the figure is wrong.
+	meta := filepath.Join(dir, "run.json")
+	data, _ := os.ReadFile(meta)
+	os.WriteFile(meta, []byte(strings.Replace(string(data), `"max_range_j"`, `"no_range"`, 1)), 0o644)
+	s, err = Generate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := s.Models[0].EnergyJ; e == nil || math.Abs(*e-1500) < 1 {
+		t.Errorf("without the range the energy is %v J: the test no longer shows what the range is for", e)
+	}
+}

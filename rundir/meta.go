@@ -79,8 +79,15 @@ type Meter struct {
 	UpdateIntervalS   float64 `json:"update_interval_s"`
 	MeanReadLatencyMS float64 `json:"mean_read_latency_ms"`
 	IntervalS         float64 `json:"interval_s"`
-	// MaxRangeJ gives, per channel, where its energy counter wraps.
+	// MaxRangeJ gives, keyed "meter/channel", where energy counters wrap.
 	MaxRangeJ map[string]float64 `json:"max_range_j,omitempty"`
+	// LiveName is set for a meter backed by a time-series store: its live
+	// reads are recorded under this name, and the store's own samples of
+	// the run, read afterwards, under Name (WindowSamples of them, or
+	// WindowError saying why not).
+	LiveName      string `json:"live_name,omitempty"`
+	WindowSamples int    `json:"window_samples,omitempty"`
+	WindowError   string `json:"window_error,omitempty"`
 	// Estimate marks a meter whose readings are modeled, not measured.
 	Estimate bool `json:"estimate,omitempty"`
 }

@@ -73,7 +73,7 @@ func (w *Writer) Readings(rs []meter.Reading) {
 		t := w.Since(r.Time)
 		rows = append(rows, []string{
 			formatFloat(t, 6), formatFloat(originUnix+t, 6), r.Meter, r.Channel,
-			string(r.Component), formatFloat(r.Watts, 3), formatFloat(r.Joules, 3),
+			string(r.Component), formatFloat(r.Watts, 3), formatFloat(r.Joules, 6), // µJ: RAPL's resolution
 		})
 	}
 	w.power.write(rows...)

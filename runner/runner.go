@@ -86,6 +86,7 @@ func (r *run) execute(ctx context.Context, prepare, body func(context.Context) e
 	r.progress.start(r.sampler)
 
 	runErr := body(ctx)
+	r.readWindows(ctx, origin)
 
 	r.progress.stop()
 	stats := r.sampler.Stop()
@@ -165,13 +166,17 @@ func (r *run) openMeters(ctx context.Context) {
 			info.Error = err.Error()
 			r.progress.warnf("meter %s (%s) is not used: %v", spec.Name, spec.Type, err)
 		} else {
-			r.meters = append(r.meters, m)
 			if cr, ok := m.(meter.CounterRanger); ok {
 				info.MaxRangeJ = cr.MaxRanges()
 			}
 			if e, ok := m.(meter.Estimator); ok {
 				info.Estimate = e.Estimates()
 			}
+			if _, ok := m.(meter.WindowReader); ok {
+				info.LiveName = spec.Name + meter.LiveSuffix
+				m = liveReads{Meter: m, name: info.LiveName}
+			}
+			r.meters = append(r.meters, m)
 		}
 		r.meta.Meters = append(r.meta.Meters, info)
 	}
@@ -184,7 +189,7 @@ func (r *run) recordMeterStats(stats []meter.Stats) {
 	for _, st := range stats {
 		for i := range r.meta.Meters {
 			m := &r.meta.Meters[i]
-			if m.Name != st.Meter {
+			if m.Name != st.Meter && (m.LiveName == "" || m.LiveName != st.Meter) {
 				continue
 			}
 			m.Reads, m.Errors, m.LastError = st.Reads, st.Errors, st.LastError

@@ -69,7 +69,8 @@
 // read, so live readings trail reality by those seconds. PowerOverWindow
 // returns the raw points of a window with SmartWatts' own timestamps, which
 // is what energy figures should integrate, after the run, once the late
-// points are in. Those timestamps come from the clock of the host that ran
+// points are in; ReadWindow (meter.WindowReader) gives the same points as
+// readings, which the runner files in place of the live reads. Those timestamps come from the clock of the host that ran
 // hwpc-sensor: on another host, keep the clocks in sync (NTP).
 //
 // Tokens and passwords are read from the environment at start-up and never

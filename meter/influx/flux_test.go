@@ -168,6 +168,13 @@ func TestFluxWindow(t *testing.T) {
 	if c, _ := m.Component("rapl-socket0-dram"); c != meter.DRAM {
 		t.Errorf("dram channel is %q", c)
 	}
+	// The same points as readings, from a fresh meter that has not learnt
+	// the channels' components from an earlier call.
+	readings, err := f.meter(t, nil).ReadWindow(ctx(t), at("0s"), at("3.123456789s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkReadings(t, readings, wantWindowReadings) // as in TestInfluxDB1
 }
 
 func TestFluxQueries(t *testing.T) {

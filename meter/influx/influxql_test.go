@@ -196,6 +196,18 @@ func TestInfluxDB1(t *testing.T) {
 		}
 	})
 
+	t.Run("window as readings", func(t *testing.T) {
+		var wr meter.WindowReader = newTestMeter(t, base(nil)) // the runner finds it by this assertion
+		got, err := wr.ReadWindow(ctx(t), at("0s"), at("3.123456789s"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkReadings(t, got, wantWindowReadings)
+		_, err = newTestMeter(t, base(map[string]any{"targets": []any{"/docker/abc", "/docker/zzz"}})).
+			ReadWindow(ctx(t), at("0s"), at("5s"))
+		wantErr(t, err, `for target="/docker/zzz" between`)
+	})
+
 	t.Run("live read takes the newest point", func(t *testing.T) {
 		now := time.Now()
 		srv.write(t, "powerapi",
@@ -330,5 +342,36 @@ func wantErr(t *testing.T, err error, parts ...string) {
 	}
 	if errors.Is(err, meter.ErrUnavailable) {
 		t.Errorf("error %v wraps ErrUnavailable; it is a runtime failure", err)
+	}
+}
+
+// wantWindowReadings is ReadWindow over [0s, 3.123456789s] of recorded with
+// the default targets: every rapl point in it, in time order, channels by
+// name within an instant, at SmartWatts' timestamps.
+var wantWindowReadings = []meter.Reading{
+	{Channel: "rapl-socket0", Component: meter.CPU, Time: at("0s"), Watts: 10},
+	{Channel: "rapl-socket0-dram", Component: meter.DRAM, Time: at("0s"), Watts: 3},
+	{Channel: "rapl-socket1", Component: meter.CPU, Time: at("0s"), Watts: 5},
+	{Channel: "rapl-socket0", Component: meter.CPU, Time: at("1s"), Watts: 20},
+	{Channel: "rapl-socket0-dram", Component: meter.DRAM, Time: at("1s"), Watts: 4},
+	{Channel: "rapl-socket1", Component: meter.CPU, Time: at("1s"), Watts: 7},
+	{Channel: "rapl-socket0", Component: meter.CPU, Time: at("2.5s"), Watts: 30},
+	{Channel: "rapl-socket0", Component: meter.CPU, Time: at("3.123456789s"), Watts: 25},
+}
+
+// checkReadings compares window readings with want, which leaves Meter
+// empty and Joules unset (both must come back empty and NaN).
+func checkReadings(t *testing.T, got, want []meter.Reading) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%d readings %+v, want %d %+v", len(got), got, len(want), want)
+	}
+	for i, w := range want {
+		g := got[i]
+		if g.Meter != "" || g.Channel != w.Channel || g.Component != w.Component || !g.Time.Equal(w.Time) ||
+			g.Watts != w.Watts || !math.IsNaN(g.Joules) {
+			t.Errorf("reading %d = %+v (time %s), want %+v (time %s) with no meter and NaN joules",
+				i, g, g.Time.Format(time.RFC3339Nano), w, w.Time.Format(time.RFC3339Nano))
+		}
 	}
 }

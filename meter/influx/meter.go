@@ -29,8 +29,9 @@ type dialect interface {
 }
 
 // Meter reads SmartWatts' power points from InfluxDB. Besides the
-// meter.Meter methods it offers PowerOverWindow, the accurate, after-the-run
-// way to get them (see the package comment).
+// meter.Meter methods it offers PowerOverWindow and ReadWindow (the same
+// points as meter.Readings, for meter.WindowReader), the accurate,
+// after-the-run way to get them (see the package comment).
 type Meter struct {
 	name      string
 	cfg       config

@@ -3,7 +3,10 @@ package influx
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
+
+	"github.com/aienergy/aienergy/meter"
 )
 
 // PowerOverWindow returns, per channel, every point SmartWatts wrote with
@@ -65,4 +68,35 @@ func missingTargets(ss []series, sel *selection) []string {
 		}
 	}
 	return missing
+}
+
+var _ meter.WindowReader = (*Meter)(nil)
+
+// ReadWindow is PowerOverWindow as the runner wants it: one reading per
+// point, stamped with SmartWatts' own timestamp, in time order (channels
+// by name within one instant). The runner files these under the meter's
+// name in place of the live reads, which trail them by SmartWatts' delay.
+// Meter is left empty for the runner to fill; Joules is NaN, as SmartWatts
+// writes power only.
+func (m *Meter) ReadWindow(ctx context.Context, from, to time.Time) ([]meter.Reading, error) {
+	byChan, err := m.PowerOverWindow(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(byChan))
+	n := 0
+	for name, pts := range byChan {
+		names = append(names, name)
+		n += len(pts)
+	}
+	sort.Strings(names)
+	out := make([]meter.Reading, 0, n)
+	for _, name := range names {
+		comp, _ := m.Component(name) // PowerOverWindow has just remembered it
+		for _, p := range byChan[name] {
+			out = append(out, meter.Reading{Channel: name, Component: comp, Time: p.T, Watts: p.Watts, Joules: meter.NoValue})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
+	return out, nil
 }

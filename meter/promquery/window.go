@@ -88,22 +88,33 @@ func (m *Meter) windowEnergy(results [][]series, from, to time.Time, step time.D
 }
 
 // fetchWindow gets a query's samples from margin before the window to
-// margin after it: raw samples for a bare selector, a query_range grid for
-// an expression.
+// margin after it.
 func (m *Meter) fetchWindow(ctx context.Context, c compiled, from, to time.Time, step, limit time.Duration) ([]series, error) {
-	start, end := from.Add(-m.margin), to.Add(m.margin)
+	return m.fetchSpan(ctx, c, from.Add(-m.margin), to.Add(m.margin), step, limit)
+}
+
+// fetchSpan gets a query's samples in [start, end]: raw samples for a bare
+// selector, a query_range grid for an expression. The range selector
+// reaches a millisecond further back than start, because Prometheus 3
+// leaves a range's first instant out (2.x keeps it): a sample exactly at
+// start is then always there, and one a millisecond earlier may be too.
+func (m *Meter) fetchSpan(ctx context.Context, c compiled, start, end time.Time, step, limit time.Duration) ([]series, error) {
 	if c.bare {
-		expr := fmt.Sprintf("%s[%dms]", c.promql, end.Sub(start).Milliseconds())
+		expr := fmt.Sprintf("%s[%dms]", c.promql, end.Sub(start).Milliseconds()+1)
 		return m.api.instantAt(ctx, expr, end, limit)
 	}
 	return m.api.rangeQuery(ctx, c.promql, start, end, step, limit)
 }
 
-// gridStep is the step for an expression over the window: the configured
-// step, coarsened where the window would need more points than Prometheus
-// returns per series.
+// gridStep is the step for an expression over the window and its margins.
 func (m *Meter) gridStep(from, to time.Time) time.Duration {
-	span := to.Sub(from) + 2*m.margin
+	return m.stepFor(to.Sub(from) + 2*m.margin)
+}
+
+// stepFor is the step for an expression over a span: the configured step,
+// coarsened where the span would need more points than Prometheus
+// returns per series.
+func (m *Meter) stepFor(span time.Duration) time.Duration {
 	step := max(m.step, span/maxPointsPerQuery)
 	return step.Round(time.Millisecond)
 }
@@ -196,14 +207,13 @@ func (ch *windowChannel) energy(name string, from, to float64) (ChannelEnergy, b
 		{ch.counters, MethodCounter, counterSpan},
 		{ch.gauges, MethodIntegration, gaugeSpan},
 	} {
-		if len(try.groups) == 0 {
+		g, err := onlyGroup(name, try.groups)
+		if err != nil {
+			return ChannelEnergy{}, false, err
+		}
+		if g == nil {
 			continue
 		}
-		if len(try.groups) > 1 {
-			return ChannelEnergy{}, false, fmt.Errorf("channel %q gets its %s from two queries, %s and %s; give them distinct channels",
-				name, try.groups[0].query.quantity, try.groups[0].query.promql, try.groups[1].query.promql)
-		}
-		g := try.groups[0]
 		s, ok, err := g.span(name, from, to, try.fn)
 		if err != nil {
 			return ChannelEnergy{}, false, err
@@ -213,6 +223,19 @@ func (ch *windowChannel) energy(name string, from, to float64) (ChannelEnergy, b
 		}
 	}
 	return ChannelEnergy{}, false, nil
+}
+
+// onlyGroup returns the one query that gives a figure of the channel, nil
+// when none does; two would be two devices or a configuration mistake.
+func onlyGroup(name string, groups []*queryGroup) (*queryGroup, error) {
+	switch len(groups) {
+	case 0:
+		return nil, nil
+	case 1:
+		return groups[0], nil
+	}
+	return nil, fmt.Errorf("channel %q gets its %s from two queries, %s and %s; give them distinct channels",
+		name, groups[0].query.quantity, groups[0].query.promql, groups[1].query.promql)
 }
 
 // span computes the group's figure: series added up when the query says

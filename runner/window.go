@@ -1,0 +1,71 @@
+package runner
+
+import (
+	"context"
+	"time"
+
+	"github.com/aienergy/aienergy/meter"
+	"github.com/aienergy/aienergy/rundir"
+)
+
+// liveReads renames a WindowReader's live reads: in the run directory
+// they sit beside the store's own samples, which take the meter's name.
+type liveReads struct {
+	meter.Meter
+	name string
+}
+
+func (l liveReads) Name() string { return l.name }
+
+func (l liveReads) Read(ctx context.Context) ([]meter.Reading, error) {
+	rs, err := l.Meter.Read(ctx)
+	for i := range rs {
+		rs[i].Meter = l.name
+	}
+	return rs, err
+}
+
+// windowReadTimeout bounds the after-run query of a time-series store.
+const windowReadTimeout = time.Minute
+
+// readWindows asks every meter backed by a time-series store for its raw
+// samples of the whole run, with the store's timestamps, and records them
+// under the meter's name. They are what the figures use; the live reads
+// remain as a fallback (when this fails) and a cross-check.
+func (r *run) readWindows(ctx context.Context, origin time.Time) {
+	for _, m := range r.meters {
+		live, ok := m.(liveReads)
+		if !ok {
+			continue
+		}
+		wr := live.Meter.(meter.WindowReader)
+		info := r.metaMeter(live.Meter.Name())
+		// A margin of one interval on each side gives the edges of the
+		// first and last phase a sample to interpolate from.
+		margin := r.plan.SampleInterval + time.Second
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), windowReadTimeout)
+		rs, err := wr.ReadWindow(wctx, origin.Add(-margin), time.Now().Add(margin))
+		cancel()
+		if err != nil {
+			info.WindowError = err.Error()
+			r.progress.warnf("meter %s: reading the run back from the store failed, the figures use the live reads: %v", live.Meter.Name(), err)
+			continue
+		}
+		for i := range rs {
+			rs[i].Meter = live.Meter.Name()
+		}
+		r.out.Readings(rs)
+		info.WindowSamples = len(rs)
+	}
+}
+
+// metaMeter is the run.json entry of the named meter.
+func (r *run) metaMeter(name string) *rundir.Meter {
+	for i := range r.meta.Meters {
+		if r.meta.Meters[i].Name == name {
+			return &r.meta.Meters[i]
+		}
+	}
+	r.meta.Meters = append(r.meta.Meters, rundir.Meter{Name: name})
+	return &r.meta.Meters[len(r.meta.Meters)-1]
+}
