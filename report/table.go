@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -55,6 +57,11 @@ func PrintTable(w io.Writer, s *Summary) {
 				row("wall vs components", "%s J wall, %s J components, %s J unattributed", fig(m.WallJoules, 1), fig(m.ComponentsJoules, 1), fig(m.UnattributedJoules, 1))
 			}
 			row("carbon", "%s g CO2eq, %s g per 1000 queries  (%s)", fig(m.GCO2eq, 4), fig(m.GCO2eqPer1000Queries, 3), carbonLabel(s.Carbon))
+			for _, comp := range slices.Sorted(maps.Keys(m.Components)) {
+				for _, cc := range m.Components[comp].CrossChecks {
+					row("cross-check", "%s: %s reads %s J (%s%% vs %s)", comp, cc.Meter, fig(cc.EnergyJ, 1), signed(cc.DiffPercent), m.Components[comp].Meter)
+				}
+			}
 		}
 		if served {
 			row("TTFT ms", "%s", distLine(m.Latency.TTFT))
@@ -66,6 +73,25 @@ func PrintTable(w io.Writer, s *Summary) {
 		for _, warn := range m.Warnings {
 			row("warning", "%s", warn)
 		}
+	}
+	if len(s.Meters) > 0 {
+		fmt.Fprintln(tw)
+	}
+	for _, mt := range s.Meters {
+		label := fmt.Sprintf("meter %s", mt.Name)
+		if mt.Error != "" {
+			fmt.Fprintf(tw, "%s\tnot used: %s\n", label, mt.Error)
+			continue
+		}
+		line := fmt.Sprintf("%s, %.1f Hz achieved, updates every %.3f s, %d reads, %d errors, %d gaps (longest %.2f s)",
+			mt.Type, mt.AchievedHz, mt.UpdateIntervalS, mt.Reads, mt.Errors, mt.Gaps, mt.MaxGapS)
+		if mt.Estimate {
+			line += ", ESTIMATE"
+		}
+		if mt.WindowSamples > 0 {
+			line += fmt.Sprintf(", %d samples read back from the store", mt.WindowSamples)
+		}
+		fmt.Fprintf(tw, "%s\t%s\n", label, line)
 	}
 	tw.Flush()
 	for _, warn := range s.Warnings {
@@ -93,4 +119,11 @@ func carbonLabel(c analysis.Carbon) string {
 		label = fmt.Sprintf("%s %d, %s", c.Region, c.Year, label)
 	}
 	return fmt.Sprintf("%s, PUE %g", label, c.PUE)
+}
+
+func signed(p *float64) string {
+	if p == nil {
+		return "n/a"
+	}
+	return fmt.Sprintf("%+.1f", *p)
 }

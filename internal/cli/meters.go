@@ -137,6 +137,9 @@ func printProbes(w io.Writer, probes []*probe) {
 			for _, r := range p.readings {
 				fmt.Fprintf(w, "           %-18s %-6s %s\n", r.Channel, r.Component, readingText(r))
 			}
+			for _, note := range meterNotes(p.meter) {
+				fmt.Fprintf(w, "           note: %s\n", note)
+			}
 		case errors.Is(p.err, meter.ErrUnavailable):
 			fmt.Fprintf(w, "missing  %s (%s): %v\n", p.spec.Name, p.spec.Type, p.err)
 		default:
@@ -212,4 +215,42 @@ func watchMeters(ctx context.Context, w io.Writer, probes []*probe, interval tim
 		}
 		fmt.Fprintf(w, "%s  %s\n", time.Now().Format("15:04:05"), strings.Join(line, "  "))
 	}
+}
+
+// meterNotes gathers what a meter says about itself beyond its readings:
+// how an estimate is made, what a GPU could not provide, which zones were
+// skipped, where a BMC's figures come from.
+func meterNotes(m meter.Meter) []string {
+	var notes []string
+	if d, ok := m.(interface{ Describe() string }); ok {
+		notes = append(notes, d.Describe())
+	}
+	for _, f := range []func() []string{
+		func() []string {
+			if n, ok := m.(interface{ Notes() []string }); ok {
+				return n.Notes()
+			}
+			return nil
+		},
+		func() []string {
+			if n, ok := m.(interface{ Skipped() []string }); ok {
+				return n.Skipped()
+			}
+			return nil
+		},
+	} {
+		notes = append(notes, f()...)
+	}
+	if n, ok := m.(interface{ Sources() map[string]string }); ok {
+		src := n.Sources()
+		keys := make([]string, 0, len(src))
+		for k := range src {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			notes = append(notes, k+": "+src[k])
+		}
+	}
+	return notes
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aienergy/aienergy/internal/testenv"
+	"github.com/aienergy/aienergy/meter"
 )
 
 // These tests cover what a real Prometheus never answers: a server that
@@ -126,6 +127,17 @@ func TestWindowArguments(t *testing.T) {
 	now := time.Now()
 	if _, err := m.(WindowMeter).EnergyOverWindow(context.Background(), now, now); err == nil {
 		t.Error("an empty window gave no error")
+	}
+	wr := m.(meter.WindowReader) // the runner finds it by this assertion
+	if _, err := wr.ReadWindow(context.Background(), now, now); err == nil {
+		t.Error("ReadWindow: an empty window gave no error")
+	}
+	// Within one millisecond there is no instant a sample can have: no
+	// data, without asking the server (there is none at this URL).
+	ms := now.Truncate(time.Millisecond)
+	_, err = wr.ReadWindow(context.Background(), ms.Add(300*time.Microsecond), ms.Add(700*time.Microsecond))
+	if !errors.Is(err, ErrNoData) {
+		t.Errorf("ReadWindow within a millisecond: %v; want ErrNoData", err)
 	}
 }
 

@@ -70,8 +70,9 @@
 // of the last scrape, which is up to one scrape interval (plus the
 // exporter's own update interval) old when the sampler stamps it; series
 // gone for longer than Prometheus' lookback delta (5 min) are missing.
-// Fine for watching; for a run's energy use EnergyOverWindow at analysis
-// time, which works from the samples' own timestamps.
+// Fine for watching; for a run's energy the runner reads the samples back
+// with ReadWindow, and EnergyOverWindow computes it at analysis time, both
+// from the samples' own timestamps.
 //
 // # Energy over a window
 //
@@ -89,6 +90,17 @@
 // it covers, and never scales up. Expressions (not bare selectors) cannot
 // take a range selector; they go through /api/v1/query_range on a grid of
 // `step`, and their edges are then only as exact as the scrape interval.
+//
+// # Raw samples for the runner
+//
+// ReadWindow (meter.WindowReader) returns the samples of [from, to] as
+// readings on their scrape timestamps, which the runner records after a
+// run in place of the lagging live reads. It fetches what
+// EnergyOverWindow does, without the margin: one reading per sample and
+// channel, scaled and summed as Read does it, power and energy of one
+// scrape in one reading; counter resets are left for the analysis.
+// Expressions give query_range points on the step grid instead, each the
+// last sample at or before it.
 //
 // Sample timestamps are the Prometheus server's clock at scrape time, and
 // the window is aienergy's clock: keep both NTP-synchronised. Call

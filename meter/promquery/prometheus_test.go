@@ -195,6 +195,8 @@ func TestAgainstPrometheus(t *testing.T) {
 			"gpu0": 1470, "gpu1": 2250, "power-gpu0": gpu0Watts * dur, "power-gpu1": gpu1Watts * dur,
 		}, map[string]int{"gpu0": 1})
 	})
+
+	t.Run("read window", func(t *testing.T) { testReadWindow(t, s, newMeter, start, end) })
 }
 
 // betweenLastPair returns the time halfway between the last two
