@@ -39,7 +39,7 @@ func (m *Meter) ReadWindow(ctx context.Context, from, to time.Time) ([]meter.Rea
 	limit := max(m.timeout, minWindowTimeout)
 	step := m.stepFor(end.Sub(start))
 	results, err := m.runAll(ctx, func(ctx context.Context, c compiled) ([]series, error) {
-		return m.fetchWindow(ctx, c, start, end, step, limit)
+		return m.fetchSpan(ctx, c, start, end, step, limit)
 	})
 	if err != nil {
 		return nil, err

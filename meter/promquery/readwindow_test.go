@@ -156,8 +156,8 @@ func testReadWindow(t *testing.T, s *stack, newMeter func(*testing.T, map[string
 			mj := inWindow(s.raw(t, "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION"+sel, 2*time.Minute), from, to)
 			w := inWindow(s.raw(t, "DCGM_FI_DEV_POWER_USAGE"+sel, 2*time.Minute), from, to)
 			rs := byChan[ch]
-			if len(rs) != len(mj) || len(rs) != len(w) || len(rs) < 8 {
-				t.Fatalf("%s: %d readings; Prometheus holds %d energy and %d power samples in the window (want 8 or more: four phases, two scrapes each)", ch, len(rs), len(mj), len(w))
+			if len(rs) != len(mj) || len(rs) != len(w) || len(rs) < 4 {
+				t.Fatalf("%s: %d readings; Prometheus holds %d energy and %d power samples in the window (want one or more of each of the four phases)", ch, len(rs), len(mj), len(w))
 			}
 			for i, r := range rs {
 				if r.Time.UnixMilli() != millis(mj[i].t) || r.Time.UnixMilli() != millis(w[i].t) {
