@@ -1,47 +1,109 @@
-// Package dataset provides the prompts a benchmark sends: the built-in
-// prompt set (the embedded default) and inline prompts from the config.
 package dataset
 
 import (
-	_ "embed"
+	"context"
 	"fmt"
 	"strings"
 )
 
-//go:embed builtin.txt
-var builtinText string
-
-// BuiltinName is the dataset name of the built-in prompt set.
-const BuiltinName = "builtin"
-
-// Builtin returns the built-in prompts: short and long questions of the
-// kind chat assistants get, written for aienergy. Lines starting with '#'
-// are comments.
-func Builtin() []string {
-	var prompts []string
-	for _, line := range strings.Split(builtinText, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		prompts = append(prompts, line)
-	}
-	return prompts
+// Spec says which prompts to load. The zero value (plus a Name) is
+// usable: text column "text", every row, file order.
+type Spec struct {
+	// Name picks the source; see the package documentation.
+	Name string
+	// Inline prompts, when given, are used instead of the named source.
+	Inline []string
+	// Config and Split select a Hub dataset's table; empty picks the
+	// default (first config; "train", else "test").
+	Config, Split string
+	// TextColumn holds the prompt; empty means "text".
+	TextColumn string
+	// NumSamples > 0 keeps that many prompts; 0 keeps all. For synthetic
+	// prompts it is the number generated (default 1000).
+	NumSamples int
+	// Shuffle shuffles the rows with Seed before taking NumSamples.
+	Shuffle bool
+	// Seed drives Shuffle and synthetic prompts.
+	Seed int64
+	// SyntheticTokens > 0 asks for synthetic prompts of about that many
+	// input tokens, as the name "synthetic:<n>" does.
+	SyntheticTokens int
+	// Hub says how to reach the Hugging Face Hub; HubFromEnv fills it.
+	Hub Hub
 }
 
-// Load returns the prompts for a dataset name, or inline prompts when
-// given. Hub datasets are not readable in this version; the error says
-// what to use instead.
+// Set is a loaded prompt set and what was resolved on the way, for the
+// run's manifest and report.
+type Set struct {
+	Prompts []string
+	// Source names what was read: "builtin", "inline", "synthetic",
+	// a file path or a Hub dataset id.
+	Source string
+	// Config and Split are the Hub table that was read.
+	Config, Split string
+	// Column is the column the prompts came from ("" when not a table).
+	Column string
+	// Rows is the number of usable rows in the source before sampling.
+	Rows int
+	// Skipped counts null or empty values left out.
+	Skipped int
+	// Warnings are things the user should know but that do not stop a
+	// run (fewer rows than asked, cache used because the Hub was down).
+	Warnings []string
+}
+
+// Describe is a one-line summary such as
+// "AIEnergyScore/text_generation (config default, split train, column text, 10 of 1000 rows)".
+func (s *Set) Describe() string {
+	var parts []string
+	if s.Config != "" {
+		parts = append(parts, "config "+s.Config)
+	}
+	if s.Split != "" {
+		parts = append(parts, "split "+s.Split)
+	}
+	if s.Column != "" {
+		parts = append(parts, "column "+s.Column)
+	}
+	parts = append(parts, fmt.Sprintf("%d of %d rows", len(s.Prompts), s.Rows))
+	return s.Source + " (" + strings.Join(parts, ", ") + ")"
+}
+
+// LoadSpec loads the prompts a Spec names. Errors name the source and say
+// how to fix it.
+func LoadSpec(ctx context.Context, spec Spec) (*Set, error) {
+	if len(spec.Inline) > 0 {
+		return sample(&Set{Source: "inline"}, spec.Inline, spec), nil
+	}
+	if spec.SyntheticTokens > 0 {
+		return synthetic(spec, spec.SyntheticTokens)
+	}
+	name := strings.TrimSpace(spec.Name)
+	switch {
+	case name == "" || name == BuiltinName:
+		return sample(&Set{Source: BuiltinName}, Builtin(), spec), nil
+	case strings.HasPrefix(name, syntheticPrefix):
+		n, err := parseSynthetic(name)
+		if err != nil {
+			return nil, err
+		}
+		return synthetic(spec, n)
+	}
+	if path, ok := localPath(name); ok {
+		return loadFile(path, spec)
+	}
+	return loadHub(ctx, name, spec)
+}
+
+// Load returns the prompts for a dataset name, or the inline prompts when
+// given, with every other Spec field at its default and the Hub reached
+// as the environment says. Kept for callers that predate LoadSpec.
 func Load(name string, inline []string) ([]string, error) {
-	if len(inline) > 0 {
-		return inline, nil
+	set, err := LoadSpec(context.Background(), Spec{Name: name, Inline: inline, Hub: HubFromEnv(nil)})
+	if err != nil {
+		return nil, err
 	}
-	switch name {
-	case "", BuiltinName:
-		return Builtin(), nil
-	}
-	return nil, fmt.Errorf("dataset %q: Hugging Face Hub datasets are not supported yet; "+
-		"set scenario.dataset_name=builtin or list prompts under scenario.prompts", name)
+	return set.Prompts, nil
 }
 
 // Take returns n prompts, cycling through the set when n is larger, so a

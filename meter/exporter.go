@@ -349,3 +349,7 @@ func (e *exporter) requestError(err error, limit time.Duration) error {
 	}
 	return fmt.Errorf("cannot reach %s: %v; is the server running?", e.shown, err)
 }
+
+// ReadTimeout lets a scrape take its configured timeout even when that is
+// longer than the sampler's default (meter.ReadTimeouter).
+func (e *exporter) ReadTimeout() time.Duration { return e.timeout }

@@ -11,7 +11,13 @@ type pacedMeter struct {
 }
 
 func (m *pacedMeter) MinInterval() time.Duration { return m.minInterval }
-func (m *pacedMeter) ReadTimeout() time.Duration { return m.readTimeout }
+
+type slowMeter struct {
+	fakeMeter
+	readTimeout time.Duration
+}
+
+func (m *slowMeter) ReadTimeout() time.Duration { return m.readTimeout }
 
 func TestPacing(t *testing.T) {
 	const iv = 100 * time.Millisecond
@@ -22,7 +28,8 @@ func TestPacing(t *testing.T) {
 	}{
 		{"plain meter", &fakeMeter{name: "a"}, iv, MinReadTimeout},
 		{"slower than the grid: rounded up to a multiple", &pacedMeter{fakeMeter{name: "b"}, 250 * time.Millisecond, 0}, 300 * time.Millisecond, MinReadTimeout},
-		{"slow BMC", &pacedMeter{fakeMeter{name: "c"}, 2 * time.Second, 5 * time.Second}, 2 * time.Second, 5 * time.Second},
+		{"paced BMC", &pacedMeter{fakeMeter{name: "c"}, 2 * time.Second, 0}, 2 * time.Second, 2 * time.Second},
+		{"slow meter keeps the grid, gets its timeout", &slowMeter{fakeMeter{name: "e"}, 5 * time.Second}, iv, 5 * time.Second},
 		{"faster than the grid: the grid wins", &pacedMeter{fakeMeter{name: "d"}, 10 * time.Millisecond, 0}, iv, MinReadTimeout},
 	}
 	for _, tt := range tests {

@@ -80,13 +80,18 @@ func NewSampler(meters []Meter, interval time.Duration, sink func([]Reading)) *S
 	return s
 }
 
-// A Paced meter cannot be read faster than MinInterval (a BMC refreshes
-// its sensors every few seconds and answers slowly) or needs longer than
-// the sampler's default to answer. The sampler reads it on every k-th tick
-// of the shared grid, k the smallest with k·interval ≥ MinInterval, and
-// gives each read ReadTimeout.
+// A Paced meter cannot usefully be read faster than MinInterval (a BMC
+// refreshes its sensors every few seconds). The sampler reads it on every
+// k-th tick of the shared grid, k the smallest with k·interval ≥
+// MinInterval.
 type Paced interface {
 	MinInterval() time.Duration
+}
+
+// A ReadTimeouter is a meter whose reads may take longer than the
+// sampler's default read timeout (its own configured timeout, a BMC that
+// answers in seconds). The sampler gives each of its reads that long.
+type ReadTimeouter interface {
 	ReadTimeout() time.Duration
 }
 
@@ -98,7 +103,10 @@ func pacing(m Meter, interval time.Duration) (every, timeout time.Duration) {
 			k := (mi + interval - 1) / interval
 			every = k * interval
 		}
-		timeout = max(timeout, every, p.ReadTimeout())
+		timeout = max(timeout, every)
+	}
+	if rt, ok := m.(ReadTimeouter); ok {
+		timeout = max(timeout, rt.ReadTimeout())
 	}
 	return every, timeout
 }

@@ -183,3 +183,7 @@ func (m *Meter) Channels() []string {
 	sort.Strings(names)
 	return names
 }
+
+// ReadTimeout gives each live query its configured timeout
+// (meter.ReadTimeouter).
+func (m *Meter) ReadTimeout() time.Duration { return m.cfg.timeout }

@@ -57,3 +57,7 @@ func (m *Meter) Close() error {
 	m.api.close()
 	return nil
 }
+
+// ReadTimeout gives each live query its configured timeout
+// (meter.ReadTimeouter).
+func (m *Meter) ReadTimeout() time.Duration { return m.timeout }

@@ -151,3 +151,7 @@ func (m *bmc) Channels() []string {
 	sort.Strings(out)
 	return out
 }
+
+// ReadTimeout gives each read the configured per-request timeout: BMCs
+// often answer in seconds (meter.ReadTimeouter).
+func (m *bmc) ReadTimeout() time.Duration { return m.c.timeout }

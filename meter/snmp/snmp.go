@@ -243,3 +243,9 @@ func digitsName(o *object) string {
 	}
 	return o.digitsOID
 }
+
+// ReadTimeout covers every try of a read: timeout × (retries + 1)
+// (meter.ReadTimeouter).
+func (m *pduMeter) ReadTimeout() time.Duration {
+	return m.conn.timeout * time.Duration(m.conn.retries+1)
+}

@@ -1,0 +1,111 @@
+package dataset
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// filePrefix marks a dataset name as a local file path.
+const filePrefix = "file:"
+
+// localPath says whether a dataset name is a local file and returns its
+// path: "file:" names always are; so are absolute and ./ ../ paths and
+// names with a file extension we read, which no Hub id ends in.
+func localPath(name string) (string, bool) {
+	if p, ok := strings.CutPrefix(name, filePrefix); ok {
+		return p, true
+	}
+	if filepath.IsAbs(name) || strings.HasPrefix(name, "./") || strings.HasPrefix(name, "../") {
+		return name, true
+	}
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".jsonl", ".csv", ".parquet":
+		return name, true
+	}
+	return "", false
+}
+
+// loadFile reads a local file by its extension.
+func loadFile(path string, spec Spec) (*Set, error) {
+	if path == "" {
+		return nil, fmt.Errorf("dataset %q: give a path after %q", spec.Name, filePrefix)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("dataset file %s: %w", path, err)
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("dataset file %s is a folder; name a .jsonl, .csv or .parquet file", path)
+	}
+	var t table
+	switch ext := strings.ToLower(filepath.Ext(path)); ext {
+	case ".jsonl":
+		t, err = readJSONL(path, spec.TextColumn)
+	case ".csv":
+		t, err = readCSV(path, spec.TextColumn)
+	case ".parquet":
+		t, err = readParquetFiles([]string{path}, spec.TextColumn, 0)
+	default:
+		return nil, fmt.Errorf("dataset file %s: unknown extension %q; use .jsonl, .csv or .parquet", path, ext)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(t.rows) == 0 {
+		return nil, fmt.Errorf("dataset file %s: no prompts in column %q (%d null or empty values)", path, t.column, t.skipped)
+	}
+	set := &Set{Source: path, Column: t.column, Skipped: t.skipped}
+	return sample(set, t.rows, spec), nil
+}
+
+// table is the text column of a source.
+type table struct {
+	column  string
+	rows    []string
+	skipped int
+}
+
+func (t *table) add(s string) {
+	if strings.TrimSpace(s) == "" {
+		t.skipped++
+		return
+	}
+	t.rows = append(t.rows, s)
+}
+
+// columnCandidates lists the columns tried for a text column: the one
+// asked for, and "prompt" after the default "text".
+func columnCandidates(col string) []string {
+	if col == "" || col == "text" {
+		return []string{"text", "prompt"}
+	}
+	return []string{col}
+}
+
+// pickColumn returns the first candidate in have, or an error that lists
+// what there is.
+func pickColumn(where, col string, have []string) (string, error) {
+	set := map[string]bool{}
+	for _, h := range have {
+		set[h] = true
+	}
+	for _, c := range columnCandidates(col) {
+		if set[c] {
+			return c, nil
+		}
+	}
+	return "", missingColumn(where, col, have)
+}
+
+func missingColumn(where, col string, have []string) error {
+	if col == "" {
+		col = "text"
+	}
+	sorted := append([]string(nil), have...)
+	sort.Strings(sorted)
+	return fmt.Errorf("%s has no column %q; set scenario.text_column_name to one of: %s",
+		where, col, strings.Join(sorted, ", "))
+}

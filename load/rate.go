@@ -1,0 +1,69 @@
+package load
+
+import (
+	"context"
+	"time"
+)
+
+// Rate is an open-loop load: requests go out on a schedule drawn in
+// advance, whether or not earlier ones have finished, the way traffic
+// from many independent users arrives. Request i is due at an absolute
+// time, start + the sum of the first i gaps, so a late send never pushes
+// the later ones back (no drift).
+type Rate struct {
+	RPS        float64 // mean requests per second; above 0
+	Arrival    Arrival // gap distribution; "" is poisson
+	Burstiness float64 // gamma shape for ArrivalGamma; 1 = Poisson, below 1 burstier
+	Seed       int64   // the same seed gives the same schedule
+	Requests   int     // schedule this many; 0: no limit
+	Duration   time.Duration
+	// MaxConcurrency caps requests in flight; 0 is unbounded. A request due
+	// while the cap is reached waits in a client-side queue, and that wait
+	// is reported as queue time, not as send lag.
+	MaxConcurrency int
+}
+
+// Run calls do once per scheduled request, each at its due time, until
+// Requests have been scheduled, no request is due before Duration, or ctx
+// is done; it returns when every started request has returned. Requests
+// still queued when ctx ends are not sent and are counted in Unsent.
+// With neither Requests nor Duration set, only ctx ends the run.
+//
+// scheduled is the request's due time, for the caller's own records.
+// Run fails only on settings that describe no schedule, before sending.
+func (r Rate) Run(ctx context.Context, do func(ctx context.Context, index int, scheduled time.Time)) (RateResult, error) {
+	if err := r.validate(); err != nil {
+		return RateResult{}, err
+	}
+	sched := r.newSchedule()
+	p := newPool(ctx, r.MaxConcurrency, do)
+	var w waiter
+	defer w.stop()
+
+	res := RateResult{RequestedRPS: r.RPS, Start: time.Now()}
+	var sends []*Send
+	for i := 0; ; i++ {
+		off, ok := sched.next()
+		if !ok {
+			break
+		}
+		due := res.Start.Add(off)
+		if !w.until(ctx, due) {
+			break
+		}
+		s := &Send{Index: i, Scheduled: due, Released: time.Now()}
+		sends = append(sends, s)
+		p.submit(s)
+	}
+	p.close()
+
+	res.Sends = make([]Send, 0, len(sends))
+	for _, s := range sends {
+		if s.Started.IsZero() {
+			res.Unsent++
+			continue
+		}
+		res.Sends = append(res.Sends, *s)
+	}
+	return res, nil
+}

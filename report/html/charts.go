@@ -1,0 +1,179 @@
+package html
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/aienergy/aienergy/analysis"
+	"github.com/aienergy/aienergy/report"
+	"github.com/aienergy/aienergy/rundir"
+)
+
+// chartsData is what the page's script draws, embedded in the page as
+// JSON.
+type chartsData struct {
+	Phases []band   `json:"phases"` // shaded on every chart over run time
+	Charts []*chart `json:"charts"`
+}
+
+// band is one phase of one model, in seconds since run start.
+type band struct {
+	Model string  `json:"model"`
+	Phase string  `json:"phase"`
+	Start float64 `json:"start"`
+	End   float64 `json:"end"`
+}
+
+// chart is one uPlot chart. Series on scale "y2" get a right-hand axis.
+type chart struct {
+	ID      string    `json:"id"`
+	Title   string    `json:"title"`
+	XLabel  string    `json:"x_label"`
+	YLabel  string    `json:"y_label"`
+	Y2Label string    `json:"y2_label,omitempty"`
+	RunTime bool      `json:"run_time"` // x is run time: phase bands apply
+	Series  []*series `json:"series"`
+}
+
+// series is one drawn line. Step: 0 joins points with straight lines, 1
+// holds each value until the next point, -1 holds it from the previous.
+type series struct {
+	Label string `json:"label"`
+	Scale string `json:"scale"`
+	Step  int    `json:"step"`
+	T     nums   `json:"t"`
+	V     nums   `json:"v"`
+	// Points is how many points the series had before it was reduced for
+	// display.
+	Points int `json:"points"`
+}
+
+// nums marshals compactly, NaN as null (a gap).
+type nums []float64
+
+func (ns nums) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 8*len(ns)+2)
+	b = append(b, '[')
+	for i, v := range ns {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		switch {
+		case math.IsNaN(v):
+			b = append(b, "null"...)
+		case math.IsInf(v, 0):
+			return nil, fmt.Errorf("infinite value %v in a chart series", v)
+		default:
+			b = strconv.AppendFloat(b, v, 'g', 9, 64)
+		}
+	}
+	return append(b, ']'), nil
+}
+
+func newSeries(label, scale string, step int, l, shown line) *series {
+	return &series{Label: label, Scale: scale, Step: step, T: nums(shown.T), V: nums(shown.V), Points: len(l.T)}
+}
+
+// buildCharts derives every chart from the raw data.
+func buildCharts(s *report.Summary, raw *rundir.Raw) chartsData {
+	end := runEnd(raw.Samples, raw.Requests, raw.Phases)
+	d := chartsData{Phases: []band{}}
+	for _, p := range raw.Phases {
+		d.Phases = append(d.Phases, band{Model: p.Model, Phase: p.Name, Start: p.Start, End: p.End})
+	}
+	d.Charts = append(d.Charts, powerChart(raw, end))
+	models := modelNames(s, raw)
+	for _, m := range []struct{ id, title string }{
+		{"ttft", "Time to first token"}, {"itl", "Inter-token latency (gaps between streamed chunks)"}, {"e2e", "End-to-end latency"},
+	} {
+		c := &chart{ID: m.id, Title: m.title + ": cumulative distribution, measured phase, successful requests", XLabel: "ms", YLabel: "fraction of requests"}
+		if m.id == "itl" {
+			c.YLabel = "fraction of gaps"
+		}
+		for _, model := range models {
+			ttft, itl, e2e := latencies(raw.Requests, model)
+			v := map[string][]float64{"ttft": ttft, "itl": itl, "e2e": e2e}[m.id]
+			l := cdf(v)
+			c.Series = append(c.Series, newSeries(model, "y", 0, line{T: v}, l))
+		}
+		d.Charts = append(d.Charts, c)
+	}
+	width, rps, tps := throughput(raw.Requests, end)
+	d.Charts = append(d.Charts, &chart{
+		ID: "throughput", RunTime: true, XLabel: "s since run start",
+		Title:  fmt.Sprintf("Throughput over time: successful requests by the time they ended, %g s bins", width),
+		YLabel: "requests/s", Y2Label: "output tokens/s",
+		Series: []*series{
+			newSeries("completed requests/s", "y", 1, rps, rps),
+			newSeries("output tokens/s", "y2", 1, tps, tps),
+		},
+	})
+	return d
+}
+
+// powerChart draws every channel's power and the requests in flight.
+func powerChart(raw *rundir.Raw, end float64) *chart {
+	c := &chart{
+		ID: "power", RunTime: true, Title: "Power of every meter channel, and requests in flight",
+		XLabel: "s since run start", YLabel: "W", Y2Label: "requests in flight",
+	}
+	maxRange := map[string]float64{}
+	for _, m := range raw.Meta.Meters {
+		for k, v := range m.MaxRangeJ {
+			maxRange[k] = v
+		}
+	}
+	for _, ch := range groupChannels(raw.Samples) {
+		l, fromCounter := channelPower(ch.samples, maxRange[ch.key])
+		label, step := ch.key+" ("+ch.component+")", 0
+		if fromCounter {
+			label, step = label+" from energy counter", -1
+		}
+		c.Series = append(c.Series, newSeries(label, "y", step, l, downsampleMinMax(l, 0, end, displayBuckets)))
+	}
+	f := inFlight(raw.Requests)
+	c.Series = append(c.Series, newSeries("requests in flight", "y2", 1, f, downsampleMinMax(f, 0, end, displayBuckets)))
+	return c
+}
+
+type channelSamples struct {
+	key, component string
+	samples        []analysis.Sample
+}
+
+// groupChannels splits time-ordered samples by channel, sorted by key as
+// the analysis sorts them.
+func groupChannels(samples []analysis.Sample) []channelSamples {
+	idx := map[string]int{}
+	var out []channelSamples
+	for _, s := range samples {
+		key := s.Meter + "/" + s.Channel
+		i, ok := idx[key]
+		if !ok {
+			i = len(out)
+			idx[key] = i
+			out = append(out, channelSamples{key: key, component: s.Component})
+		}
+		out[i].samples = append(out[i].samples, s)
+	}
+	slices.SortFunc(out, func(a, b channelSamples) int { return strings.Compare(a.key, b.key) })
+	return out
+}
+
+// modelNames lists the models in the summary's order, then any model
+// only the requests name.
+func modelNames(s *report.Summary, raw *rundir.Raw) []string {
+	var out []string
+	for _, m := range s.Models {
+		out = append(out, m.Model)
+	}
+	for _, r := range raw.Requests {
+		if !slices.Contains(out, r.Model) {
+			out = append(out, r.Model)
+		}
+	}
+	return out
+}

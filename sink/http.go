@@ -1,0 +1,102 @@
+package sink
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// defaultTimeout bounds each HTTP call of a sink (option timeout_s).
+const defaultTimeout = 30 * time.Second
+
+// maxErrorBody is how much of an error response is quoted in messages.
+const maxErrorBody = 2000
+
+// StatusError is a non-2xx answer from a sink's server.
+type StatusError struct {
+	Method, URL string
+	Code        int
+	Body        string // the start of the response body
+}
+
+func (e *StatusError) Error() string {
+	msg := strings.TrimSpace(e.Body)
+	if msg == "" {
+		msg = http.StatusText(e.Code)
+	}
+	return fmt.Sprintf("%s %s: HTTP %d: %s", e.Method, e.URL, e.Code, msg)
+}
+
+// client is the HTTP side shared by the sinks: one timeout per call, an
+// authorization header, and errors that say what went wrong.
+type client struct {
+	http    *http.Client
+	timeout time.Duration
+	auth    func(*http.Request) // sets credentials; nil for none
+}
+
+func newClient(timeout time.Duration, auth func(*http.Request)) *client {
+	return &client{http: &http.Client{}, timeout: timeout, auth: auth}
+}
+
+// do sends one request and returns the body of a 2xx answer, a
+// *StatusError for any other, or an "unreachable" error when no answer
+// came. The URL in messages never carries credentials: they travel in
+// headers.
+func (c *client) do(ctx context.Context, method, url, contentType string, body []byte) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if c.auth != nil {
+		c.auth(req)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, unreachable(method, url, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: reading the answer: %w", method, url, err)
+	}
+	if resp.StatusCode/100 != 2 {
+		b := string(data)
+		if len(b) > maxErrorBody {
+			b = b[:maxErrorBody] + "…"
+		}
+		return nil, &StatusError{Method: method, URL: url, Code: resp.StatusCode, Body: b}
+	}
+	return data, nil
+}
+
+func unreachable(method, url string, err error) error {
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
+		return fmt.Errorf("%s %s: unreachable: no answer in time: %w", method, url, err)
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("%s %s: canceled: %w", method, url, err)
+	}
+	return fmt.Errorf("%s %s: unreachable (is the server running at that address?): %w", method, url, err)
+}
+
+// authHint adds the likely fix to an authentication or permission error.
+func authHint(err error, hint string) error {
+	var se *StatusError
+	if errors.As(err, &se) && (se.Code == http.StatusUnauthorized || se.Code == http.StatusForbidden) {
+		return fmt.Errorf("authentication failed (%s): %w", hint, err)
+	}
+	return err
+}
