@@ -42,6 +42,7 @@ type Options struct {
 // Leaderboard is the comparison: rows sorted by task, group, then energy.
 type Leaderboard struct {
 	Latency  string // the front's latency axis, LatencyE2E or LatencyTTFT
+	Mixed    bool   // stars and fronts span comparable groups (Options.MixGroups)
 	Rows     []Row
 	Groups   []Group
 	Warnings []string
@@ -76,8 +77,10 @@ type Row struct {
 	Basis        string   // components summed into the energy: "gpu", "cpu+gpu", "wall"
 	Meters       []string // meters behind the energy, "name (type)"
 	Host         string
-	GPU          string // GPU models, when the run recorded them
+	GPU          string   // GPU models, when the run recorded them
 	Params       *float64 // model size in parameters, when known
+
+	energyKey string // basis and meter kinds: rows with different keys are not comparable
 
 	Stars      int    // 1–5; 0: not rated
 	StarMetric string // what the stars rate: "gpu Wh/1000q", "Wh/1000q", "J/item"
@@ -129,16 +132,18 @@ func Compare(runs []Run, opts Options) (*Leaderboard, error) {
 			return nil, fmt.Errorf("compare: size of %s is %g: a parameter count must be positive", m, p)
 		}
 	}
-	lb := &Leaderboard{Latency: opts.Latency}
+	lb := &Leaderboard{Latency: opts.Latency, Mixed: opts.MixGroups}
 	seenID := map[string]string{}
 	for _, run := range runs {
 		if prev, ok := seenID[run.ID()]; ok {
 			lb.Warnings = append(lb.Warnings, fmt.Sprintf("run id %s appears twice (%s and %s): the rows are told apart by directory only", run.ID(), prev, run.Dir))
 		}
 		seenID[run.ID()] = run.Dir
+		first := len(lb.Rows)
 		for _, m := range run.summary.Models {
 			lb.Rows = append(lb.Rows, newRow(run, m, opts))
 		}
+		shareEnergyKey(lb.Rows[first:])
 		lb.Warnings = append(lb.Warnings, runWarnings(run)...)
 	}
 	lb.Groups, lb.Warnings = assignGroups(lb.Rows, runs, lb.Warnings)
@@ -146,8 +151,12 @@ func Compare(runs []Run, opts Options) (*Leaderboard, error) {
 	if opts.SizeClasses {
 		lb.Warnings = append(lb.Warnings, classify(lb.Rows)...)
 	}
-	if opts.MixGroups && len(lb.Groups) > 1 {
-		lb.Warnings = append(lb.Warnings, "stars and the Pareto front span all comparable groups (MixGroups): rows measured on different hardware or meters are ranked together")
+	if len(lb.Groups) > 1 {
+		if opts.MixGroups {
+			lb.Warnings = append(lb.Warnings, fmt.Sprintf("%d comparable groups (column GRP), yet stars and the Pareto front span them all (MixGroups): rows measured on different hardware or meters are ranked together", len(lb.Groups)))
+		} else {
+			lb.Warnings = append(lb.Warnings, fmt.Sprintf("%d comparable groups (column GRP): stars and the Pareto front are computed within each group", len(lb.Groups)))
+		}
 	}
 	for _, set := range ratingSets(lb.Rows, opts.MixGroups) {
 		lb.Warnings = append(lb.Warnings, rate(lb.Rows, set)...)
@@ -187,7 +196,7 @@ func newRow(run Run, m modelFile, opts Options) Row {
 		// showing: zeros there would read as infinitely fast.
 		r.OutputTokensPerS = nil
 	}
-	r.Basis, r.Meters = energyBasis(s, m)
+	r.Basis, r.Meters, r.energyKey = energyBasis(s, m)
 	r.Task = TaskTextGeneration
 	if s.Backend.Type == "command" || (m.Items > 0 && m.Completed == 0) {
 		r.Task = TaskMeasure
@@ -203,9 +212,32 @@ func newRow(run Run, m modelFile, opts Options) Row {
 	return r
 }
 
+// shareEnergyKey puts a run's rows without an energy figure in the group
+// of its rows with one: the same meters watched them all, and a row with
+// nothing to rate should not split a board into more groups.
+func shareEnergyKey(rows []Row) {
+	key := ""
+	for _, r := range rows {
+		if r.Basis != "" {
+			key = r.energyKey
+			break
+		}
+	}
+	if key == "" {
+		return
+	}
+	for i := range rows {
+		if rows[i].Basis == "" {
+			rows[i].energyKey = key
+		}
+	}
+}
+
 // energyBasis names the components summed into a model's headline energy
-// and the meters that read them.
-func energyBasis(s summaryFile, m modelFile) (string, []string) {
+// and the meters that read them, and keys what makes two energies
+// comparable: the components and the meter kinds (types, not the
+// user-chosen names).
+func energyBasis(s summaryFile, m modelFile) (basis string, meters []string, key string) {
 	comps := map[string]bool{}
 	meterNames := map[string]bool{}
 	for _, key := range m.EnergyBasis {
@@ -219,7 +251,7 @@ func energyBasis(s summaryFile, m modelFile) (string, []string) {
 			meterNames[name] = true
 		}
 	}
-	var meters []string
+	kinds := map[string]bool{}
 	for _, mt := range s.Meters {
 		if meterNames[mt.Name] || (mt.LiveName != "" && meterNames[mt.LiveName]) {
 			kind := mt.Type
@@ -227,11 +259,16 @@ func energyBasis(s summaryFile, m modelFile) (string, []string) {
 				kind += ", estimate"
 			}
 			meters = append(meters, mt.Name+" ("+kind+")")
+			kinds[kind] = true
 		}
 	}
 	slices.Sort(meters)
 	meters = slices.Compact(meters)
-	return strings.Join(sortedKeys(comps), "+"), meters
+	basis = strings.Join(sortedKeys(comps), "+")
+	if basis == "" {
+		return "", meters, "no energy figure"
+	}
+	return basis, meters, basis + " by " + strings.Join(sortedKeys(kinds), ", ")
 }
 
 func sortedKeys(m map[string]bool) []string {

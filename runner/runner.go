@@ -86,11 +86,11 @@ func (r *run) execute(ctx context.Context, prepare, body func(context.Context) e
 	r.progress.start(r.sampler)
 
 	runErr := body(ctx)
-	r.readWindows(ctx, origin)
 
 	r.progress.stop()
 	stats := r.sampler.Stop()
 	r.recordMeterStats(stats)
+	r.readWindows(ctx, origin)
 	closeErr := r.out.Close()
 	r.meta.EndedAt = time.Now()
 	r.meta.Interrupted = ctx.Err() != nil

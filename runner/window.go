@@ -33,6 +33,7 @@ const windowReadTimeout = time.Minute
 // under the meter's name. They are what the figures use; the live reads
 // remain as a fallback (when this fails) and a cross-check.
 func (r *run) readWindows(ctx context.Context, origin time.Time) {
+	r.awaitStores(ctx)
 	for _, m := range r.meters {
 		live, ok := m.(liveReads)
 		if !ok {
@@ -68,4 +69,26 @@ func (r *run) metaMeter(name string) *rundir.Meter {
 	}
 	r.meta.Meters = append(r.meta.Meters, rundir.Meter{Name: name})
 	return &r.meta.Meters[len(r.meta.Meters)-1]
+}
+
+// maxStoreWait caps the wait for a store to receive the run's last samples.
+const maxStoreWait = 30 * time.Second
+
+// awaitStores waits, before reading the stores back, for about one update
+// of the slowest store-backed meter (as the sampler saw its values change:
+// Prometheus' scrape interval, SmartWatts' reporting period) plus a
+// second, so that the run's last samples have reached the store.
+func (r *run) awaitStores(ctx context.Context) {
+	var wait time.Duration
+	for _, mt := range r.meta.Meters {
+		if mt.LiveName == "" {
+			continue
+		}
+		wait = max(wait, time.Duration(mt.UpdateIntervalS*float64(time.Second))+time.Second)
+	}
+	if wait == 0 || ctx.Err() != nil {
+		return
+	}
+	r.progress.setPhase("store read-back", 0, min(wait, maxStoreWait))
+	sleep(ctx, min(wait, maxStoreWait))
 }
