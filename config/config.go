@@ -115,10 +115,56 @@ type Metrics struct {
 	PUE             float64  `yaml:"pue"`
 }
 
-// Reporter is one results writer.
+// Reporter is one results writer: a file (csv, json) or a sink that
+// results flow into (influxdb, clickhouse, mlflow). Secrets are never in
+// the config: *_env keys name environment variables that hold them.
 type Reporter struct {
 	Type       string `yaml:"type"` // one of ReporterTypes
 	OutputFile string `yaml:"output_file"`
+
+	// Sinks.
+	URL                string        `yaml:"url"`
+	Database           string        `yaml:"database"`         // influxdb 1.x, clickhouse
+	RetentionPolicy    string        `yaml:"retention_policy"` // influxdb 1.x
+	Org                string        `yaml:"org"`              // influxdb 2.x
+	Bucket             string        `yaml:"bucket"`           // influxdb 2.x
+	Measurement        string        `yaml:"measurement"`      // influxdb
+	RequestMeasurement string        `yaml:"request_measurement"`
+	Table              string        `yaml:"table"` // clickhouse
+	RequestsTable      string        `yaml:"requests_table"`
+	Requests           *bool         `yaml:"requests"`   // also write one row per request
+	Experiment         string        `yaml:"experiment"` // mlflow
+	Artifacts          *bool         `yaml:"artifacts"`  // mlflow: upload the run directory
+	Username           string        `yaml:"username"`
+	PasswordEnv        string        `yaml:"password_env"`
+	TokenEnv           string        `yaml:"token_env"`
+	Timeout            time.Duration `yaml:"timeout"`
+}
+
+// SinkOptions are the reporter's keys for a sink, as the sink package
+// reads them; unset keys are left out so the sink's defaults apply.
+func (r Reporter) SinkOptions() map[string]any {
+	m := map[string]any{}
+	for k, v := range map[string]string{
+		"url": r.URL, "database": r.Database, "retention_policy": r.RetentionPolicy, "org": r.Org,
+		"bucket": r.Bucket, "measurement": r.Measurement, "request_measurement": r.RequestMeasurement,
+		"table": r.Table, "requests_table": r.RequestsTable, "experiment": r.Experiment,
+		"username": r.Username, "password_env": r.PasswordEnv, "token_env": r.TokenEnv,
+	} {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	if r.Requests != nil {
+		m["requests"] = *r.Requests
+	}
+	if r.Artifacts != nil {
+		m["artifacts"] = *r.Artifacts
+	}
+	if r.Timeout > 0 {
+		m["timeout_s"] = r.Timeout.Seconds()
+	}
+	return m
 }
 
 // Output says where run directories go.
@@ -132,7 +178,7 @@ var (
 	APIs          = []string{"chat", "completions"}
 	LoadModes     = []string{"sequential", "concurrency"}
 	MetricsTypes  = []string{"codecarbon"}
-	ReporterTypes = []string{"csv", "json"}
+	ReporterTypes = []string{"csv", "json", "influxdb", "clickhouse", "mlflow"}
 )
 
 // BuiltinDataset is the dataset_name of the built-in prompt set.

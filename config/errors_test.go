@@ -28,7 +28,7 @@ func TestBadConfigErrors(t *testing.T) {
 		{"bad_endpoint.yaml", `testdata/bad/bad_endpoint.yaml:4: backend.endpoint: must be an http:// or https:// URL such as http://localhost:8000/v1, got "localhost:8000"`},
 		// Bad enumerations.
 		{"bad_enum.yaml", `testdata/bad/bad_enum.yaml:3: backend.type: unknown backend type "vlm" (valid: vllm, openai, tgi, sglang, llamacpp, sim; did you mean "vllm"?)`},
-		{"bad_reporter.yaml", `testdata/bad/bad_reporter.yaml:5: reporter[1].type: unknown reporter type "jsn" (valid: csv, json; did you mean "json"?)`},
+		{"bad_reporter.yaml", `testdata/bad/bad_reporter.yaml:5: reporter[1].type: unknown reporter type "jsn" (valid: csv, json, influxdb, clickhouse, mlflow; did you mean "json"?)`},
 		// Bad durations.
 		{"bad_duration.yaml", `testdata/bad/bad_duration.yaml:6: phases.idle_before: invalid duration "5 sec" (use e.g. 5s, 500ms, or a number of seconds)`},
 		// YAML syntax.

@@ -107,6 +107,9 @@ type Carbon struct {
 type Reporter struct {
 	Type       string `json:"type"`
 	OutputFile string `json:"output_file,omitempty"`
+	// Options configure a sink (url, database, …); secrets are only ever
+	// named here by their environment variables.
+	Options map[string]any `json:"options,omitempty"`
 }
 
 // SimTruth is the simulator's exact energy over one model's phases.

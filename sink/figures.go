@@ -1,6 +1,8 @@
 package sink
 
 import (
+	"math"
+
 	"github.com/aienergy/aienergy/analysis"
 	"github.com/aienergy/aienergy/report"
 )
@@ -127,10 +129,10 @@ var figures = append([]figure{
 // windowEnd is the wall-clock end of a model's measured phase: the
 // timestamp of its results.
 func windowEnd(s *report.Summary, m *analysis.ModelResult) int64 {
-	return s.StartedAt.UnixNano() + int64(m.Window.EndS*1e9)
+	return s.StartedAt.UnixNano() + int64(math.Round(m.Window.EndS*1e9))
 }
 
 // windowStart is windowEnd's counterpart for the phase's start.
 func windowStart(s *report.Summary, m *analysis.ModelResult) int64 {
-	return s.StartedAt.UnixNano() + int64(m.Window.StartS*1e9)
+	return s.StartedAt.UnixNano() + int64(math.Round(m.Window.StartS*1e9))
 }

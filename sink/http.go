@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -50,12 +51,18 @@ func newClient(timeout time.Duration, auth func(*http.Request)) *client {
 // came. The URL in messages never carries credentials: they travel in
 // headers.
 func (c *client) do(ctx context.Context, method, url, contentType string, body []byte) ([]byte, error) {
+	return c.doReader(ctx, method, url, contentType, bytes.NewReader(body), int64(len(body)))
+}
+
+// doReader is do with a streamed body of the given length (a file).
+func (c *client) doReader(ctx context.Context, method, url, contentType string, body io.Reader, size int64) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, url, body)
 	if err != nil {
 		return nil, err
 	}
+	req.ContentLength = size
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
@@ -81,15 +88,19 @@ func (c *client) do(ctx context.Context, method, url, contentType string, body [
 	return data, nil
 }
 
-func unreachable(method, url string, err error) error {
+func unreachable(method, target string, err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // it would repeat the method and URL
+	}
 	var ne net.Error
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
-		return fmt.Errorf("%s %s: unreachable: no answer in time: %w", method, url, err)
+		return fmt.Errorf("%s %s: unreachable: no answer in time: %w", method, target, err)
 	case errors.Is(err, context.Canceled):
-		return fmt.Errorf("%s %s: canceled: %w", method, url, err)
+		return fmt.Errorf("%s %s: canceled: %w", method, target, err)
 	}
-	return fmt.Errorf("%s %s: unreachable (is the server running at that address?): %w", method, url, err)
+	return fmt.Errorf("%s %s: unreachable (is the server running at that address?): %w", method, target, err)
 }
 
 // authHint adds the likely fix to an authentication or permission error.

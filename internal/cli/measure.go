@@ -12,7 +12,6 @@ import (
 
 	"github.com/aienergy/aienergy/config"
 	"github.com/aienergy/aienergy/meter"
-	"github.com/aienergy/aienergy/report"
 	"github.com/aienergy/aienergy/rundir"
 	"github.com/aienergy/aienergy/runner"
 )
@@ -63,12 +62,7 @@ in command.log. The exit status is the command's.`,
 			if dir == "" {
 				return runErr
 			}
-			res, repErr := report.Generate(dir)
-			if repErr == nil {
-				fmt.Fprintln(stderr)
-				report.PrintTable(stderr, res)
-				repErr = report.Publish(dir, res)
-			}
+			repErr := finish(cmd.Context(), stderr, dir)
 			fmt.Fprintf(stderr, "\nrun directory: %s\n", dir)
 			var exit *runner.ExitError
 			if errors.As(runErr, &exit) {

@@ -109,7 +109,11 @@ func planMeta(cfg *config.Config, p runner.Plan) rundir.Meta {
 		m.Carbon.IntensityGPerKWh = *cfg.Metrics.CarbonIntensity
 	}
 	for _, r := range cfg.Reporters {
-		m.Reporters = append(m.Reporters, rundir.Reporter{Type: r.Type, OutputFile: r.OutputFile})
+		rep := rundir.Reporter{Type: r.Type, OutputFile: r.OutputFile}
+		if isSink(r.Type) {
+			rep.Options = r.SinkOptions()
+		}
+		m.Reporters = append(m.Reporters, rep)
 	}
 	return m
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aienergy/aienergy/config"
-	"github.com/aienergy/aienergy/report"
 	"github.com/aienergy/aienergy/runner"
 )
 
@@ -41,6 +40,9 @@ have, ~a.b removes one; values are YAML (load.concurrency=8, backend.models=[a,b
 			if err != nil {
 				return err
 			}
+			if err := checkSinks(cfg); err != nil {
+				return err
+			}
 			stdout := cmd.OutOrStdout()
 			if dryRun {
 				printPlan(stdout, cfg, plan)
@@ -51,12 +53,7 @@ have, ~a.b removes one; values are YAML (load.concurrency=8, backend.models=[a,b
 			if dir == "" {
 				return runErr
 			}
-			res, repErr := report.Generate(dir)
-			if repErr == nil {
-				fmt.Fprintln(stdout)
-				report.PrintTable(stdout, res)
-				repErr = report.Publish(dir, res)
-			}
+			repErr := finish(cmd.Context(), stdout, dir)
 			fmt.Fprintf(stdout, "\nrun directory: %s\n", dir)
 			return errors.Join(runErr, repErr)
 		},

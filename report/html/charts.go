@@ -27,14 +27,16 @@ type band struct {
 	End   float64 `json:"end"`
 }
 
-// chart is one uPlot chart. Series on scale "y2" get a right-hand axis.
+// chart is one uPlot chart; one without series says so instead. Series on scale "y2" get a right-hand axis.
 type chart struct {
-	ID      string    `json:"id"`
-	Title   string    `json:"title"`
-	XLabel  string    `json:"x_label"`
-	YLabel  string    `json:"y_label"`
-	Y2Label string    `json:"y2_label,omitempty"`
-	RunTime bool      `json:"run_time"` // x is run time: phase bands apply
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	XLabel  string `json:"x_label"`
+	YLabel  string `json:"y_label"`
+	Y2Label string `json:"y2_label,omitempty"`
+	RunTime bool   `json:"run_time"` // x is run time: phase bands apply
+	// Y2Count: the right-hand axis counts things; its ticks are whole.
+	Y2Count bool      `json:"y2_count,omitempty"`
 	Series  []*series `json:"series"`
 }
 
@@ -96,21 +98,27 @@ func buildCharts(s *report.Summary, raw *rundir.Raw) chartsData {
 		for _, model := range models {
 			ttft, itl, e2e := latencies(raw.Requests, model)
 			v := map[string][]float64{"ttft": ttft, "itl": itl, "e2e": e2e}[m.id]
-			l := cdf(v)
-			c.Series = append(c.Series, newSeries(model, "y", 0, line{T: v}, l))
+			if len(v) > 0 {
+				c.Series = append(c.Series, newSeries(model, "y", 1, line{T: v}, cdf(v)))
+			}
 		}
 		d.Charts = append(d.Charts, c)
 	}
 	width, rps, tps := throughput(raw.Requests, end)
-	d.Charts = append(d.Charts, &chart{
+	c := &chart{
 		ID: "throughput", RunTime: true, XLabel: "s since run start",
 		Title:  fmt.Sprintf("Throughput over time: successful requests by the time they ended, %g s bins", width),
 		YLabel: "requests/s", Y2Label: "output tokens/s",
-		Series: []*series{
-			newSeries("completed requests/s", "y", 1, rps, rps),
-			newSeries("output tokens/s", "y2", 1, tps, tps),
-		},
-	})
+	}
+	if slices.ContainsFunc(raw.Requests, analysis.Request.OK) {
+		c.Series = []*series{newSeries("completed requests/s", "y", 1, rps, rps), newSeries("output tokens/s", "y2", 1, tps, tps)}
+	}
+	d.Charts = append(d.Charts, c)
+	for _, c := range d.Charts {
+		if c.Series == nil {
+			c.Series = []*series{} // [] in the page, not null
+		}
+	}
 	return d
 }
 
@@ -118,7 +126,7 @@ func buildCharts(s *report.Summary, raw *rundir.Raw) chartsData {
 func powerChart(raw *rundir.Raw, end float64) *chart {
 	c := &chart{
 		ID: "power", RunTime: true, Title: "Power of every meter channel, and requests in flight",
-		XLabel: "s since run start", YLabel: "W", Y2Label: "requests in flight",
+		XLabel: "s since run start", YLabel: "W", Y2Label: "requests in flight", Y2Count: true,
 	}
 	maxRange := map[string]float64{}
 	for _, m := range raw.Meta.Meters {
@@ -134,8 +142,10 @@ func powerChart(raw *rundir.Raw, end float64) *chart {
 		}
 		c.Series = append(c.Series, newSeries(label, "y", step, l, downsampleMinMax(l, 0, end, displayBuckets)))
 	}
-	f := inFlight(raw.Requests)
-	c.Series = append(c.Series, newSeries("requests in flight", "y2", 1, f, downsampleMinMax(f, 0, end, displayBuckets)))
+	if len(raw.Requests) > 0 {
+		f := inFlight(raw.Requests)
+		c.Series = append(c.Series, newSeries("requests in flight", "y2", 1, f, downsampleMinMax(f, 0, end, displayBuckets)))
+	}
 	return c
 }
 

@@ -3,6 +3,7 @@ package html
 import (
 	"math"
 	"strconv"
+	"strings"
 )
 
 // dash stands for a figure that has no data, never for zero.
@@ -17,8 +18,11 @@ func sig(v float64) string {
 	case v == 0:
 		return "0"
 	}
-	decimals := 3 - int(math.Floor(math.Log10(math.Abs(v))))
-	return strconv.FormatFloat(v, 'f', min(max(decimals, 0), 9), 64)
+	// The exponent after rounding to four digits: 99.9999 is 100.0, not
+	// 100.00.
+	e := strconv.FormatFloat(v, 'e', 3, 64)
+	exp, _ := strconv.Atoi(e[strings.IndexByte(e, 'e')+1:])
+	return strconv.FormatFloat(v, 'f', min(max(3-exp, 0), 9), 64)
 }
 
 // opt formats an optional figure.

@@ -20,20 +20,18 @@ func inFlight(reqs []analysis.Request) line {
 	for _, r := range reqs {
 		ev = append(ev, event{r.Start, +1}, event{r.End, -1})
 	}
-	// Ends before starts at the same instant: a request that ends as the
-	// next begins is not two in flight.
-	slices.SortFunc(ev, func(a, b event) int {
-		if a.t != b.t {
-			return cmp.Compare(a.t, b.t)
-		}
-		return a.delta - b.delta
-	})
+	// Events at one instant are applied together, so a request that ends
+	// as the next begins is never drawn as two in flight, nor as none.
+	slices.SortFunc(ev, func(a, b event) int { return cmp.Compare(a.t, b.t) })
 	var l line
 	n := 0
 	for i, e := range ev {
 		n += e.delta
 		if i+1 < len(ev) && ev[i+1].t == e.t {
 			continue
+		}
+		if k := len(l.V); k > 0 && l.V[k-1] == float64(n) {
+			continue // one request ending as the next starts: no change
 		}
 		l.T, l.V = append(l.T, e.t), append(l.V, float64(n))
 	}

@@ -1,0 +1,79 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/aienergy/aienergy/config"
+	"github.com/aienergy/aienergy/report"
+	reporthtml "github.com/aienergy/aienergy/report/html"
+	"github.com/aienergy/aienergy/rundir"
+	"github.com/aienergy/aienergy/sink"
+)
+
+func isSink(kind string) bool { return slices.Contains(sink.Kinds, kind) }
+
+// checkSinks builds every configured sink once before the run, so that a
+// typo or an unset secret variable stops the run before it starts rather
+// than after an hour of measuring.
+func checkSinks(cfg *config.Config) error {
+	for i, r := range cfg.Reporters {
+		if !isSink(r.Type) {
+			continue
+		}
+		if _, err := sink.New(r.Type, r.SinkOptions()); err != nil {
+			key := "reporter"
+			if len(cfg.Reporters) > 1 {
+				key = fmt.Sprintf("reporter[%d]", i)
+			}
+			return cfg.Errorf(key, "%v", err)
+		}
+	}
+	return nil
+}
+
+// finish computes a finished run's figures from its directory, writes
+// report.html, prints the summary table, and sends the results to every
+// configured reporter. A reporter that fails says why and never touches
+// the run directory.
+func finish(ctx context.Context, w io.Writer, dir string) error {
+	res, err := report.Generate(dir)
+	if err != nil {
+		return err
+	}
+	errs := []error{reporthtml.WriteFile(dir, res, nil)}
+	fmt.Fprintln(w)
+	report.PrintTable(w, res)
+	errs = append(errs, report.Publish(dir, res), publishSinks(ctx, w, dir, res))
+	return errors.Join(errs...)
+}
+
+func publishSinks(ctx context.Context, w io.Writer, dir string, res *report.Summary) error {
+	var meta rundir.Meta
+	if err := rundir.ReadJSON(dir, rundir.MetaFile, &meta); err != nil {
+		return err
+	}
+	var raw *rundir.Raw
+	var errs []error
+	for _, r := range meta.Reporters {
+		if !isSink(r.Type) {
+			continue
+		}
+		s, err := sink.New(r.Type, r.Options)
+		if err == nil && raw == nil {
+			raw, err = rundir.Read(dir)
+		}
+		if err == nil {
+			err = s.Send(context.WithoutCancel(ctx), dir, res, raw)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("reporter %s: %w (the run directory is intact; resend later with aienergy report)", r.Type, err))
+			continue
+		}
+		fmt.Fprintf(w, "sent the results to %s\n", s.Name())
+	}
+	return errors.Join(errs...)
+}

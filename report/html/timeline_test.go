@@ -1,0 +1,83 @@
+package html
+
+import (
+	"math"
+	"testing"
+
+	"github.com/aienergy/aienergy/analysis"
+)
+
+func TestInFlight(t *testing.T) {
+	reqs := []analysis.Request{
+		{Start: 1, End: 3},
+		{Start: 2, End: 4},
+		{Start: 3, End: 5}, // starts as the first ends: no change at 3 s
+		{Start: 2, End: 6, ErrorClass: "timeout"},
+	}
+	got := inFlight(reqs)
+	wantT := []float64{0, 1, 2, 4, 5, 6}
+	wantV := []float64{0, 1, 3, 2, 1, 0}
+	if !eq(got.T, wantT) || !eq(got.V, wantV) {
+		t.Fatalf("got %v %v, want %v %v", got.T, got.V, wantT, wantV)
+	}
+}
+
+func TestBinWidth(t *testing.T) {
+	for _, tc := range []struct{ span, want float64 }{
+		{10, 1}, {300, 1}, {301, 2}, {900, 5}, {1501, 10}, {4 * 3600, 50}, {24 * 3600, 500},
+	} {
+		if got := binWidth(tc.span); got != tc.want || tc.span/got > maxThroughputBins {
+			t.Errorf("binWidth(%v) = %v, want %v", tc.span, got, tc.want)
+		}
+	}
+}
+
+func TestThroughput(t *testing.T) {
+	reqs := []analysis.Request{
+		{End: 0.5, OutputTokens: 10},
+		{End: 1.2, OutputTokens: 4},
+		{End: 1.9, OutputTokens: 6},
+		{End: 1.5, OutputTokens: 99, ErrorClass: "http_500"}, // failed: not counted
+		{End: 3.0, OutputTokens: 8},                          // the end falls into the last bin
+	}
+	w, rps, tps := throughput(reqs, 3)
+	if w != 1 {
+		t.Fatalf("bin width %v, want 1", w)
+	}
+	if want := []float64{1, 2, 1, 1}; !eq(rps.V, want) {
+		t.Errorf("requests/s %v, want %v", rps.V, want)
+	}
+	if want := []float64{10, 10, 8, 8}; !eq(tps.V, want) {
+		t.Errorf("tokens/s %v, want %v", tps.V, want)
+	}
+	if want := []float64{0, 1, 2, 3}; !eq(rps.T, want) {
+		t.Errorf("bin starts %v, want %v", rps.T, want)
+	}
+}
+
+func TestLatenciesAndCDF(t *testing.T) {
+	nan := math.NaN()
+	reqs := []analysis.Request{
+		{Model: "a", Phase: "measured", Start: 1, FirstToken: 1.1, End: 2, Chunks: []float64{0.1, 0.3, 0.6}},
+		{Model: "a", Phase: "warmup", Start: 0, FirstToken: 0.5, End: 1},                       // warmup: left out
+		{Model: "a", Phase: "measured", Start: 3, FirstToken: nan, End: 4, ErrorClass: "x"},    // failed: left out
+		{Model: "b", Phase: "measured", Start: 3, FirstToken: 3.2, End: 3.5},                   // other model
+		{Model: "a", Phase: "measured", Start: 5, FirstToken: nan, End: 5.25, OutputTokens: 0}, // no content
+	}
+	ttft, itl, e2e := latencies(reqs, "a")
+	if !eq(ttft, []float64{100}) || !eq(itl, []float64{200, 300}) || !eq(e2e, []float64{1000, 250}) {
+		t.Fatalf("ttft %v itl %v e2e %v", ttft, itl, e2e)
+	}
+	c := cdf([]float64{3, 1, 2, 2})
+	if !eq(c.T, []float64{1, 2, 2, 3}) || !eq(c.V, []float64{0.25, 0.5, 0.75, 1}) {
+		t.Errorf("cdf %v %v", c.T, c.V)
+	}
+	many := make([]float64, 10*maxCDFPoints+7)
+	for i := range many {
+		many[i] = float64(len(many) - i)
+	}
+	c = cdf(many)
+	if len(c.T) > maxCDFPoints+1 || c.T[0] != 1 || c.T[len(c.T)-1] != float64(len(many)) || c.V[len(c.V)-1] != 1 {
+		t.Errorf("reduced cdf: %d points from %v to %v (fraction %v)", len(c.T), c.T[0], c.T[len(c.T)-1], c.V[len(c.V)-1])
+	}
+}

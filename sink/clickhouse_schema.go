@@ -1,0 +1,130 @@
+package sink
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/aienergy/aienergy/analysis"
+	"github.com/aienergy/aienergy/report"
+)
+
+// chColumn is one column of a ClickHouse table and how a row fills it.
+// Types are those ClickHouse 18.16 (Debian 12) knows: String, Float64,
+// UInt64, UInt8 (booleans), DateTime (seconds, UTC), and Nullable(…) for
+// figures that may be missing, so that a missing figure reads NULL,
+// never 0.
+type chColumn struct {
+	name, typ string
+}
+
+// chRunColumns describe a run's model, before its figures.
+var chRunColumns = []chColumn{
+	{"run_id", "String"}, {"run_name", "String"}, {"project", "String"}, {"model", "String"},
+	{"host", "String"}, {"backend", "String"}, {"backend_endpoint", "String"}, {"tool_version", "String"},
+	{"started_at", "DateTime"}, {"window_start", "DateTime"}, {"window_end", "DateTime"},
+	{"window_start_s", "Float64"}, {"window_end_s", "Float64"},
+	{"interrupted", "UInt8"}, {"energy_method", "String"}, {"tokens_estimated", "UInt8"},
+	{"country_iso_code", "String"},
+}
+
+// runsColumns is the whole runs table: the descriptive columns, then one
+// per figure.
+func runsColumns() []chColumn {
+	cols := append([]chColumn(nil), chRunColumns...)
+	for _, f := range figures {
+		typ := "Float64"
+		if f.integer {
+			typ = "UInt64"
+		}
+		if f.optional {
+			typ = "Nullable(" + typ + ")"
+		}
+		cols = append(cols, chColumn{f.name, typ})
+	}
+	return cols
+}
+
+var requestsColumns = []chColumn{
+	{"run_id", "String"}, {"model", "String"}, {"id", "UInt64"}, {"phase", "String"},
+	{"start_time", "DateTime"}, {"start_s", "Float64"}, {"first_token_s", "Nullable(Float64)"}, {"end_s", "Float64"},
+	{"ttft_ms", "Nullable(Float64)"}, {"e2e_ms", "Float64"},
+	{"input_tokens", "UInt64"}, {"output_tokens", "UInt64"}, {"tokens_estimated", "UInt8"},
+	{"finish_reason", "String"}, {"error_class", "String"},
+}
+
+// createTable is the DDL for a table. MergeTree() with ORDER BY is the
+// syntax ClickHouse has accepted since 1.1.54310, so 18.16 takes it.
+func createTable(db, table string, cols []chColumn, orderBy string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "CREATE TABLE IF NOT EXISTS %s.%s (\n", quoteIdent(db), quoteIdent(table))
+	for i, c := range cols {
+		sep := ","
+		if i == len(cols)-1 {
+			sep = ""
+		}
+		fmt.Fprintf(&b, "  %s %s%s\n", quoteIdent(c.name), c.typ, sep)
+	}
+	fmt.Fprintf(&b, ") ENGINE = MergeTree() ORDER BY (%s)", orderBy)
+	return b.String()
+}
+
+func b2u(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// runRow is one model's row of the runs table, for JSONEachRow.
+func runRow(s *report.Summary, m *analysis.ModelResult) map[string]any {
+	row := map[string]any{
+		"run_id": s.RunID, "run_name": s.Name, "project": s.Project, "model": m.Model,
+		"host": s.Host.Hostname, "backend": s.Backend.Type, "backend_endpoint": s.Backend.Endpoint,
+		"tool_version": s.Version,
+		"started_at":   s.StartedAt.Unix(),
+		"window_start": windowStart(s, m) / 1e9, "window_end": windowEnd(s, m) / 1e9,
+		"window_start_s": m.Window.StartS, "window_end_s": m.Window.EndS,
+		"interrupted": b2u(s.Interrupted), "energy_method": m.EnergyMethod,
+		"tokens_estimated": b2u(m.TokensEstimated), "country_iso_code": s.CountryISO,
+	}
+	for _, f := range figures {
+		v, ok := f.get(s, m)
+		switch {
+		case !ok:
+			row[f.name] = nil
+		case f.integer:
+			row[f.name] = uint64(v)
+		default:
+			row[f.name] = v
+		}
+	}
+	return row
+}
+
+func requestRow(s *report.Summary, r analysis.Request) map[string]any {
+	row := map[string]any{
+		"run_id": s.RunID, "model": r.Model, "id": uint64(r.ID), "phase": r.Phase,
+		"start_time": (s.StartedAt.UnixNano() + int64(math.Round(r.Start*1e9))) / 1e9,
+		"start_s":    r.Start, "first_token_s": nil, "end_s": r.End,
+		"ttft_ms": nil, "e2e_ms": (r.End - r.Start) * 1000,
+		"input_tokens": uint64(r.InputTokens), "output_tokens": uint64(r.OutputTokens),
+		"tokens_estimated": b2u(r.TokensEstimated),
+		"finish_reason":    r.FinishReason, "error_class": r.ErrorClass,
+	}
+	if !math.IsNaN(r.FirstToken) {
+		row["first_token_s"] = r.FirstToken
+		row["ttft_ms"] = (r.FirstToken - r.Start) * 1000
+	}
+	return row
+}
+
+// quoteIdent quotes a ClickHouse identifier.
+func quoteIdent(s string) string {
+	return "`" + strings.NewReplacer(`\`, `\\`, "`", "\\`").Replace(s) + "`"
+}
+
+// quoteString quotes a ClickHouse string literal.
+func quoteString(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}
