@@ -156,6 +156,11 @@ func analyzeModel(m *modelPhases, series []*Series, reqs []Request, opts Options
 		Warnings:      []string{},
 	}
 	mr.Items = m.measured.Items
+	for _, r := range reqs {
+		if r.OK() {
+			mr.Items += r.Items
+		}
+	}
 	if len(reqs) == 0 && mr.Items == 0 {
 		mr.Warnings = append(mr.Warnings, "no measured requests")
 	}

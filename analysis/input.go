@@ -31,6 +31,7 @@ type Request struct {
 	TokensEstimated bool
 	FinishReason    string
 	ErrorClass      string // "" on success
+	Items           int    // work of a non-text request (images of a batch)
 }
 
 // OK reports whether the request succeeded.

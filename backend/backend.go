@@ -35,6 +35,9 @@ type Record struct {
 	InputTokens     int
 	OutputTokens    int
 	TokensEstimated bool
+	// Items is the work a non-text request did: the images of a KServe
+	// inference batch. 0 for text generation.
+	Items int
 	FinishReason    string
 	ErrorClass      string // "" on success; see the Error* constants
 	Error           string

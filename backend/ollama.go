@@ -9,9 +9,13 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"mime"
 	"net/http"
+	"net/http/httptrace"
+	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -97,7 +101,7 @@ func NewOllama(opts OllamaOptions) (*Ollama, error) {
 	if strings.TrimSpace(raw) == "" {
 		raw = "http://localhost:11434"
 	}
-	h, err := newNativeHTTP("ollama", nativeOptions{
+	h, err := newNativeHTTP("ollama", "Ollama", nativeOptions{
 		baseURL: raw, example: "http://localhost:11434", apiKey: opts.APIKey, timeout: opts.Timeout,
 		headers: opts.Headers, maxConns: opts.MaxConns, clock: opts.Clock,
 	})
@@ -161,7 +165,7 @@ func (o *Ollama) Do(ctx context.Context, req Request) Record {
 	if o.stream {
 		accept = "application/x-ndjson"
 	}
-	resp := o.h.post(ctx, reqCtx, o.endpoint, body, accept, &rec)
+	resp := o.h.post(ctx, reqCtx, o.endpoint, [][]byte{body}, accept, &rec)
 	if resp == nil {
 		return rec
 	}
@@ -428,12 +432,16 @@ func (l *lineReader) next() ([]byte, error) {
 // An empty model only checks that the server answers. It gives up after
 // the Timeout, or 30 s when none is set.
 func (o *Ollama) Check(ctx context.Context, model string) error {
-	body, err := o.h.checkGet(ctx, "/api/tags", checkHints{
+	hints := checkHints{
 		start:    "start it with: ollama serve",
 		notFound: "is this an Ollama server? The base URL is the server root, e.g. http://localhost:11434",
-	})
+	}
+	status, body, err := o.h.checkGet(ctx, "/api/tags", hints)
 	if err != nil {
 		return err
+	}
+	if status < 200 || status > 299 {
+		return o.h.statusError("/api/tags", status, body, hints)
 	}
 	base := o.h.base.Redacted()
 	var tags struct {
@@ -444,7 +452,7 @@ func (o *Ollama) Check(ctx context.Context, model string) error {
 	}
 	if err := json.Unmarshal(body, &tags); err != nil || tags.Models == nil {
 		return &checkError{msg: o.h.redact(fmt.Sprintf(
-			"server at %s answered GET /api/tags with something that is not an Ollama model list: %s",
+			"Ollama server at %s answered GET /api/tags with something that is not an Ollama model list: %s",
 			base, truncate(string(body), maxMessage))), cause: err}
 	}
 	if model == "" {
@@ -477,4 +485,297 @@ func ollamaFullName(name string) string {
 		return name
 	}
 	return name + ":latest"
+}
+
+// ---------------------------------------------------------------------
+// nativeHTTP: the plain-JSON HTTP client shared by the Ollama and KServe
+// backends. It follows the OpenAI backend's rules (Start at connection,
+// pooled HTTP/1.1, errors that say what to do, secrets redacted) for APIs
+// mounted at a server root rather than under /v1.
+
+// nativeOptions are the connection settings common to native backends.
+type nativeOptions struct {
+	baseURL, example, apiKey string
+	timeout                  time.Duration
+	headers                  map[string]string
+	maxConns                 int
+	clock                    func() time.Time
+}
+
+type nativeHTTP struct {
+	server    string // "Ollama" or "KServe v2", for messages
+	base      *url.URL
+	apiKey    string
+	secrets   []string // values to redact from messages
+	timeout   time.Duration
+	headers   map[string]string
+	clock     func() time.Time
+	transport *http.Transport
+	client    *http.Client
+}
+
+func newNativeHTTP(kind, server string, o nativeOptions) (*nativeHTTP, error) {
+	base, err := parseRootURL(kind, o.baseURL, o.example)
+	if err != nil {
+		return nil, err
+	}
+	if o.timeout < 0 {
+		return nil, fmt.Errorf("%s backend: timeout %v is negative", kind, o.timeout)
+	}
+	if o.maxConns < 0 {
+		return nil, fmt.Errorf("%s backend: max connections %d is negative", kind, o.maxConns)
+	}
+	h := &nativeHTTP{server: server, base: base, apiKey: o.apiKey, timeout: o.timeout, headers: o.headers, clock: o.clock}
+	if o.apiKey != "" {
+		h.secrets = append(h.secrets, o.apiKey)
+	}
+	for name, value := range o.headers {
+		if name == "" || strings.ContainsAny(name, " :\r\n") {
+			return nil, fmt.Errorf("%s backend: header name %q is not valid", kind, name)
+		}
+		if credentialHeader(name) && value != "" {
+			h.secrets = append(h.secrets, value)
+		}
+	}
+	if h.clock == nil {
+		h.clock = time.Now
+	}
+	maxConns := o.maxConns
+	if maxConns == 0 {
+		maxConns = defaultMaxConns
+	}
+	h.transport = newTransport(maxConns)
+	h.client = &http.Client{Transport: h.transport}
+	return h, nil
+}
+
+// credentialHeader reports whether a header's value is likely a secret,
+// to be kept out of messages.
+func credentialHeader(name string) bool {
+	n := strings.ToLower(name)
+	for _, s := range []string{"auth", "key", "token", "secret", "cookie", "password"} {
+		if strings.Contains(n, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseRootURL checks a server root URL and drops a trailing slash.
+func parseRootURL(kind, raw, example string) (*url.URL, error) {
+	if strings.TrimSpace(raw) == "" {
+		return nil, fmt.Errorf("%s backend: base URL is empty; set it to the server's root, e.g. %s", kind, example)
+	}
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return nil, fmt.Errorf("%s backend: base URL %q is not a URL: %v", kind, raw, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("%s backend: base URL %q must start with http:// or https://, e.g. %s", kind, u.Redacted(), example)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("%s backend: base URL %q has no host", kind, u.Redacted())
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("%s backend: base URL %q must not have a query or fragment", kind, u.Redacted())
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}
+
+func (h *nativeHTTP) close() error {
+	h.transport.CloseIdleConnections()
+	return nil
+}
+
+func (h *nativeHTTP) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if h.timeout > 0 {
+		return context.WithTimeout(ctx, h.timeout)
+	}
+	return ctx, func() {}
+}
+
+// failNow completes rec as failed before anything was sent.
+func (h *nativeHTTP) failNow(rec *Record, class, msg string) {
+	rec.Start = h.clock()
+	rec.End = rec.Start
+	rec.ErrorClass, rec.Error = class, h.redact(msg)
+}
+
+func (h *nativeHTTP) setHeaders(req *http.Request, accept string) {
+	req.Header.Set("User-Agent", "aienergy")
+	req.Header.Set("Accept", accept)
+	if h.apiKey != "" {
+		req.Header.Set("Authorization", "Bearer "+h.apiKey)
+	}
+	for k, v := range h.headers {
+		if strings.EqualFold(k, "Host") {
+			// Go sends req.Host, not a Host header; an ingress in front
+			// of a KServe InferenceService routes by it.
+			req.Host = v
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+}
+
+// post sends the concatenation of body's parts to endpoint and sets
+// rec.Start when the request has a connection, so that pool warm-up does
+// not count as latency. The parts are read, never copied: KServe sends
+// megabytes of pre-encoded tensor data shared by all requests. When no
+// response arrives it completes rec as failed and returns nil.
+func (h *nativeHTTP) post(ctx, reqCtx context.Context, endpoint string, body [][]byte, accept string, rec *Record) *http.Response {
+	var startMu sync.Mutex
+	var start time.Time
+	trace := &httptrace.ClientTrace{
+		GotConn: func(httptrace.GotConnInfo) {
+			t := h.clock() // the last call, after any retry, counts
+			startMu.Lock()
+			start = t
+			startMu.Unlock()
+		},
+	}
+	var size int64
+	for _, p := range body {
+		size += int64(len(p))
+	}
+	reader := func() io.ReadCloser {
+		readers := make([]io.Reader, len(body))
+		for i, p := range body {
+			readers[i] = bytes.NewReader(p)
+		}
+		return io.NopCloser(io.MultiReader(readers...))
+	}
+	httpReq, err := http.NewRequestWithContext(httptrace.WithClientTrace(reqCtx, trace), http.MethodPost, endpoint, reader())
+	if err != nil {
+		h.failNow(rec, ErrorProtocol, fmt.Sprintf("cannot build request: %v", err))
+		return nil
+	}
+	httpReq.ContentLength = size
+	httpReq.GetBody = func() (io.ReadCloser, error) { return reader(), nil } // for retries on a fresh connection
+	h.setHeaders(httpReq, accept)
+	httpReq.Header.Set("Content-Type", "application/json")
+
+	before := h.clock()
+	resp, err := h.client.Do(httpReq)
+	startMu.Lock()
+	rec.Start = start
+	startMu.Unlock()
+	if rec.Start.IsZero() {
+		rec.Start = before
+	}
+	if err != nil {
+		rec.End = h.clock()
+		rec.ErrorClass, rec.Error = h.classifySendError(ctx, endpoint, err)
+		return nil
+	}
+	return resp
+}
+
+// failStatus completes rec as ErrorHTTP if resp is not 2xx. hint may add
+// advice to the server's message.
+func (h *nativeHTTP) failStatus(resp *http.Response, endpoint string, rec *Record, hint func(string) string) bool {
+	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		return false
+	}
+	msg := serverMessage(readSome(resp.Body, maxErrorBody))
+	if hint != nil {
+		msg = hint(msg)
+	}
+	rec.End = h.clock()
+	rec.ErrorClass = ErrorHTTP
+	rec.Error = h.redact(fmt.Sprintf("HTTP %s from %s: %s", statusText(resp), endpoint, msg))
+	return true
+}
+
+func (h *nativeHTTP) contextMessage(ctx context.Context, endpoint string) string {
+	if ctx.Err() == context.DeadlineExceeded {
+		if h.timeout > 0 {
+			return fmt.Sprintf("request to %s did not finish within the deadline (timeout %v)", endpoint, h.timeout)
+		}
+		return fmt.Sprintf("request to %s did not finish within the deadline", endpoint)
+	}
+	return fmt.Sprintf("request to %s was canceled", endpoint)
+}
+
+func (h *nativeHTTP) classifySendError(ctx context.Context, endpoint string, err error) (class, msg string) {
+	if cls, ok := contextClass(ctx); ok {
+		return cls, h.contextMessage(ctx, endpoint)
+	}
+	if cause, ok := unreachable(err); ok {
+		return ErrorConnect, h.redact(fmt.Sprintf("%s server at %s is not reachable (%s); check that it is running and that the URL is right", h.server, h.base.Redacted(), cause))
+	}
+	return ErrorConnect, h.redact(fmt.Sprintf("connection to %s failed before a response: %v", h.base.Redacted(), err))
+}
+
+func (h *nativeHTTP) redact(msg string) string {
+	for _, s := range h.secrets {
+		msg = strings.ReplaceAll(msg, s, "[redacted]")
+	}
+	return msg
+}
+
+// checkHints are the backend's advice in Check errors.
+type checkHints struct {
+	start    string // how to start a server, for "connection refused"
+	notFound string // what a 404 on the checked path suggests
+}
+
+// checkGet does one GET for Check under Check's deadline (the Timeout,
+// or 30 s). It returns the status and body, or an error for the user
+// when no answer came.
+func (h *nativeHTTP) checkGet(ctx context.Context, path string, hints checkHints) (int, []byte, error) {
+	timeout := h.timeout
+	if timeout == 0 {
+		timeout = defaultCheckTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	base := h.base.Redacted()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.base.String()+path, nil)
+	if err != nil {
+		return 0, nil, &checkError{msg: h.redact(fmt.Sprintf("cannot build request to %s: %v", base, err)), cause: err}
+	}
+	h.setHeaders(req, "application/json")
+	resp, err := h.client.Do(req)
+	if err != nil {
+		if _, ok := contextClass(ctx); ok {
+			return 0, nil, &checkError{msg: fmt.Sprintf("%s server at %s did not answer GET %s: %v", h.server, base, path, ctx.Err()), cause: ctx.Err()}
+		}
+		if cause, ok := unreachable(err); ok {
+			return 0, nil, &checkError{msg: h.redact(fmt.Sprintf(
+				"cannot reach %s server at %s: %s — is it running? (%s)", h.server, base, cause, hints.start)), cause: err}
+		}
+		return 0, nil, &checkError{msg: h.redact(fmt.Sprintf("cannot reach %s server at %s: %v", h.server, base, err)), cause: err}
+	}
+	defer closeBody(resp.Body, cancel)
+	return resp.StatusCode, readSome(resp.Body, maxJSONBody), nil
+}
+
+// statusError explains a non-2xx answer to a Check request in the
+// general way: access refused, wrong path, or the server's message.
+func (h *nativeHTTP) statusError(path string, status int, body []byte, hints checkHints) error {
+	base := h.base.Redacted()
+	switch {
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		if h.apiKey == "" {
+			return &checkError{msg: fmt.Sprintf("%s server at %s refused access (HTTP %d): it needs an API key and none is set; put the key in the environment variable the config names", h.server, base, status)}
+		}
+		return &checkError{msg: fmt.Sprintf("%s server at %s refused access (HTTP %d): the API key is wrong or lacks permission", h.server, base, status)}
+	case status == http.StatusNotFound:
+		return &checkError{msg: h.redact(fmt.Sprintf("%s server at %s has no %s (HTTP 404): %s (server said: %s)",
+			h.server, base, path, hints.notFound, serverMessage(body)))}
+	}
+	return &checkError{msg: h.redact(fmt.Sprintf("%s server at %s answered HTTP %d to GET %s: %s",
+		h.server, base, status, path, serverMessage(body)))}
+}
+
+// mediaType returns a Content-Type's media type, or "" if it has none.
+func mediaType(contentType string) string {
+	media, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return ""
+	}
+	return media
 }

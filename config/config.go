@@ -47,6 +47,9 @@ type Backend struct {
 	Headers   map[string]string `yaml:"headers"` // extra HTTP headers on every request
 	Timeout   time.Duration     `yaml:"timeout"` // per request
 	IgnoreEOS bool              `yaml:"ignore_eos"`
+	// BatchSize is the number of items (images) per inference request of
+	// a kserve backend.
+	BatchSize int `yaml:"batch_size"`
 	Sim       Sim               `yaml:"sim"` // used only when Type is "sim"
 }
 
@@ -174,7 +177,7 @@ type Output struct {
 
 // Valid values of the enumerated keys.
 var (
-	BackendTypes  = []string{"vllm", "openai", "tgi", "sglang", "llamacpp", "sim"}
+	BackendTypes  = []string{"vllm", "openai", "tgi", "sglang", "llamacpp", "ollama", "kserve", "triton", "sim"}
 	APIs          = []string{"chat", "completions"}
 	LoadModes     = []string{"sequential", "concurrency"}
 	MetricsTypes  = []string{"codecarbon"}

@@ -140,7 +140,7 @@ func TestOverrideErrors(t *testing.T) {
 		{"bad value", []string{"load.concurrency=0"},
 			`override "load.concurrency=0": load.concurrency: must be at least 1, got 0`},
 		{"bad enum", []string{"backend.type=vlm"},
-			`override "backend.type=vlm": backend.type: unknown backend type "vlm" (valid: vllm, openai, tgi, sglang, llamacpp, sim; did you mean "vllm"?)`},
+			`override "backend.type=vlm": backend.type: unknown backend type "vlm" (valid: vllm, openai, tgi, sglang, llamacpp, ollama, kserve, triton, sim; did you mean "vllm"?)`},
 		{"bad duration", []string{"phases.idle_before=5 sec"},
 			`override "phases.idle_before=5 sec": phases.idle_before: invalid duration "5 sec" (use e.g. 5s, 500ms, or a number of seconds)`},
 		{"cross-field", []string{"backend.models=[a]"},

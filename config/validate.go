@@ -114,6 +114,9 @@ func (v *validator) backend() {
 	if b.APIKeyEnv != "" && strings.ContainsAny(b.APIKeyEnv, "= \t") {
 		v.fail("backend.api_key_env", "must be the name of an environment variable (not the key itself), got %q", b.APIKeyEnv)
 	}
+	if b.BatchSize < 0 {
+		v.fail("backend.batch_size", "must be at least 1, got %d", b.BatchSize)
+	}
 	if b.Type == "sim" {
 		v.sim()
 	}

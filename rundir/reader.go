@@ -42,13 +42,16 @@ func Read(dir string) (*Raw, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if err = readCSV(dir, RequestsFile, requestsHeader, raw, func(f fields) error {
+	if err = readCSV(dir, RequestsFile, requestsHeader[:len(requestsHeader)-1], raw, func(f fields) error {
 		r := analysis.Request{
 			ID: f.int("id"), Model: f.str("model"), Phase: f.str("phase"),
 			Start: f.float("start_s"), FirstToken: f.optFloat("first_token_s"), End: f.float("end_s"),
 			InputTokens: f.int("input_tokens"), OutputTokens: f.int("output_tokens"),
 			TokensEstimated: f.str("tokens_estimated") == "true",
 			FinishReason:    f.str("finish_reason"), ErrorClass: f.str("error_class"),
+		}
+		if f.has("items") && f.str("items") != "" {
+			r.Items = f.int("items")
 		}
 		for _, c := range strings.Fields(f.str("chunk_ms")) {
 			v, err := strconv.ParseFloat(c, 64)

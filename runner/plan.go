@@ -34,7 +34,10 @@ type Plan struct {
 	SampleInterval time.Duration
 	Meters         []meter.Spec
 
-	Backend backend.OpenAIOptions
+	// Backend configures the OpenAI-compatible client; NewBackend, when
+	// set, builds another kind instead (Ollama, KServe).
+	Backend    backend.OpenAIOptions
+	NewBackend func() (backend.Backend, error)
 	// Sim, when set, starts the built-in simulator on a loopback port and
 	// points the backend (and meters whose url is "sim") at it.
 	Sim *sim.Config

@@ -130,7 +130,13 @@ func (r *run) startSim() error {
 }
 
 func (r *run) openBackend(ctx context.Context) error {
-	b, err := backend.NewOpenAI(r.plan.Backend)
+	var b backend.Backend
+	var err error
+	if r.plan.NewBackend != nil && r.plan.Sim == nil {
+		b, err = r.plan.NewBackend()
+	} else {
+		b, err = backend.NewOpenAI(r.plan.Backend)
+	}
 	if err != nil {
 		return err
 	}

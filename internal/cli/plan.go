@@ -57,6 +57,7 @@ func buildPlan(cfg *config.Config, output string) (runner.Plan, error) {
 		ConfigYAML: redacted,
 		Output:     output,
 	}
+	p.NewBackend = nativeBackend(cfg, p)
 	if cfg.Load.Duration > 0 {
 		p.Requests = 0 // by duration: the request count does not stop the load
 	}
@@ -133,4 +134,32 @@ func datasetLabel(cfg *config.Config) string {
 func estimateDuration(p runner.Plan) time.Duration {
 	per := p.IdleBefore + p.IdleAfter + p.Duration
 	return per * time.Duration(len(p.Models))
+}
+
+// nativeBackend builds the non-OpenAI clients: Ollama's own API and the
+// KServe v2 / Open Inference Protocol (Triton, TorchServe, MLServer). nil
+// for OpenAI-compatible servers.
+func nativeBackend(cfg *config.Config, p runner.Plan) func() (backend.Backend, error) {
+	o := p.Backend
+	switch cfg.Backend.Type {
+	case "ollama":
+		api := "chat"
+		if o.API == "completions" {
+			api = "generate"
+		}
+		return func() (backend.Backend, error) {
+			return backend.NewOllama(backend.OllamaOptions{
+				BaseURL: o.BaseURL, API: api, Stream: o.Stream, APIKey: o.APIKey,
+				Timeout: o.Timeout, Headers: o.Headers, MaxConns: o.MaxConns,
+			})
+		}
+	case "kserve", "triton":
+		return func() (backend.Backend, error) {
+			return backend.NewKServe(backend.KServeOptions{
+				BaseURL: o.BaseURL, APIKey: o.APIKey, Timeout: o.Timeout, Headers: o.Headers,
+				MaxConns: o.MaxConns, BatchSize: max(cfg.Backend.BatchSize, 1),
+			})
+		}
+	}
+	return nil
 }
