@@ -37,10 +37,10 @@ type Record struct {
 	TokensEstimated bool
 	// Items is the work a non-text request did: the images of a KServe
 	// inference batch. 0 for text generation.
-	Items int
-	FinishReason    string
-	ErrorClass      string // "" on success; see the Error* constants
-	Error           string
+	Items        int
+	FinishReason string
+	ErrorClass   string // "" on success; see the Error* constants
+	Error        string
 }
 
 // Error classes recorded in Record.ErrorClass.

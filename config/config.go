@@ -50,7 +50,7 @@ type Backend struct {
 	// BatchSize is the number of items (images) per inference request of
 	// a kserve backend.
 	BatchSize int `yaml:"batch_size"`
-	Sim       Sim               `yaml:"sim"` // used only when Type is "sim"
+	Sim       Sim `yaml:"sim"` // used only when Type is "sim"
 }
 
 // Sim configures the embedded simulated server and its power model.
