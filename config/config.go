@@ -72,6 +72,14 @@ type Scenario struct {
 	DatasetName    string `yaml:"dataset_name"`
 	TextColumnName string `yaml:"text_column_name"`
 	NumSamples     int    `yaml:"num_samples"`
+	// DatasetConfig and DatasetSplit pick a Hub dataset's table; empty
+	// picks the first config and split "train", else "test".
+	DatasetConfig string `yaml:"dataset_config"`
+	DatasetSplit  string `yaml:"dataset_split"`
+	// Shuffle takes num_samples rows at random (seeded) instead of the
+	// first ones.
+	Shuffle bool  `yaml:"shuffle"`
+	Seed    int64 `yaml:"seed"`
 	// Prompts, when given, are used instead of the dataset.
 	Prompts        []string       `yaml:"prompts"`
 	GenerateKwargs GenerateKwargs `yaml:"generate_kwargs"`

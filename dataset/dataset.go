@@ -43,7 +43,8 @@ type Set struct {
 	Config, Split string
 	// Column is the column the prompts came from ("" when not a table).
 	Column string
-	// Rows is the number of usable rows in the source before sampling.
+	// Rows is the number of usable rows read before sampling; for a Hub
+	// dataset without Shuffle, those of the shards that were needed.
 	Rows int
 	// Skipped counts null or empty values left out.
 	Skipped int

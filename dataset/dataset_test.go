@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -17,7 +18,9 @@ func TestBuiltinSkipsCommentsAndBlanks(t *testing.T) {
 	}
 }
 
-func TestLoad(t *testing.T) {
+// Load is the entry point the CLI used before LoadSpec; it must keep
+// meaning what it meant for builtin and inline prompts.
+func TestLoadLegacy(t *testing.T) {
 	tests := []struct {
 		name    string
 		dataset string
@@ -28,7 +31,8 @@ func TestLoad(t *testing.T) {
 		{"default is builtin", "", nil, len(Builtin()), ""},
 		{"builtin by name", "builtin", nil, len(Builtin()), ""},
 		{"inline wins", "AIEnergyScore/text_generation", []string{"a", "b"}, 2, ""},
-		{"hub not yet", "AIEnergyScore/text_generation", nil, 0, "not supported yet"},
+		{"local file", "testdata/prompts.csv", nil, 3, ""},
+		{"not a source", "no such thing!", nil, 0, `dataset "no such thing!" is not builtin, synthetic:<tokens>`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -46,6 +50,35 @@ func TestLoad(t *testing.T) {
 				t.Errorf("got %d prompts, want %d", len(got), tt.want)
 			}
 		})
+	}
+}
+
+func TestLoadSpecBuiltinAndInline(t *testing.T) {
+	set, err := LoadSpec(context.Background(), Spec{Name: "builtin", NumSamples: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := Builtin()
+	if strings.Join(set.Prompts, "|") != strings.Join(b[:3], "|") {
+		t.Errorf("builtin, 3 samples = %q, want the first three built-in prompts", set.Prompts)
+	}
+	if set.Rows != len(b) || set.Source != "builtin" {
+		t.Errorf("Rows %d Source %q, want %d builtin", set.Rows, set.Source, len(b))
+	}
+	set, err = LoadSpec(context.Background(), Spec{Inline: []string{"x", "y"}, NumSamples: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.Prompts) != 2 || len(set.Warnings) != 1 || !strings.Contains(set.Warnings[0], "inline has 2 prompts, fewer than num_samples 5") {
+		t.Errorf("inline with num_samples 5: prompts %q warnings %q", set.Prompts, set.Warnings)
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	s := &Set{Source: "AIEnergyScore/text_generation", Config: "default", Split: "train", Column: "text", Rows: 1000, Prompts: make([]string, 10)}
+	want := "AIEnergyScore/text_generation (config default, split train, column text, 10 of 1000 rows)"
+	if got := s.Describe(); got != want {
+		t.Errorf("Describe = %q, want %q", got, want)
 	}
 }
 

@@ -80,11 +80,14 @@
 //
 // synthetic:<n> (or Spec.SyntheticTokens) makes prompts of n words, vLLM's
 // "random" dataset idea with words instead of token ids, since aienergy
-// has no tokenizer: a unique first word (a hex id drawn from the seed and
-// the prompt index) then n-1 words drawn from a list of short, common
-// English words, each of which is one token in the GPT, Llama and Qwen
-// BPE vocabularies when preceded by a space. The id word takes a few
-// tokens, so a prompt is n to n+5 tokens; the server's usage.prompt_tokens
-// is the true count. The unique first word makes every prompt differ from
-// its first token, so a server's prefix cache cannot flatter the figures.
+// has no tokenizer. A word stands for a token: after the first, every
+// word is drawn (from the seed and the prompt's index) from a list of
+// short, common English words, which BPE tokenizers mostly encode as one
+// token each. The first word is a unique id ("3fa2c19e-17": 8 hex digits
+// from the seed, then the index), which takes several tokens, so a
+// prompt is a few tokens longer than n; the server's usage.prompt_tokens
+// is the true count and is what the report uses. Because the id leads,
+// every prompt differs from its first token, so a server's prefix cache
+// cannot flatter the figures. SyntheticPrompt(seed, n, i) gives prompt i
+// on its own, for runners that need more prompts than a Set holds.
 package dataset

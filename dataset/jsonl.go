@@ -44,7 +44,7 @@ func readJSONL(path, col string) (table, error) {
 		if !ok {
 			return table{}, fmt.Errorf("%s: no %q field, which earlier lines have", where, t.column)
 		}
-		s, null, err := jsonText(raw, t.column == messagesColumn && col != messagesColumn)
+		s, null, err := jsonText(raw, t.column == messagesColumn)
 		if err != nil {
 			return table{}, fmt.Errorf("%s: field %q: %v", where, t.column, err)
 		}

@@ -13,7 +13,9 @@ const filePrefix = "file:"
 
 // localPath says whether a dataset name is a local file and returns its
 // path: "file:" names always are; so are absolute and ./ ../ paths and
-// names with a file extension we read, which no Hub id ends in.
+// names with a file extension we read, which no Hub id ends in; and any
+// name of an existing file. A folder is never taken for a file, so a
+// local folder named like a Hub id does not hide the Hub dataset.
 func localPath(name string) (string, bool) {
 	if p, ok := strings.CutPrefix(name, filePrefix); ok {
 		return p, true
@@ -23,6 +25,9 @@ func localPath(name string) (string, bool) {
 	}
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".jsonl", ".csv", ".parquet":
+		return name, true
+	}
+	if st, err := os.Stat(name); err == nil && st.Mode().IsRegular() {
 		return name, true
 	}
 	return "", false
@@ -47,7 +52,7 @@ func loadFile(path string, spec Spec) (*Set, error) {
 	case ".csv":
 		t, err = readCSV(path, spec.TextColumn)
 	case ".parquet":
-		t, err = readParquetFiles([]string{path}, spec.TextColumn, 0)
+		t, err = readParquet(path, spec.TextColumn)
 	default:
 		return nil, fmt.Errorf("dataset file %s: unknown extension %q; use .jsonl, .csv or .parquet", path, ext)
 	}

@@ -9,28 +9,6 @@ import (
 	"github.com/parquet-go/parquet-go"
 )
 
-// readParquetFiles reads the text column of each file in turn, stopping
-// after the file that brings the rows to limit (0: read all).
-func readParquetFiles(paths []string, col string, limit int) (table, error) {
-	var t table
-	for _, p := range paths {
-		if limit > 0 && len(t.rows) >= limit {
-			break
-		}
-		one, err := readParquet(p, col)
-		if err != nil {
-			return table{}, err
-		}
-		if t.column != "" && one.column != t.column {
-			return table{}, fmt.Errorf("%s: text column is %q but earlier files used %q", p, one.column, t.column)
-		}
-		t.column = one.column
-		t.rows = append(t.rows, one.rows...)
-		t.skipped += one.skipped
-	}
-	return t, nil
-}
-
 // readParquet reads one top-level string column of a Parquet file, page
 // by page, without decoding the other columns.
 func readParquet(path, col string) (table, error) {
@@ -78,8 +56,8 @@ func readParquet(path, col string) (table, error) {
 			buf = make([]parquet.Value, n)
 		}
 		buf = buf[:page.NumValues()]
-		n, err := page.Values().ReadValues(buf)
-		if err != nil && !errors.Is(err, io.EOF) {
+		n, err := readAll(page.Values(), buf)
+		if err != nil {
 			return table{}, fmt.Errorf("%s: reading column %q: %w", path, name, err)
 		}
 		for _, v := range buf[:n] {
@@ -93,4 +71,23 @@ func readParquet(path, col string) (table, error) {
 		parquet.Release(page)
 	}
 	return t, nil
+}
+
+// readAll fills buf from r, which may hand out values in several calls.
+func readAll(r parquet.ValueReader, buf []parquet.Value) (int, error) {
+	read := 0
+	for read < len(buf) {
+		n, err := r.ReadValues(buf[read:])
+		read += n
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return read, err
+		}
+		if n == 0 {
+			return read, io.ErrNoProgress
+		}
+	}
+	return read, nil
 }

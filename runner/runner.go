@@ -300,7 +300,9 @@ func (r *run) sendLoad(ctx context.Context, model, phase string, l load.Closed, 
 	var mu sync.Mutex
 	var f failures
 	l.Run(ctx, func(ctx context.Context, i int) {
-		prompt := r.plan.Prompts[i%len(r.plan.Prompts)]
+		// Measured requests continue where warmup stopped, so that they do
+		// not resend prompts a prefix cache has just seen.
+		prompt := r.plan.Prompts[(idBase+i)%len(r.plan.Prompts)]
 		rec := r.backend.Do(ctx, backend.Request{
 			ID: idBase + i, Model: model, Prompt: prompt,
 			MaxTokens: r.plan.MaxTokens, MinTokens: r.plan.MinTokens, IgnoreEOS: r.plan.IgnoreEOS,

@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"strings"
 	"time"
 
 	"github.com/aienergy/aienergy/backend"
@@ -15,10 +18,30 @@ import (
 
 // buildPlan resolves a loaded config into a runner plan. It reads the
 // prompts and the API key, so errors about them name the config key.
-func buildPlan(cfg *config.Config, output string) (runner.Plan, error) {
-	prompts, err := dataset.Load(cfg.Scenario.DatasetName, cfg.Scenario.Prompts)
-	if err != nil {
+//
+// A dry run reads a Hub dataset only from the cache: it sends nothing.
+func buildPlan(ctx context.Context, cfg *config.Config, output string, dryRun bool, warn io.Writer) (runner.Plan, error) {
+	sc := cfg.Scenario
+	hub := dataset.HubFromEnv(nil)
+	hub.Offline = hub.Offline || dryRun
+	set, err := dataset.LoadSpec(ctx, dataset.Spec{
+		Name: sc.DatasetName, Inline: sc.Prompts, Config: sc.DatasetConfig, Split: sc.DatasetSplit,
+		TextColumn: sc.TextColumnName, NumSamples: sc.NumSamples, Shuffle: sc.Shuffle, Seed: sc.Seed, Hub: hub,
+	})
+	var prompts []string
+	label := ""
+	switch {
+	case err != nil && dryRun && strings.Contains(err.Error(), "is not in the cache"):
+		label = sc.DatasetName + " (not cached yet: downloaded when the run starts)"
+	case err != nil:
 		return runner.Plan{}, cfg.Errorf("scenario.dataset_name", "%v", err)
+	case len(set.Prompts) == 0:
+		return runner.Plan{}, cfg.Errorf("scenario.dataset_name", "%s has no prompts", set.Describe())
+	default:
+		prompts, label = set.Prompts, set.Describe()
+		for _, w := range set.Warnings {
+			fmt.Fprintf(warn, "warning: dataset: %s\n", w)
+		}
 	}
 	apiKey, err := cfg.APIKey()
 	if err != nil {
@@ -83,6 +106,7 @@ func buildPlan(cfg *config.Config, output string) (runner.Plan, error) {
 		}
 	}
 	p.Meta = planMeta(cfg, p)
+	p.Meta.Load.Dataset = label
 	return p, nil
 }
 

@@ -36,7 +36,7 @@ have, ~a.b removes one; values are YAML (load.concurrency=8, backend.models=[a,b
 			if err != nil {
 				return err
 			}
-			plan, err := buildPlan(cfg, output)
+			plan, err := buildPlan(cmd.Context(), cfg, output, dryRun, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
