@@ -99,6 +99,13 @@ type Workload struct {
 	Concurrency int           `yaml:"concurrency"` // requests in flight; 1 when sequential
 	Requests    int           `yaml:"requests"`    // measured requests per model
 	Duration    time.Duration `yaml:"duration"`    // when > 0, run this long instead of counting requests
+	// Open loop (mode rate): requests per second on an absolute schedule,
+	// arrivals poisson, gamma (with burstiness, vLLM's shape) or constant,
+	// optionally capped at max_concurrency in flight (0: no cap).
+	Rate           float64 `yaml:"rate"`
+	Arrival        string  `yaml:"arrival"`
+	Burstiness     float64 `yaml:"burstiness"`
+	MaxConcurrency int     `yaml:"max_concurrency"`
 }
 
 // Phases are the parts of each model's run around the measured load.
@@ -187,7 +194,8 @@ type Output struct {
 var (
 	BackendTypes  = []string{"vllm", "openai", "tgi", "sglang", "llamacpp", "ollama", "kserve", "triton", "sim"}
 	APIs          = []string{"chat", "completions"}
-	LoadModes     = []string{"sequential", "concurrency"}
+	LoadModes     = []string{"sequential", "concurrency", "rate"}
+	Arrivals      = []string{"poisson", "gamma", "constant"}
 	MetricsTypes  = []string{"codecarbon"}
 	ReporterTypes = []string{"csv", "json", "influxdb", "clickhouse", "mlflow"}
 )

@@ -71,6 +71,10 @@ func (c *Config) resolve(defaultName string) {
 			c.Load.Mode = "concurrency"
 		}
 	}
+	if c.Load.Mode == "rate" && c.Load.Arrival == "" {
+		c.Load.Arrival = "poisson"
+	}
+	c.Load.Arrival = strings.ToLower(c.Load.Arrival)
 	if c.Load.Mode == "sequential" && c.Load.Concurrency > 1 {
 		c.Load.Concurrency = 1
 	}

@@ -95,7 +95,7 @@ func TestInlineErrors(t *testing.T) {
 		{"interval too short", sim + "sampling: {interval: 100us}\n", `x.yaml:2: sampling.interval: must be at least 1ms, got 100µs`},
 		{"reporter as a word", sim + "reporter: csv\n", `x.yaml:2: reporter: expected a mapping or a list of mappings, got "csv"`},
 		{"empty mode", sim + "load: {mode: ''}\n", ``},
-		{"bad mode", sim + "load: {mode: concurent}\n", `x.yaml:2: load.mode: unknown load mode "concurent" (valid: sequential, concurrency; did you mean "concurrency"?)`},
+		{"bad mode", sim + "load: {mode: concurent}\n", `x.yaml:2: load.mode: unknown load mode "concurent" (valid: sequential, concurrency, rate; did you mean "concurrency"?)`},
 		{"bad api", "backend: {type: sim, model: m, api: chat_completions}\n", `x.yaml:1: backend.api: unknown API "chat_completions" (valid: chat, completions; did you mean "chat"?)`},
 		{"missing type", "backend: {model: m}\n", `x.yaml:1: backend.type: required (valid: vllm, openai, tgi, sglang, llamacpp, ollama, kserve, triton, sim)`},
 		{"empty file", "", `x.yaml:1: backend.type: required (valid: vllm, openai, tgi, sglang, llamacpp, ollama, kserve, triton, sim)` + "\n" + `x.yaml:1: backend.model: required: name the model to run (or list several in backend.models)`},

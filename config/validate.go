@@ -177,6 +177,19 @@ func (v *validator) load() {
 	v.oneOf("load.mode", "load mode", l.Mode, LoadModes)
 	v.atLeast("load.concurrency", l.Concurrency, 1)
 	v.nonNegative("load.duration", l.Duration)
+	v.atLeast("load.max_concurrency", l.MaxConcurrency, 0)
+	if l.Mode == "rate" {
+		if !(l.Rate > 0) {
+			v.fail("load.rate", "required for mode rate: requests per second, e.g. 10")
+		}
+		v.oneOf("load.arrival", "arrival", l.Arrival, Arrivals)
+		switch {
+		case l.Arrival == "gamma" && !(l.Burstiness > 0):
+			v.fail("load.burstiness", "required for gamma arrivals: the gamma shape (1 is Poisson, below 1 burstier)")
+		case l.Arrival != "gamma" && l.Burstiness != 0:
+			v.fail("load.burstiness", "applies to gamma arrivals only (load.arrival is %s)", l.Arrival)
+		}
+	}
 	// An unset request count follows scenario.num_samples, which is
 	// checked there; only an explicit one is checked here.
 	if l.Duration == 0 && v.c.src.set("load.requests") {

@@ -51,10 +51,10 @@ type RateStats struct {
 	// ScheduledRPS is the rate of the drawn schedule itself: a random
 	// schedule of n requests is off the requested rate by about 1/√n
 	// (2.2 % for 2000 Poisson arrivals) before any sending happens.
-	ScheduledRPS float64 `json:"scheduled_rps"`
-	AchievedRPS  float64 `json:"achieved_rps"` // of the actual send times
-	LagMs        Spread  `json:"send_lag_ms"`
-	QueueMs      Spread  `json:"client_queue_ms"`
+	ScheduledRPS *float64 `json:"scheduled_rps"`
+	AchievedRPS  *float64 `json:"achieved_rps"` // of the actual send times
+	LagMs        Spread   `json:"send_lag_ms"`
+	QueueMs      Spread   `json:"client_queue_ms"`
 }
 
 // Spread gives nearest-rank percentiles in milliseconds.
@@ -66,7 +66,8 @@ type Spread struct {
 	Mean float64 `json:"mean"`
 }
 
-// Stats summarises the run; rates are NaN with fewer than two sends.
+// Stats summarises the run; rates are nil (JSON null) with fewer than
+// two sends, as no rate can be measured.
 func (r RateResult) Stats() RateStats {
 	st := RateStats{Requests: len(r.Sends), Unsent: r.Unsent, RequestedRPS: r.RequestedRPS}
 	lag := make([]float64, len(r.Sends))
@@ -79,10 +80,10 @@ func (r RateResult) Stats() RateStats {
 		}
 	}
 	st.LagMs, st.QueueMs = spread(lag), spread(queue)
-	st.ScheduledRPS, st.AchievedRPS = math.NaN(), math.NaN()
 	if n := len(r.Sends); n >= 2 {
 		first, last := r.Sends[0], r.Sends[n-1]
-		st.ScheduledRPS = float64(n-1) / last.Scheduled.Sub(first.Scheduled).Seconds()
+		sched := float64(n-1) / last.Scheduled.Sub(first.Scheduled).Seconds()
+		st.ScheduledRPS = &sched
 		lo, hi := first.Started, last.Started
 		for _, s := range r.Sends { // a queued request can start out of order
 			if s.Started.Before(lo) {
@@ -92,7 +93,8 @@ func (r RateResult) Stats() RateStats {
 				hi = s.Started
 			}
 		}
-		st.AchievedRPS = float64(n-1) / hi.Sub(lo).Seconds()
+		achieved := float64(n-1) / hi.Sub(lo).Seconds()
+		st.AchievedRPS = &achieved
 	}
 	return st
 }

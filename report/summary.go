@@ -44,7 +44,9 @@ type Summary struct {
 	Totals   analysis.RunTotals        `json:"totals"`
 	Channels []analysis.ChannelSummary `json:"channels"`
 	Truth    []rundir.SimTruth         `json:"simulator_truth,omitempty"`
-	Warnings []string                  `json:"warnings"`
+	// RateStats: per model, how the open-loop schedule was kept.
+	RateStats []rundir.RateStats `json:"rate_stats,omitempty"`
+	Warnings  []string           `json:"warnings"`
 }
 
 func newSummary(raw *rundir.Raw, res *analysis.Result) *Summary {
@@ -64,6 +66,7 @@ func newSummary(raw *rundir.Raw, res *analysis.Result) *Summary {
 		Totals:               res.Totals,
 		Channels:             res.Channels,
 		Truth:                m.Truth,
+		RateStats:            m.RateStats,
 	}
 	s.Warnings = append(s.Warnings, raw.Warnings...)
 	if m.Interrupted {

@@ -3,6 +3,8 @@ package rundir
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/aienergy/aienergy/load"
 )
 
 // Meta is run.json: what ran, where, with which meters, and how it ended.
@@ -24,6 +26,10 @@ type Meta struct {
 	Meters      []Meter    `json:"meters"`
 	Carbon      Carbon     `json:"carbon"`
 	Reporters   []Reporter `json:"reporters,omitempty"`
+	// RateStats tell, per model, how an open-loop schedule was kept: send
+	// lag (actual − scheduled), client queue time, achieved vs requested
+	// rate.
+	RateStats []RateStats `json:"rate_stats,omitempty"`
 	// Truth is the simulator's exact modeled energy per model window, when
 	// the backend was the built-in simulator: a check on the measurement.
 	Truth []SimTruth `json:"simulator_truth,omitempty"`
@@ -55,6 +61,11 @@ type Load struct {
 	MinTokens   int     `json:"min_tokens,omitempty"`
 	IgnoreEOS   bool    `json:"ignore_eos,omitempty"`
 	Dataset     string  `json:"dataset"`
+	// Open loop (mode rate).
+	RateRPS        float64 `json:"rate_rps,omitempty"`
+	Arrival        string  `json:"arrival,omitempty"`
+	Burstiness     float64 `json:"burstiness,omitempty"`
+	MaxConcurrency int     `json:"max_concurrency,omitempty"`
 }
 
 // Phases are the configured phase lengths.
@@ -122,3 +133,9 @@ type SimTruth struct {
 }
 
 func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
+
+// RateStats is one model's open-loop load statistics.
+type RateStats struct {
+	Model string `json:"model"`
+	load.RateStats
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aienergy/aienergy/backend"
+	"github.com/aienergy/aienergy/load"
 	"github.com/aienergy/aienergy/meter"
 	"github.com/aienergy/aienergy/rundir"
 	"github.com/aienergy/aienergy/sim"
@@ -26,6 +27,11 @@ type Plan struct {
 	MinTokens   int
 	IgnoreEOS   bool
 	Extra       map[string]any
+
+	// Rate, when set, makes the measured phase open-loop at this schedule
+	// (its Requests and Duration come from the fields above); warmup stays
+	// closed-loop at Concurrency.
+	Rate *load.Rate
 
 	IdleBefore     time.Duration
 	WarmupRequests int

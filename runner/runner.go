@@ -245,9 +245,17 @@ func (r *run) runModel(ctx context.Context, model string) error {
 
 	start = time.Now()
 	r.progress.setPhase(analysis.PhaseMeasured, r.plan.Requests, r.plan.Duration)
-	failed := r.sendLoad(ctx, model, analysis.PhaseMeasured, load.Closed{
+	var shape loadShape = load.Closed{
 		Concurrency: r.plan.Concurrency, Requests: r.plan.Requests, Duration: r.plan.Duration,
-	}, r.plan.WarmupRequests)
+	}
+	if r.plan.Rate != nil {
+		rate := *r.plan.Rate
+		rate.Requests, rate.Duration = r.plan.Requests, r.plan.Duration
+		shape = openLoop{rate: rate, stats: func(st load.RateStats) {
+			r.meta.RateStats = append(r.meta.RateStats, rundir.RateStats{Model: model, RateStats: st})
+		}}
+	}
+	failed := r.sendLoad(ctx, model, analysis.PhaseMeasured, shape, r.plan.WarmupRequests)
 	end = time.Now()
 	r.out.Phase(model, analysis.PhaseMeasured, start, end, 0)
 	if r.sim != nil {
@@ -296,7 +304,7 @@ type failures struct {
 
 // sendLoad runs one phase's requests; ids continue from idBase so that
 // every request in a model's run has its own id.
-func (r *run) sendLoad(ctx context.Context, model, phase string, l load.Closed, idBase int) failures {
+func (r *run) sendLoad(ctx context.Context, model, phase string, l loadShape, idBase int) failures {
 	var mu sync.Mutex
 	var f failures
 	l.Run(ctx, func(ctx context.Context, i int) {

@@ -10,6 +10,7 @@ import (
 	"github.com/aienergy/aienergy/backend"
 	"github.com/aienergy/aienergy/config"
 	"github.com/aienergy/aienergy/dataset"
+	"github.com/aienergy/aienergy/load"
 	"github.com/aienergy/aienergy/meter"
 	"github.com/aienergy/aienergy/rundir"
 	"github.com/aienergy/aienergy/runner"
@@ -80,6 +81,13 @@ func buildPlan(ctx context.Context, cfg *config.Config, output string, dryRun bo
 		ConfigYAML: redacted,
 		Output:     output,
 	}
+	if cfg.Load.Mode == "rate" {
+		p.Rate = &load.Rate{
+			RPS: cfg.Load.Rate, Arrival: load.Arrival(cfg.Load.Arrival), Burstiness: cfg.Load.Burstiness,
+			MaxConcurrency: cfg.Load.MaxConcurrency, Seed: sc.Seed,
+		}
+		p.Backend.MaxConns = max(cfg.Load.MaxConcurrency, 64)
+	}
 	p.NewBackend = nativeBackend(cfg, p)
 	if cfg.Load.Duration > 0 {
 		p.Requests = 0 // by duration: the request count does not stop the load
@@ -107,6 +115,11 @@ func buildPlan(ctx context.Context, cfg *config.Config, output string, dryRun bo
 	}
 	p.Meta = planMeta(cfg, p)
 	p.Meta.Load.Dataset = label
+	if p.Rate != nil {
+		p.Meta.Load.Concurrency = 0 // open loop: no requested concurrency
+		p.Meta.Load.RateRPS, p.Meta.Load.Arrival = p.Rate.RPS, string(p.Rate.Arrival)
+		p.Meta.Load.Burstiness, p.Meta.Load.MaxConcurrency = p.Rate.Burstiness, p.Rate.MaxConcurrency
+	}
 	return p, nil
 }
 

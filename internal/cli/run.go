@@ -81,10 +81,17 @@ func printPlan(w io.Writer, cfg *config.Config, p runner.Plan) {
 	fmt.Fprintf(w, "backend:     %s %s (api %s, stream %v)\n", cfg.Backend.Type, endpointLabel(cfg), p.Backend.API, p.Backend.Stream)
 	fmt.Fprintf(w, "models:      %s\n", strings.Join(p.Models, ", "))
 	fmt.Fprintf(w, "prompts:     %s, %d available\n", p.Meta.Load.Dataset, len(p.Prompts))
+	shape := fmt.Sprintf("%s, concurrency %d", cfg.Load.Mode, p.Concurrency)
+	if p.Rate != nil {
+		shape = fmt.Sprintf("rate %g req/s, %s arrivals", p.Rate.RPS, p.Rate.Arrival)
+		if p.Rate.MaxConcurrency > 0 {
+			shape += fmt.Sprintf(", at most %d in flight", p.Rate.MaxConcurrency)
+		}
+	}
 	if p.Duration > 0 {
-		fmt.Fprintf(w, "load:        %s, concurrency %d, for %s per model\n", cfg.Load.Mode, p.Concurrency, p.Duration)
+		fmt.Fprintf(w, "load:        %s, for %s per model\n", shape, p.Duration)
 	} else {
-		fmt.Fprintf(w, "load:        %s, concurrency %d, %d requests per model\n", cfg.Load.Mode, p.Concurrency, p.Requests)
+		fmt.Fprintf(w, "load:        %s, %d requests per model\n", shape, p.Requests)
 	}
 	fmt.Fprintf(w, "generation:  max_tokens %d, min_tokens %d, ignore_eos %v\n", p.MaxTokens, p.MinTokens, p.IgnoreEOS)
 	fmt.Fprintf(w, "phases:      idle %s → warmup %d requests → measured → idle %s\n", p.IdleBefore, p.WarmupRequests, p.IdleAfter)

@@ -229,3 +229,41 @@ func requestTokenSums(t *testing.T, path string) (in, out int) {
 	}
 	return in, out
 }
+
+// Open-loop load against the simulator: the schedule is kept (achieved
+// rate within 1 % of the schedule) and the send lag and client queue time
+// are in the summary. The 200 req/s × 10 s figure for the note comes from
+// `aienergy run load.mode=rate load.rate=200 load.duration=10s …`; this
+// test keeps CI short and its lag bound loose.
+func TestRunOpenLoopRate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "rate")
+	stdout, stderr, code := runCLI(t, "run", "--output", dir, "load.mode=rate", "load.rate=100", "load.duration=2s",
+		"load.arrival=constant", "phases.idle_before=0.5s", "phases.idle_after=0.5s", "phases.warmup_requests=0",
+		"backend.sim.max_num_seqs=256")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	var sum struct {
+		RateStats []struct {
+			Requests     int      `json:"requests"`
+			RequestedRPS float64  `json:"requested_rps"`
+			AchievedRPS  *float64 `json:"achieved_rps"`
+			ScheduledRPS *float64 `json:"scheduled_rps"`
+			SendLag      struct {
+				P99 float64 `json:"p99"`
+			} `json:"send_lag_ms"`
+		} `json:"rate_stats"`
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err := json.Unmarshal(data, &sum); err != nil || len(sum.RateStats) != 1 {
+		t.Fatalf("rate_stats missing from summary.json (%v)", err)
+	}
+	st := sum.RateStats[0]
+	if st.Requests < 190 || st.AchievedRPS == nil || math.Abs(*st.AchievedRPS-100)/100 > 0.01 {
+		t.Errorf("%d requests at %v req/s, want ~200 at 100 req/s within 1%%", st.Requests, st.AchievedRPS)
+	}
+	if st.SendLag.P99 > 50 {
+		t.Errorf("p99 send lag %.2f ms", st.SendLag.P99)
+	}
+	t.Logf("achieved %.3f req/s, p99 send lag %.3f ms", *st.AchievedRPS, st.SendLag.P99)
+}
