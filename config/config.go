@@ -10,16 +10,21 @@ import (
 // Build it with Load, Parse or Default; a Config built by hand has no file
 // positions for its errors.
 type Config struct {
-	Name      string     `yaml:"name"`
-	Backend   Backend    `yaml:"backend"`
-	Scenario  Scenario   `yaml:"scenario"`
-	Load      Workload   `yaml:"load"`
-	Phases    Phases     `yaml:"phases"`
-	Meters    []Meter    `yaml:"meters"`
-	Sampling  Sampling   `yaml:"sampling"`
-	Metrics   Metrics    `yaml:"metrics"`
-	Reporters []Reporter `yaml:"reporter" config:"one-or-many"`
-	Output    Output     `yaml:"output"`
+	Name     string   `yaml:"name"`
+	Backend  Backend  `yaml:"backend"`
+	Scenario Scenario `yaml:"scenario"`
+	Load     Workload `yaml:"load"`
+	Sweep    Sweep    `yaml:"sweep"`
+	SLO      SLO      `yaml:"slo"`
+	// Repetitions runs every model (and sweep point) this many times; the
+	// summary gives mean, standard deviation and a 95 % interval.
+	Repetitions int        `yaml:"repetitions"`
+	Phases      Phases     `yaml:"phases"`
+	Meters      []Meter    `yaml:"meters"`
+	Sampling    Sampling   `yaml:"sampling"`
+	Metrics     Metrics    `yaml:"metrics"`
+	Reporters   []Reporter `yaml:"reporter" config:"one-or-many"`
+	Output      Output     `yaml:"output"`
 
 	// Source is the file the configuration came from, or "embedded default".
 	Source string `yaml:"-"`
@@ -76,6 +81,10 @@ type Scenario struct {
 	// picks the first config and split "train", else "test".
 	DatasetConfig string `yaml:"dataset_config"`
 	DatasetSplit  string `yaml:"dataset_split"`
+	// PrefillDecode also runs every point with one output token, so that
+	// prefill energy per request and decode energy per token can be told
+	// apart (optimum-benchmark's energy_star way).
+	PrefillDecode bool `yaml:"prefill_decode"`
 	// Shuffle takes num_samples rows at random (seeded) instead of the
 	// first ones.
 	Shuffle bool  `yaml:"shuffle"`
@@ -106,6 +115,22 @@ type Workload struct {
 	Arrival        string  `yaml:"arrival"`
 	Burstiness     float64 `yaml:"burstiness"`
 	MaxConcurrency int     `yaml:"max_concurrency"`
+}
+
+// Sweep runs the measured load at several points, each with its own
+// energy figures, giving the energy-vs-latency curve: a list of
+// concurrencies (closed loop) or of request rates (open loop).
+type Sweep struct {
+	Concurrency []int     `yaml:"concurrency"`
+	Rates       []float64 `yaml:"rates"`
+}
+
+// SLO are latency objectives: a request is good when it meets every one
+// given; goodput and J per good token count good requests only.
+type SLO struct {
+	TTFTMs float64 `yaml:"ttft_ms"`
+	TPOTMs float64 `yaml:"tpot_ms"`
+	E2EMs  float64 `yaml:"e2e_ms"`
 }
 
 // Phases are the parts of each model's run around the measured load.

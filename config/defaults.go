@@ -71,6 +71,12 @@ func (c *Config) resolve(defaultName string) {
 			c.Load.Mode = "concurrency"
 		}
 	}
+	if c.Repetitions == 0 && !c.src.set("repetitions") {
+		c.Repetitions = 1
+	}
+	if len(c.Sweep.Rates) > 0 && c.Load.Mode == "" {
+		c.Load.Mode = "rate"
+	}
 	if c.Load.Mode == "rate" && c.Load.Arrival == "" {
 		c.Load.Arrival = "poisson"
 	}

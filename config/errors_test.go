@@ -15,7 +15,7 @@ func TestBadConfigErrors(t *testing.T) {
 	}{
 		// Unknown keys, with suggestions.
 		{"unknown_key.yaml", `testdata/bad/unknown_key.yaml:7: backend.modle: unknown key (did you mean "model"?)`},
-		{"misplaced_key.yaml", `testdata/bad/misplaced_key.yaml:5: concurrency: unknown key (did you mean "load.concurrency"?)`},
+		{"misplaced_key.yaml", `testdata/bad/misplaced_key.yaml:5: concurrency: unknown key (did you mean "load.concurrency" or "sweep.concurrency"?)`},
 		{"duplicate_key.yaml", `testdata/bad/duplicate_key.yaml:5: backend.model: duplicate key (first set at line 4)`},
 		// Wrong types.
 		{"wrong_type.yaml", `testdata/bad/wrong_type.yaml:12: scenario.num_samples: expected an integer, got "ten"`},

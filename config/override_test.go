@@ -110,7 +110,7 @@ func TestOverrideErrors(t *testing.T) {
 		{"unknown key", []string{"backend.modle=x"},
 			`override "backend.modle=x": unknown key backend.modle (did you mean "model"?)`},
 		{"unknown top-level key", []string{"concurrency=8"},
-			`override "concurrency=8": unknown key concurrency (did you mean "load.concurrency"?)`},
+			`override "concurrency=8": unknown key concurrency (did you mean "load.concurrency" or "sweep.concurrency"?)`},
 		{"add existing", []string{"+backend.model=x"},
 			`override "+backend.model=x": backend.model is already set ("openai/gpt-oss-120b" at testdata/seed_gpt_oss_120b.yaml:8); use backend.model=x to change it`},
 		{"no value", []string{"backend.model"},

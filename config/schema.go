@@ -73,10 +73,17 @@ func unknownKeyHint(t reflect.Type, name string) string {
 			matches = append(matches, key)
 		}
 	})
-	if len(matches) == 1 {
+	switch len(matches) {
+	case 0:
+		return ""
+	case 1:
 		return fmt.Sprintf(" (did you mean %q?)", matches[0])
 	}
-	return ""
+	quoted := make([]string, len(matches))
+	for i, m := range matches {
+		quoted[i] = strconv.Quote(m)
+	}
+	return fmt.Sprintf(" (did you mean %s?)", strings.Join(quoted, " or "))
 }
 
 // walkSchema calls fn with the dotted key of every key in the schema.

@@ -63,6 +63,7 @@ func (c *Config) validate() Errors {
 	v.backend()
 	v.scenario()
 	v.load()
+	v.sweep()
 	v.phases()
 	v.meters()
 	if c.Sampling.Interval < time.Millisecond {
@@ -241,4 +242,31 @@ func isAlpha3(s string) bool {
 		}
 	}
 	return true
+}
+
+func (v *validator) sweep() {
+	c := v.c
+	if c.Repetitions < 1 {
+		v.fail("repetitions", "must be at least 1, got %d", c.Repetitions)
+	}
+	sw := c.Sweep
+	if len(sw.Concurrency) > 0 && len(sw.Rates) > 0 {
+		v.fail("sweep.rates", "give sweep.concurrency or sweep.rates, not both")
+	}
+	for i, n := range sw.Concurrency {
+		v.atLeast(indexKey("sweep.concurrency", i), n, 1)
+	}
+	for i, r := range sw.Rates {
+		if !(r > 0) {
+			v.fail(indexKey("sweep.rates", i), "must be a positive rate in requests per second, got %g", r)
+		}
+	}
+	if len(sw.Rates) > 0 && c.Load.Mode != "rate" && v.c.src.set("load.mode") {
+		v.fail("load.mode", "sweep.rates needs load.mode rate (or leave load.mode unset)")
+	}
+	for key, x := range map[string]float64{"slo.ttft_ms": c.SLO.TTFTMs, "slo.tpot_ms": c.SLO.TPOTMs, "slo.e2e_ms": c.SLO.E2EMs} {
+		if x < 0 {
+			v.fail(key, "must be a positive number of milliseconds, got %g", x)
+		}
+	}
 }

@@ -13,6 +13,9 @@ import (
 	"github.com/aienergy/aienergy/rundir"
 )
 
+// SweepCSV is the energy-vs-latency curve of a sweep.
+const SweepCSV = "sweep.csv"
+
 // Generate computes every figure of the run in dir from its raw data alone
 // and (re)writes summary.json, emissions.csv, results.csv and the per-model
 // CSVs there. It is what `aienergy report` runs, and what a run runs at its
@@ -41,6 +44,9 @@ func Generate(dir string) (*Summary, error) {
 	files := map[string]*table{
 		rundir.EmissionsCSV: emissionsTable(s),
 		rundir.ResultsCSV:   resultsTable(s),
+	}
+	if s.Sweep != nil {
+		files[SweepCSV] = sweepTable(s.Sweep)
 	}
 	for _, m := range s.Models {
 		files[fileSafe(m.Model)+"_power.csv"] = seedPowerTable(raw, m.Model)

@@ -4,6 +4,7 @@
 package report
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/aienergy/aienergy/analysis"
@@ -44,6 +45,12 @@ type Summary struct {
 	Totals   analysis.RunTotals        `json:"totals"`
 	Channels []analysis.ChannelSummary `json:"channels"`
 	Truth    []rundir.SimTruth         `json:"simulator_truth,omitempty"`
+	// Sweep is the energy-vs-latency curve, Pareto front and SLO-optimal
+	// point of a run with sweep points; Repetitions the spread of repeated
+	// variants; PrefillDecode the prefill/decode energy split.
+	Sweep         *SweepResult    `json:"sweep,omitempty"`
+	Repetitions   []Repeated      `json:"repetitions,omitempty"`
+	PrefillDecode []PrefillDecode `json:"prefill_decode,omitempty"`
 	// RateStats: per model, how the open-loop schedule was kept.
 	RateStats []rundir.RateStats `json:"rate_stats,omitempty"`
 	Warnings  []string           `json:"warnings"`
@@ -78,6 +85,20 @@ func newSummary(raw *rundir.Raw, res *analysis.Result) *Summary {
 		}
 	}
 	s.Warnings = append(s.Warnings, res.Warnings...)
+	s.Sweep = sweep(res.Models, raw.Requests, m.SLO)
+	if s.Sweep != nil && m.SLO != nil {
+		seen := map[string]bool{}
+		for _, p := range s.Sweep.Points {
+			if _, ok := s.Sweep.Best[p.Model]; !ok && !seen[p.Model] {
+				seen[p.Model] = true
+				s.Warnings = append(s.Warnings, fmt.Sprintf("%s: no sweep point meets the SLOs (%.0f%% of requests within every objective)", p.Model, 100*minAttainment))
+			}
+		}
+	}
+	var repWarnings []string
+	s.Repetitions, repWarnings = repetitions(res.Models)
+	s.Warnings = append(s.Warnings, repWarnings...)
+	s.PrefillDecode = prefillDecode(res.Models)
 	if s.Warnings == nil {
 		s.Warnings = []string{}
 	}

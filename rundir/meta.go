@@ -26,6 +26,9 @@ type Meta struct {
 	Meters      []Meter    `json:"meters"`
 	Carbon      Carbon     `json:"carbon"`
 	Reporters   []Reporter `json:"reporters,omitempty"`
+	// SLO are the latency objectives good requests must meet (goodput, J
+	// per good token); nil when none were given.
+	SLO *SLO `json:"slo,omitempty"`
 	// RateStats tell, per model, how an open-loop schedule was kept: send
 	// lag (actual − scheduled), client queue time, achieved vs requested
 	// rate.
@@ -138,4 +141,11 @@ func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
 type RateStats struct {
 	Model string `json:"model"`
 	load.RateStats
+}
+
+// SLO are latency objectives in milliseconds; 0 means not set.
+type SLO struct {
+	TTFTMs float64 `json:"ttft_ms,omitempty"`
+	TPOTMs float64 `json:"tpot_ms,omitempty"`
+	E2EMs  float64 `json:"e2e_ms,omitempty"`
 }

@@ -28,6 +28,10 @@ type Plan struct {
 	IgnoreEOS   bool
 	Extra       map[string]any
 
+	// Variants run every model several ways (sweep points, prefill-only,
+	// repetitions), each with its own phases; none means once, plainly.
+	Variants []Variant
+
 	// Rate, when set, makes the measured phase open-loop at this schedule
 	// (its Requests and Duration come from the fields above); warmup stays
 	// closed-loop at Concurrency.

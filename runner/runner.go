@@ -209,35 +209,56 @@ func (r *run) recordMeterStats(stats []meter.Stats) {
 }
 
 func (r *run) runModels(ctx context.Context) error {
-	for mi, model := range r.plan.Models {
-		r.progress.setModel(model, mi, len(r.plan.Models))
-		if err := r.runModel(ctx, model); err != nil {
-			return err
+	variants := r.plan.Variants
+	if len(variants) == 0 {
+		variants = []Variant{{}}
+	}
+	total := len(r.plan.Models) * len(variants)
+	i := 0
+	for _, model := range r.plan.Models {
+		for _, v := range variants {
+			r.progress.setModel(v.Label(model), i, total)
+			i++
+			if err := r.runModel(ctx, model, v); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-func (r *run) runModel(ctx context.Context, model string) error {
-	var truth rundir.SimTruth
-	truth.Model = model
+// runModel runs one model at one variant: idle before, warmup, measured,
+// idle after. Phases and requests are recorded under the variant's label,
+// requests are sent to the model itself.
+func (r *run) runModel(ctx context.Context, model string, v Variant) error {
+	label := v.Label(model)
+	truth := rundir.SimTruth{Model: label}
 
-	if start, end, ok := r.idle(ctx, model, analysis.PhaseIdleBefore, r.plan.IdleBefore); ok && r.sim != nil {
+	if start, end, ok := r.idle(ctx, label, analysis.PhaseIdleBefore, r.plan.IdleBefore); ok && r.sim != nil {
 		truth.IdleBeforeJ = r.sim.Energy(start, end)
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 
-	var start, end time.Time
+	concurrency := r.plan.Concurrency
+	if v.Concurrency > 0 {
+		concurrency = v.Concurrency
+	}
+	req := requestShape{model: model, label: label, maxTokens: r.plan.MaxTokens, minTokens: r.plan.MinTokens, ignoreEOS: r.plan.IgnoreEOS}
+	if v.Prefill {
+		// One output token: the request's energy is its prefill.
+		req.maxTokens, req.minTokens, req.ignoreEOS = 1, 0, true
+	}
 
+	var start, end time.Time
 	if r.plan.WarmupRequests > 0 {
 		start = time.Now()
 		r.progress.setPhase(analysis.PhaseWarmup, r.plan.WarmupRequests, 0)
-		r.sendLoad(ctx, model, analysis.PhaseWarmup, load.Closed{
-			Concurrency: r.plan.Concurrency, Requests: r.plan.WarmupRequests,
+		r.sendLoad(ctx, req, analysis.PhaseWarmup, load.Closed{
+			Concurrency: concurrency, Requests: r.plan.WarmupRequests,
 		}, 0)
-		r.out.Phase(model, analysis.PhaseWarmup, start, time.Now(), 0)
+		r.out.Phase(label, analysis.PhaseWarmup, start, time.Now(), 0)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -246,18 +267,22 @@ func (r *run) runModel(ctx context.Context, model string) error {
 	start = time.Now()
 	r.progress.setPhase(analysis.PhaseMeasured, r.plan.Requests, r.plan.Duration)
 	var shape loadShape = load.Closed{
-		Concurrency: r.plan.Concurrency, Requests: r.plan.Requests, Duration: r.plan.Duration,
+		Concurrency: concurrency, Requests: r.plan.Requests, Duration: r.plan.Duration,
 	}
-	if r.plan.Rate != nil {
-		rate := *r.plan.Rate
-		rate.Requests, rate.Duration = r.plan.Requests, r.plan.Duration
-		shape = openLoop{rate: rate, stats: func(st load.RateStats) {
-			r.meta.RateStats = append(r.meta.RateStats, rundir.RateStats{Model: model, RateStats: st})
+	rate := r.plan.Rate
+	if v.Rate != nil {
+		rate = v.Rate
+	}
+	if rate != nil {
+		rt := *rate
+		rt.Requests, rt.Duration = r.plan.Requests, r.plan.Duration
+		shape = openLoop{rate: rt, stats: func(st load.RateStats) {
+			r.meta.RateStats = append(r.meta.RateStats, rundir.RateStats{Model: label, RateStats: st})
 		}}
 	}
-	failed := r.sendLoad(ctx, model, analysis.PhaseMeasured, shape, r.plan.WarmupRequests)
+	failed := r.sendLoad(ctx, req, analysis.PhaseMeasured, shape, r.plan.WarmupRequests)
 	end = time.Now()
-	r.out.Phase(model, analysis.PhaseMeasured, start, end, 0)
+	r.out.Phase(label, analysis.PhaseMeasured, start, end, 0)
 	if r.sim != nil {
 		truth.MeasuredJ = r.sim.Energy(start, end)
 		truth.IdleWatts = r.sim.IdleWatts()
@@ -267,10 +292,10 @@ func (r *run) runModel(ctx context.Context, model string) error {
 		return ctx.Err()
 	}
 	if failed.total > 0 && failed.total == failed.of {
-		r.progress.warnf("%s: every measured request failed; last error: %s", model, failed.last)
+		r.progress.warnf("%s: every measured request failed; last error: %s", label, failed.last)
 	}
 
-	if start, end, ok := r.idle(ctx, model, analysis.PhaseIdleAfter, r.plan.IdleAfter); ok && r.sim != nil {
+	if start, end, ok := r.idle(ctx, label, analysis.PhaseIdleAfter, r.plan.IdleAfter); ok && r.sim != nil {
 		truth.IdleAfterJ = r.sim.Energy(start, end)
 	}
 	r.recordTruth(truth)
@@ -302,9 +327,16 @@ type failures struct {
 	last      string
 }
 
+// requestShape is what every request of a model variant asks for.
+type requestShape struct {
+	model, label         string
+	maxTokens, minTokens int
+	ignoreEOS            bool
+}
+
 // sendLoad runs one phase's requests; ids continue from idBase so that
 // every request in a model's run has its own id.
-func (r *run) sendLoad(ctx context.Context, model, phase string, l loadShape, idBase int) failures {
+func (r *run) sendLoad(ctx context.Context, rs requestShape, phase string, l loadShape, idBase int) failures {
 	var mu sync.Mutex
 	var f failures
 	l.Run(ctx, func(ctx context.Context, i int) {
@@ -312,10 +344,11 @@ func (r *run) sendLoad(ctx context.Context, model, phase string, l loadShape, id
 		// not resend prompts a prefix cache has just seen.
 		prompt := r.plan.Prompts[(idBase+i)%len(r.plan.Prompts)]
 		rec := r.backend.Do(ctx, backend.Request{
-			ID: idBase + i, Model: model, Prompt: prompt,
-			MaxTokens: r.plan.MaxTokens, MinTokens: r.plan.MinTokens, IgnoreEOS: r.plan.IgnoreEOS,
+			ID: idBase + i, Model: rs.model, Prompt: prompt,
+			MaxTokens: rs.maxTokens, MinTokens: rs.minTokens, IgnoreEOS: rs.ignoreEOS,
 			Extra: r.plan.Extra,
 		})
+		rec.Model = rs.label
 		r.out.Request(phase, rec)
 		r.progress.requestDone(rec)
 		mu.Lock()

@@ -88,6 +88,7 @@ func buildPlan(ctx context.Context, cfg *config.Config, output string, dryRun bo
 		}
 		p.Backend.MaxConns = max(cfg.Load.MaxConcurrency, 64)
 	}
+	p.Variants = variants(cfg, p.Rate)
 	p.NewBackend = nativeBackend(cfg, p)
 	if cfg.Load.Duration > 0 {
 		p.Requests = 0 // by duration: the request count does not stop the load
@@ -139,6 +140,9 @@ func planMeta(cfg *config.Config, p runner.Plan) rundir.Meta {
 		Carbon: rundir.Carbon{
 			CountryISO: cfg.Metrics.CountryISOCode, PUE: cfg.Metrics.PUE, ProjectName: cfg.Metrics.ProjectName,
 		},
+	}
+	if slo := cfg.SLO; slo != (config.SLO{}) {
+		m.SLO = &rundir.SLO{TTFTMs: slo.TTFTMs, TPOTMs: slo.TPOTMs, E2EMs: slo.E2EMs}
 	}
 	if cfg.Metrics.Enabled && cfg.Metrics.OutputDir != "" {
 		m.Carbon.EmissionsDir = cfg.Metrics.OutputDir
@@ -199,4 +203,52 @@ func nativeBackend(cfg *config.Config, p runner.Plan) func() (backend.Backend, e
 		}
 	}
 	return nil
+}
+
+// variants expands the sweep, the prefill/decode split and repetitions
+// into the list of ways each model is run, in run order: per sweep point
+// the prefill-only run right before the full one, repetitions outermost
+// so that drift over time spreads over every point alike.
+func variants(cfg *config.Config, rate *load.Rate) []runner.Variant {
+	points := []runner.Variant{{}}
+	switch {
+	case len(cfg.Sweep.Concurrency) > 0:
+		points = points[:0]
+		for _, c := range cfg.Sweep.Concurrency {
+			points = append(points, runner.Variant{Concurrency: c})
+		}
+	case len(cfg.Sweep.Rates) > 0:
+		points = points[:0]
+		for _, rps := range cfg.Sweep.Rates {
+			rt := load.Rate{RPS: rps}
+			if rate != nil {
+				rt = *rate
+				rt.RPS = rps
+			}
+			points = append(points, runner.Variant{Rate: &rt})
+		}
+	}
+	if cfg.Scenario.PrefillDecode {
+		var split []runner.Variant
+		for _, p := range points {
+			pre := p
+			pre.Prefill = true
+			split = append(split, pre, p)
+		}
+		points = split
+	}
+	if cfg.Repetitions <= 1 {
+		if len(points) == 1 && points[0] == (runner.Variant{}) {
+			return nil
+		}
+		return points
+	}
+	var out []runner.Variant
+	for rep := 1; rep <= cfg.Repetitions; rep++ {
+		for _, p := range points {
+			p.Repetition = rep
+			out = append(out, p)
+		}
+	}
+	return out
 }

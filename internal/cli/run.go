@@ -94,6 +94,13 @@ func printPlan(w io.Writer, cfg *config.Config, p runner.Plan) {
 		fmt.Fprintf(w, "load:        %s, %d requests per model\n", shape, p.Requests)
 	}
 	fmt.Fprintf(w, "generation:  max_tokens %d, min_tokens %d, ignore_eos %v\n", p.MaxTokens, p.MinTokens, p.IgnoreEOS)
+	if len(p.Variants) > 0 {
+		tags := make([]string, len(p.Variants))
+		for i, v := range p.Variants {
+			tags[i] = v.Tag()
+		}
+		fmt.Fprintf(w, "variants:    %d per model: %s\n", len(p.Variants), strings.Join(tags, ", "))
+	}
 	fmt.Fprintf(w, "phases:      idle %s → warmup %d requests → measured → idle %s\n", p.IdleBefore, p.WarmupRequests, p.IdleAfter)
 	fmt.Fprintf(w, "meters:      every %s:", p.SampleInterval)
 	if len(p.Meters) == 0 {

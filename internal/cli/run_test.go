@@ -267,3 +267,53 @@ func TestRunOpenLoopRate(t *testing.T) {
 	}
 	t.Logf("achieved %.3f req/s, p99 send lag %.3f ms", *st.AchievedRPS, st.SendLag.P99)
 }
+
+// A concurrency sweep with an SLO: every point gets its own phases and
+// figures, sweep.csv holds the curve, and the summary names the Pareto
+// front and the best point meeting the SLO.
+func TestRunSweep(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "sweep")
+	stdout, stderr, code := runCLI(t, "run", "--output", dir, "sweep.concurrency=[1,4]", "slo.e2e_ms=5000",
+		"phases.idle_before=0.3s", "phases.idle_after=0.3s", "load.requests=8", "phases.warmup_requests=0")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	rows := strings.Count(mustRead(t, filepath.Join(dir, "sweep.csv")), "\n")
+	if rows != 3 {
+		t.Errorf("sweep.csv has %d lines, want a header and 2 points", rows)
+	}
+	var sum struct {
+		Sweep struct {
+			Points []struct {
+				Label       string   `json:"label"`
+				ParetoFront bool     `json:"pareto_front"`
+				MeetsSLO    *bool    `json:"meets_slo"`
+				JPerGood    *float64 `json:"joules_per_good_token"`
+			} `json:"points"`
+			Best map[string]string `json:"best"`
+		} `json:"sweep"`
+	}
+	if err := json.Unmarshal([]byte(mustRead(t, filepath.Join(dir, "summary.json"))), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Sweep.Points) != 2 || sum.Sweep.Points[1].Label != "sim-model [c=4]" {
+		t.Fatalf("sweep points = %+v", sum.Sweep.Points)
+	}
+	for _, p := range sum.Sweep.Points {
+		if p.MeetsSLO == nil || !*p.MeetsSLO || p.JPerGood == nil {
+			t.Errorf("%s: meets SLO %v, J/good token %v; the 5 s objective is easy", p.Label, p.MeetsSLO, p.JPerGood)
+		}
+	}
+	if sum.Sweep.Best["sim-model"] == "" {
+		t.Error("no best point named")
+	}
+}
+
+func mustRead(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}

@@ -1,0 +1,284 @@
+package report
+
+import (
+	"strconv"
+
+	"github.com/aienergy/aienergy/analysis"
+	"github.com/aienergy/aienergy/rundir"
+)
+
+// SweepPoint is one load point of a model (mean over its repetitions):
+// the energy-vs-latency curve is the list of them.
+type SweepPoint struct {
+	Point
+	Repetitions             int      `json:"repetitions"`
+	JoulesPerOutputToken    *float64 `json:"joules_per_output_token"`
+	NetJoulesPerOutputToken *float64 `json:"net_joules_per_output_token"`
+	WhPer1000Queries        *float64 `json:"wh_per_1000_queries"`
+	OutputTokensPerS        float64  `json:"output_tokens_per_s"`
+	TTFTMsP50               float64  `json:"ttft_ms_p50"`
+	TPOTMsP50               float64  `json:"tpot_ms_p50"`
+	E2EMsP50                float64  `json:"e2e_ms_p50"`
+	E2EMsP99                float64  `json:"e2e_ms_p99"`
+	// On the Pareto front of J per output token vs median end-to-end
+	// latency, among the model's points: no other point is better in both.
+	ParetoFront bool `json:"pareto_front"`
+	// With SLOs: the share of requests meeting every objective, goodput
+	// (good output tokens per second) and J per good output token.
+	SLOAttainment      *float64 `json:"slo_attainment,omitempty"`
+	GoodputTokensPerS  *float64 `json:"goodput_tokens_per_s,omitempty"`
+	JoulesPerGoodToken *float64 `json:"joules_per_good_token,omitempty"`
+	MeetsSLO           *bool    `json:"meets_slo,omitempty"`
+}
+
+// SweepResult is the energy-vs-latency curve of each model.
+type SweepResult struct {
+	Points []SweepPoint `json:"points"`
+	SLO    *rundir.SLO  `json:"slo,omitempty"`
+	// MinAttainment is the share of good requests a point needs to meet
+	// the SLOs.
+	MinAttainment float64 `json:"min_attainment,omitempty"`
+	// Best names, per model, the most energy-efficient point: the lowest J
+	// per good token among points meeting the SLOs, or without SLOs the
+	// lowest J per output token on the Pareto front.
+	Best map[string]string `json:"best"`
+}
+
+// minAttainment: a point meets the SLOs when at least this share of its
+// requests do (DistServe's 90 % attainment).
+const minAttainment = 0.9
+
+// sweep builds the curve from every non-prefill variant with a load
+// point; nil when the run was not a sweep.
+func sweep(models []analysis.ModelResult, reqs []analysis.Request, slo *rundir.SLO) *SweepResult {
+	byKey := map[string][]*analysis.ModelResult{}
+	var order []string
+	for i := range models {
+		p := parseLabel(models[i].Model)
+		if p.Prefill || (p.Concurrency == 0 && p.RateRPS == 0) {
+			continue
+		}
+		k := p.pointKey()
+		if _, ok := byKey[k]; !ok {
+			order = append(order, k)
+		}
+		byKey[k] = append(byKey[k], &models[i])
+	}
+	if len(order) == 0 {
+		return nil
+	}
+	byLabel := map[string][]analysis.Request{}
+	for _, r := range reqs {
+		byLabel[r.Model] = append(byLabel[r.Model], r)
+	}
+	res := &SweepResult{SLO: slo, Best: map[string]string{}}
+	if slo != nil {
+		res.MinAttainment = minAttainment
+	}
+	for _, k := range order {
+		ms := byKey[k]
+		p := parseLabel(ms[0].Model)
+		p.Label, p.Repetition = labelOf(p), 0
+		sp := SweepPoint{Point: p, Repetitions: len(ms)}
+		sp.JoulesPerOutputToken = meanOf(ms, func(m *analysis.ModelResult) *float64 { return m.JoulesPerOutputToken })
+		sp.NetJoulesPerOutputToken = meanOf(ms, func(m *analysis.ModelResult) *float64 { return m.NetJoulesPerOutputToken })
+		sp.WhPer1000Queries = meanOf(ms, func(m *analysis.ModelResult) *float64 { return m.WhPer1000Queries })
+		mean := func(get func(*analysis.ModelResult) float64) float64 {
+			v := meanOf(ms, func(m *analysis.ModelResult) *float64 { x := get(m); return &x })
+			return *v
+		}
+		sp.OutputTokensPerS = mean(func(m *analysis.ModelResult) float64 { return m.Throughput.OutputTokensPerS })
+		sp.TTFTMsP50 = mean(func(m *analysis.ModelResult) float64 { return m.Latency.TTFT.P50 })
+		sp.TPOTMsP50 = mean(func(m *analysis.ModelResult) float64 { return m.Latency.TPOT.P50 })
+		sp.E2EMsP50 = mean(func(m *analysis.ModelResult) float64 { return m.Latency.E2E.P50 })
+		sp.E2EMsP99 = mean(func(m *analysis.ModelResult) float64 { return m.Latency.E2E.P99 })
+		if slo != nil {
+			var good, goodTokens, completed int
+			var energy, duration float64
+			haveEnergy := true
+			for _, m := range ms {
+				g, gt, c := sloRequests(byLabel[m.Model], slo)
+				good, goodTokens, completed = good+g, goodTokens+gt, completed+c
+				duration += m.DurationS
+				if m.EnergyJ == nil {
+					haveEnergy = false
+				} else {
+					energy += *m.EnergyJ
+				}
+			}
+			if completed > 0 {
+				att := float64(good) / float64(completed)
+				meets := att >= minAttainment
+				sp.SLOAttainment, sp.MeetsSLO = &att, &meets
+			}
+			if duration > 0 {
+				gp := float64(goodTokens) / duration
+				sp.GoodputTokensPerS = &gp
+			}
+			if haveEnergy && goodTokens > 0 {
+				j := energy / float64(goodTokens)
+				sp.JoulesPerGoodToken = &j
+			}
+		}
+		res.Points = append(res.Points, sp)
+	}
+	markFront(res.Points)
+	pickBest(res)
+	return res
+}
+
+// markFront marks, per model, the points no other point beats in both J
+// per output token and median end-to-end latency.
+func markFront(points []SweepPoint) {
+	for i := range points {
+		a := &points[i]
+		if a.JoulesPerOutputToken == nil {
+			continue
+		}
+		a.ParetoFront = true
+		for j := range points {
+			b := &points[j]
+			if i == j || b.Model != a.Model || b.JoulesPerOutputToken == nil {
+				continue
+			}
+			ja, jb := *a.JoulesPerOutputToken, *b.JoulesPerOutputToken
+			if jb <= ja && b.E2EMsP50 <= a.E2EMsP50 && (jb < ja || b.E2EMsP50 < a.E2EMsP50) {
+				a.ParetoFront = false
+				break
+			}
+		}
+	}
+}
+
+func pickBest(res *SweepResult) {
+	best := map[string]float64{}
+	for _, p := range res.Points {
+		var score *float64
+		switch {
+		case res.SLO != nil:
+			if p.MeetsSLO != nil && *p.MeetsSLO {
+				score = p.JoulesPerGoodToken
+			}
+		case p.ParetoFront:
+			score = p.JoulesPerOutputToken
+		}
+		if score == nil {
+			continue
+		}
+		if cur, ok := best[p.Model]; !ok || *score < cur {
+			best[p.Model] = *score
+			res.Best[p.Model] = p.Label
+		}
+	}
+}
+
+// sweepTable is sweep.csv: the curve, one row per point.
+func sweepTable(res *SweepResult) *table {
+	t := &table{header: []string{"model", "label", "concurrency", "rate_rps", "repetitions",
+		"joules_per_output_token", "net_joules_per_output_token", "wh_per_1000_queries", "output_tokens_per_s",
+		"ttft_ms_p50", "tpot_ms_p50", "e2e_ms_p50", "e2e_ms_p99", "pareto_front",
+		"slo_attainment", "goodput_tokens_per_s", "joules_per_good_token", "meets_slo", "best"}}
+	for _, p := range res.Points {
+		meets := ""
+		if p.MeetsSLO != nil {
+			meets = strconv.FormatBool(*p.MeetsSLO)
+		}
+		rate := ""
+		if p.RateRPS > 0 {
+			rate = f64(p.RateRPS)
+		}
+		conc := ""
+		if p.Concurrency > 0 {
+			conc = strconv.Itoa(p.Concurrency)
+		}
+		t.add(p.Model, p.Label, conc, rate, strconv.Itoa(p.Repetitions),
+			num(p.JoulesPerOutputToken), num(p.NetJoulesPerOutputToken), num(p.WhPer1000Queries), f64(p.OutputTokensPerS),
+			f64(p.TTFTMsP50), f64(p.TPOTMsP50), f64(p.E2EMsP50), f64(p.E2EMsP99), strconv.FormatBool(p.ParetoFront),
+			num(p.SLOAttainment), num(p.GoodputTokensPerS), num(p.JoulesPerGoodToken), meets,
+			strconv.FormatBool(res.Best[p.Model] == p.Label))
+	}
+	return t
+}
+
+// PrefillDecode splits a point's energy the way optimum-benchmark's
+// energy_star scenario does: a run with one output token measures prefill;
+// decode is the full run minus it.
+type PrefillDecode struct {
+	Model   string `json:"model"`
+	Variant string `json:"variant,omitempty"`
+	// Per request: the prefill-only run's energy, the full run's, and
+	// their difference, the decode.
+	PrefillJoulesPerRequest *float64 `json:"prefill_joules_per_request"`
+	FullJoulesPerRequest    *float64 `json:"full_joules_per_request"`
+	DecodeJoulesPerRequest  *float64 `json:"decode_joules_per_request"`
+	// Decode energy per output token after the first.
+	DecodeJoulesPerToken *float64 `json:"decode_joules_per_token"`
+	// The same from net (baseline-subtracted) energy.
+	NetPrefillJoulesPerRequest *float64 `json:"net_prefill_joules_per_request"`
+	NetDecodeJoulesPerToken    *float64 `json:"net_decode_joules_per_token"`
+}
+
+// prefillDecode pairs each prefill-only variant with its full run.
+func prefillDecode(models []analysis.ModelResult) []PrefillDecode {
+	pre := map[string][]*analysis.ModelResult{}
+	full := map[string][]*analysis.ModelResult{}
+	for i := range models {
+		p := parseLabel(models[i].Model)
+		wasPrefill := p.Prefill
+		p.Prefill = false
+		k := p.pointKey()
+		if wasPrefill {
+			pre[k] = append(pre[k], &models[i])
+		} else {
+			full[k] = append(full[k], &models[i])
+		}
+	}
+	var out []PrefillDecode
+	for _, k := range sortedKeys(pre) {
+		f, ok := full[k]
+		if !ok {
+			continue
+		}
+		p := parseLabel(pre[k][0].Model)
+		p.Prefill = false
+		pd := PrefillDecode{Model: p.Model, Variant: p.tag()}
+		perRequest := func(ms []*analysis.ModelResult, get func(*analysis.ModelResult) *float64) *float64 {
+			return meanOf(ms, func(m *analysis.ModelResult) *float64 {
+				e := get(m)
+				if e == nil || m.Completed == 0 {
+					return nil
+				}
+				v := *e / float64(m.Completed)
+				return &v
+			})
+		}
+		gross := func(m *analysis.ModelResult) *float64 { return m.EnergyJ }
+		net := func(m *analysis.ModelResult) *float64 { return m.NetEnergyJ }
+		pd.PrefillJoulesPerRequest = perRequest(pre[k], gross)
+		pd.FullJoulesPerRequest = perRequest(f, gross)
+		pd.NetPrefillJoulesPerRequest = perRequest(pre[k], net)
+		decodeTokens := meanOf(f, func(m *analysis.ModelResult) *float64 {
+			if m.Completed == 0 {
+				return nil
+			}
+			v := float64(m.OutputTokens-m.Completed) / float64(m.Completed)
+			return &v
+		})
+		decode := func(prefill, fullPer *float64) (perReq, perTok *float64) {
+			if prefill == nil || fullPer == nil {
+				return nil, nil
+			}
+			d := *fullPer - *prefill
+			perReq = &d
+			if decodeTokens != nil && *decodeTokens > 0 {
+				t := d / *decodeTokens
+				perTok = &t
+			}
+			return perReq, perTok
+		}
+		pd.DecodeJoulesPerRequest, pd.DecodeJoulesPerToken = decode(pd.PrefillJoulesPerRequest, pd.FullJoulesPerRequest)
+		_, pd.NetDecodeJoulesPerToken = decode(pd.NetPrefillJoulesPerRequest, perRequest(f, net))
+		out = append(out, pd)
+	}
+	return out
+}

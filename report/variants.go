@@ -1,0 +1,246 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/aienergy/aienergy/analysis"
+	"github.com/aienergy/aienergy/rundir"
+)
+
+// A Point is one model variant's figures — a sweep point, a prefill-only
+// run, a repetition — parsed from the label the runner recorded it under
+// ("llama3 [c=8 prefill #2]").
+type Point struct {
+	Label       string  `json:"label"`
+	Model       string  `json:"model"`
+	Concurrency int     `json:"concurrency,omitempty"`
+	RateRPS     float64 `json:"rate_rps,omitempty"`
+	Prefill     bool    `json:"prefill,omitempty"`
+	Repetition  int     `json:"repetition,omitempty"`
+}
+
+// parseLabel splits a recorded label into the model and its variant.
+func parseLabel(label string) Point {
+	p := Point{Label: label, Model: label}
+	i := strings.LastIndex(label, " [")
+	if i < 0 || !strings.HasSuffix(label, "]") {
+		return p
+	}
+	p.Model = label[:i]
+	for _, f := range strings.Fields(label[i+2 : len(label)-1]) {
+		switch {
+		case f == "prefill":
+			p.Prefill = true
+		case strings.HasPrefix(f, "c="):
+			p.Concurrency, _ = strconv.Atoi(f[2:])
+		case strings.HasPrefix(f, "rate="):
+			p.RateRPS, _ = strconv.ParseFloat(f[5:], 64)
+		case strings.HasPrefix(f, "#"):
+			p.Repetition, _ = strconv.Atoi(f[1:])
+		default:
+			return Point{Label: label, Model: label} // not a variant label
+		}
+	}
+	return p
+}
+
+// pointKey groups a point's repetitions: everything but the repetition.
+func (p Point) pointKey() string {
+	q := p
+	q.Label, q.Repetition = "", 0
+	return fmt.Sprintf("%s|%d|%g|%v", q.Model, q.Concurrency, q.RateRPS, q.Prefill)
+}
+
+// tag is the variant without the repetition, as a label would show it.
+func (p Point) tag() string {
+	var parts []string
+	if p.Concurrency > 0 {
+		parts = append(parts, fmt.Sprintf("c=%d", p.Concurrency))
+	}
+	if p.RateRPS > 0 {
+		parts = append(parts, fmt.Sprintf("rate=%g", p.RateRPS))
+	}
+	if p.Prefill {
+		parts = append(parts, "prefill")
+	}
+	return strings.Join(parts, " ")
+}
+
+// Spread describes repeated measurements of one figure: mean, sample
+// standard deviation and the 95 % confidence interval of the mean
+// (Student's t), and the coefficient of variation.
+type Spread struct {
+	N         int      `json:"n"`
+	Mean      float64  `json:"mean"`
+	Std       *float64 `json:"std"`
+	CI95Low   *float64 `json:"ci95_low"`
+	CI95High  *float64 `json:"ci95_high"`
+	CVPercent *float64 `json:"cv_percent"`
+}
+
+// Repeated is the spread of a model variant's headline figures over its
+// repetitions.
+type Repeated struct {
+	Model   string            `json:"model"`
+	Variant string            `json:"variant,omitempty"`
+	N       int               `json:"n"`
+	Figures map[string]Spread `json:"figures"`
+}
+
+// spreadWarnPercent is the coefficient of variation above which the
+// repetitions disagree enough to say so.
+const spreadWarnPercent = 5.0
+
+// tCritical95 are two-sided 95 % Student's t critical values for 1–30
+// degrees of freedom; above 30 the normal 1.96 is close enough.
+var tCritical95 = []float64{12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+	2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+	2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042}
+
+func spread(xs []float64) Spread {
+	s := Spread{N: len(xs)}
+	if len(xs) == 0 {
+		return s
+	}
+	for _, x := range xs {
+		s.Mean += x
+	}
+	s.Mean /= float64(len(xs))
+	if len(xs) < 2 {
+		return s
+	}
+	var ss float64
+	for _, x := range xs {
+		ss += (x - s.Mean) * (x - s.Mean)
+	}
+	std := math.Sqrt(ss / float64(len(xs)-1))
+	t := 1.96
+	if df := len(xs) - 1; df <= len(tCritical95) {
+		t = tCritical95[df-1]
+	}
+	half := t * std / math.Sqrt(float64(len(xs)))
+	lo, hi := s.Mean-half, s.Mean+half
+	s.Std, s.CI95Low, s.CI95High = &std, &lo, &hi
+	if s.Mean != 0 {
+		cv := 100 * std / math.Abs(s.Mean)
+		s.CVPercent = &cv
+	}
+	return s
+}
+
+// headlineFigures are the figures whose spread repetitions report.
+var headlineFigures = []struct {
+	name string
+	get  func(m *analysis.ModelResult) *float64
+}{
+	{"joules_per_output_token", func(m *analysis.ModelResult) *float64 { return m.JoulesPerOutputToken }},
+	{"net_joules_per_output_token", func(m *analysis.ModelResult) *float64 { return m.NetJoulesPerOutputToken }},
+	{"wh_per_1000_queries", func(m *analysis.ModelResult) *float64 { return m.WhPer1000Queries }},
+	{"energy_j", func(m *analysis.ModelResult) *float64 { return m.EnergyJ }},
+	{"output_tokens_per_s", func(m *analysis.ModelResult) *float64 { return &m.Throughput.OutputTokensPerS }},
+	{"ttft_ms_p50", func(m *analysis.ModelResult) *float64 { return &m.Latency.TTFT.P50 }},
+	{"e2e_ms_p50", func(m *analysis.ModelResult) *float64 { return &m.Latency.E2E.P50 }},
+}
+
+// repetitions summarizes each repeated model variant, and warns when a
+// headline figure varies by more than spreadWarnPercent between them.
+func repetitions(models []analysis.ModelResult) ([]Repeated, []string) {
+	groups := map[string][]*analysis.ModelResult{}
+	var order []string
+	for i := range models {
+		p := parseLabel(models[i].Model)
+		if p.Repetition == 0 {
+			continue
+		}
+		k := p.pointKey()
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], &models[i])
+	}
+	var out []Repeated
+	var warnings []string
+	for _, k := range order {
+		ms := groups[k]
+		p := parseLabel(ms[0].Model)
+		r := Repeated{Model: p.Model, Variant: p.tag(), N: len(ms), Figures: map[string]Spread{}}
+		for _, f := range headlineFigures {
+			var xs []float64
+			for _, m := range ms {
+				if v := f.get(m); v != nil && !math.IsNaN(*v) {
+					xs = append(xs, *v)
+				}
+			}
+			if len(xs) == 0 {
+				continue
+			}
+			sp := spread(xs)
+			r.Figures[f.name] = sp
+			if sp.CVPercent != nil && *sp.CVPercent > spreadWarnPercent && strings.Contains(f.name, "joules") {
+				warnings = append(warnings, fmt.Sprintf("%s: %s varies by %.1f%% (coefficient of variation) over %d repetitions: more repetitions or longer phases would narrow it", labelOf(p), f.name, *sp.CVPercent, sp.N))
+			}
+		}
+		out = append(out, r)
+	}
+	return out, warnings
+}
+
+func labelOf(p Point) string {
+	if t := p.tag(); t != "" {
+		return p.Model + " [" + t + "]"
+	}
+	return p.Model
+}
+
+// meanOf is the mean of the non-nil figures, or nil.
+func meanOf(ms []*analysis.ModelResult, get func(*analysis.ModelResult) *float64) *float64 {
+	var xs []float64
+	for _, m := range ms {
+		if v := get(m); v != nil && !math.IsNaN(*v) {
+			xs = append(xs, *v)
+		}
+	}
+	if len(xs) == 0 {
+		return nil
+	}
+	m := spread(xs).Mean
+	return &m
+}
+
+// sloRequests counts a variant's measured requests that meet the SLOs.
+func sloRequests(reqs []analysis.Request, slo *rundir.SLO) (good, goodTokens, completed int) {
+	for _, r := range reqs {
+		if r.Phase != analysis.PhaseMeasured || !r.OK() {
+			continue
+		}
+		completed++
+		ok := true
+		if slo.TTFTMs > 0 {
+			ok = ok && !math.IsNaN(r.FirstToken) && (r.FirstToken-r.Start)*1000 <= slo.TTFTMs
+		}
+		if slo.TPOTMs > 0 && r.OutputTokens > 1 && !math.IsNaN(r.FirstToken) {
+			ok = ok && (r.End-r.FirstToken)*1000/float64(r.OutputTokens-1) <= slo.TPOTMs
+		}
+		if slo.E2EMs > 0 {
+			ok = ok && (r.End-r.Start)*1000 <= slo.E2EMs
+		}
+		if ok {
+			good++
+			goodTokens += r.OutputTokens
+		}
+	}
+	return good, goodTokens, completed
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,46 @@
+package runner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aienergy/aienergy/load"
+)
+
+// A Variant is one way of running a model: a sweep point (concurrency or
+// rate), the prefill-only run of the prefill/decode split, a repetition.
+// Each gets its own idle, warmup and measured phases and its own figures,
+// recorded under the model's label, e.g. "llama3 [c=8 prefill #2]".
+type Variant struct {
+	Concurrency int        // 0: the plan's
+	Rate        *load.Rate // nil: the plan's
+	Prefill     bool       // one output token per request
+	Repetition  int        // 1-based; 0 when the plan has no repetitions
+}
+
+// Tag names the variant inside a label: "c=8 prefill #2"; "" for the plain
+// run.
+func (v Variant) Tag() string {
+	var parts []string
+	if v.Concurrency > 0 {
+		parts = append(parts, fmt.Sprintf("c=%d", v.Concurrency))
+	}
+	if v.Rate != nil {
+		parts = append(parts, fmt.Sprintf("rate=%g", v.Rate.RPS))
+	}
+	if v.Prefill {
+		parts = append(parts, "prefill")
+	}
+	if v.Repetition > 0 {
+		parts = append(parts, fmt.Sprintf("#%d", v.Repetition))
+	}
+	return strings.Join(parts, " ")
+}
+
+// Label is the name a model's variant is recorded under.
+func (v Variant) Label(model string) string {
+	if t := v.Tag(); t != "" {
+		return model + " [" + t + "]"
+	}
+	return model
+}
