@@ -90,7 +90,7 @@ func (m *measurement) body(ctx context.Context) error {
 	p.setModel(filepath.Base(m.plan.Command[0]), 0, 1)
 	if d := m.plan.IdleBefore; d > 0 {
 		start := time.Now()
-		p.setPhase(analysis.PhaseIdleBefore, 0, d)
+		r.setPhase(filepath.Base(m.plan.Command[0]), analysis.PhaseIdleBefore, 0, d)
 		sleep(ctx, d)
 		m.idleBefore = [2]time.Time{start, time.Now()}
 		m.haveIdle = true
@@ -99,7 +99,7 @@ func (m *measurement) body(ctx context.Context) error {
 		}
 	}
 
-	p.setPhase("command", 0, 0)
+	r.setPhase(filepath.Base(m.plan.Command[0]), "command", 0, 0)
 	runErr := m.runCommand(ctx)
 	m.endPhase(time.Now(), true)
 	if ctx.Err() != nil {
@@ -109,7 +109,7 @@ func (m *measurement) body(ctx context.Context) error {
 	if d := m.plan.IdleAfter; d > 0 {
 		start := time.Now()
 		p.setModel(filepath.Base(m.plan.Command[0]), 0, 1)
-		p.setPhase(analysis.PhaseIdleAfter, 0, d)
+		r.setPhase(filepath.Base(m.plan.Command[0]), analysis.PhaseIdleAfter, 0, d)
 		sleep(ctx, d)
 		end := time.Now()
 		m.mu.Lock()
@@ -240,6 +240,7 @@ func (m *measurement) startPhase(name string, at time.Time, items int, implicit 
 	}
 	m.current = ph
 	m.run.progress.setModel(m.displayName(ph), len(m.phases), len(m.phases)+1)
+	m.run.plan.Live.Phase(m.displayName(ph), analysis.PhaseMeasured)
 }
 
 func (m *measurement) displayName(ph *commandPhase) string {

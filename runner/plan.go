@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aienergy/aienergy/backend"
+	"github.com/aienergy/aienergy/live"
 	"github.com/aienergy/aienergy/load"
 	"github.com/aienergy/aienergy/meter"
 	"github.com/aienergy/aienergy/rundir"
@@ -51,6 +52,9 @@ type Plan struct {
 	// Sim, when set, starts the built-in simulator on a loopback port and
 	// points the backend (and meters whose url is "sim") at it.
 	Sim *sim.Config
+
+	// Live, when set, serves the run's progress as Prometheus metrics.
+	Live *live.Exporter
 
 	ConfigYAML []byte // the resolved config with secrets redacted
 	Output     string // run directory

@@ -79,13 +79,18 @@ func (r *run) execute(ctx context.Context, prepare, body func(context.Context) e
 		return dir, err
 	}
 
-	r.sampler = meter.NewSampler(r.meters, r.plan.SampleInterval, r.out.Readings)
+	r.plan.Live.Run(r.meta.Name, r.meta.RunID)
+	r.sampler = meter.NewSampler(r.meters, r.plan.SampleInterval, func(rs []meter.Reading) {
+		r.out.Readings(rs)
+		r.plan.Live.Readings(rs)
+	})
 	samplerCtx, stopSampler := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopSampler()
 	r.sampler.Start(samplerCtx)
 	r.progress.start(r.sampler)
 
 	runErr := body(ctx)
+	r.plan.Live.Phase("", "")
 
 	r.progress.stop()
 	stats := r.sampler.Stop()
@@ -174,6 +179,7 @@ func (r *run) openMeters(ctx context.Context) {
 		} else {
 			if cr, ok := m.(meter.CounterRanger); ok {
 				info.MaxRangeJ = cr.MaxRanges()
+				r.plan.Live.MaxRanges(info.MaxRangeJ)
 			}
 			if e, ok := m.(meter.Estimator); ok {
 				info.Estimate = e.Estimates()
@@ -254,7 +260,7 @@ func (r *run) runModel(ctx context.Context, model string, v Variant) error {
 	var start, end time.Time
 	if r.plan.WarmupRequests > 0 {
 		start = time.Now()
-		r.progress.setPhase(analysis.PhaseWarmup, r.plan.WarmupRequests, 0)
+		r.setPhase(label, analysis.PhaseWarmup, r.plan.WarmupRequests, 0)
 		r.sendLoad(ctx, req, analysis.PhaseWarmup, load.Closed{
 			Concurrency: concurrency, Requests: r.plan.WarmupRequests,
 		}, 0)
@@ -265,7 +271,7 @@ func (r *run) runModel(ctx context.Context, model string, v Variant) error {
 	}
 
 	start = time.Now()
-	r.progress.setPhase(analysis.PhaseMeasured, r.plan.Requests, r.plan.Duration)
+	r.setPhase(label, analysis.PhaseMeasured, r.plan.Requests, r.plan.Duration)
 	var shape loadShape = load.Closed{
 		Concurrency: concurrency, Requests: r.plan.Requests, Duration: r.plan.Duration,
 	}
@@ -309,7 +315,7 @@ func (r *run) idle(ctx context.Context, model, phase string, d time.Duration) (s
 		return start, end, false
 	}
 	start = time.Now()
-	r.progress.setPhase(phase, 0, d)
+	r.setPhase(model, phase, 0, d)
 	sleep(ctx, d)
 	end = time.Now()
 	r.out.Phase(model, phase, start, end, 0)
@@ -343,12 +349,15 @@ func (r *run) sendLoad(ctx context.Context, rs requestShape, phase string, l loa
 		// Measured requests continue where warmup stopped, so that they do
 		// not resend prompts a prefix cache has just seen.
 		prompt := r.plan.Prompts[(idBase+i)%len(r.plan.Prompts)]
+		r.plan.Live.InFlight(rs.label, +1)
 		rec := r.backend.Do(ctx, backend.Request{
 			ID: idBase + i, Model: rs.model, Prompt: prompt,
 			MaxTokens: rs.maxTokens, MinTokens: rs.minTokens, IgnoreEOS: rs.ignoreEOS,
 			Extra: r.plan.Extra,
 		})
 		rec.Model = rs.label
+		r.plan.Live.InFlight(rs.label, -1)
+		r.plan.Live.Request(rs.label, phase, rec)
 		r.out.Request(phase, rec)
 		r.progress.requestDone(rec)
 		mu.Lock()
@@ -409,4 +418,11 @@ func DefaultRunDir(parent, name string) string {
 		return filepath.Join(parent, stamp)
 	}
 	return filepath.Join(parent, stamp+"-"+clean)
+}
+
+// setPhase tells the progress display and the live endpoint which phase
+// of which model is running.
+func (r *run) setPhase(model, phase string, total int, d time.Duration) {
+	r.progress.setPhase(phase, total, d)
+	r.plan.Live.Phase(model, phase)
 }

@@ -19,6 +19,7 @@ import (
 func newMeasureCmd() *cobra.Command {
 	var output string
 	var idleBefore, idleAfter time.Duration
+	var metricsAddr string
 	cmd := &cobra.Command{
 		Use:   "measure [CONFIG] [KEY=VALUE]... -- COMMAND [ARGS]...",
 		Short: "Measure the energy of any command (a PyTorch script, a batch job) with every meter",
@@ -56,6 +57,11 @@ in command.log. The exit status is the command's.`,
 				plan.IdleAfter = idleAfter
 			}
 			stderr := cmd.ErrOrStderr()
+			stopLive, err := serveLive(metricsAddr, &plan.Live, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			defer stopLive()
 			// Progress goes to stderr: stdout belongs to the command.
 			progress := runner.NewProgress(stderr, isTerminal(stderr))
 			dir, runErr := runner.Measure(cmd.Context(), plan, progress)
@@ -74,6 +80,7 @@ in command.log. The exit status is the command's.`,
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write the run directory exactly here (default: <output.dir>/<time>-<command>)")
 	cmd.Flags().DurationVar(&idleBefore, "idle-before", 0, "idle phase before the command (default: the config's phases.idle_before)")
 	cmd.Flags().DurationVar(&idleAfter, "idle-after", 0, "idle phase after the command (default: the config's phases.idle_after)")
+	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve live Prometheus metrics of the run at this address (e.g. 127.0.0.1:9464)")
 	return cmd
 }
 

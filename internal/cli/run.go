@@ -15,6 +15,7 @@ import (
 func newRunCmd() *cobra.Command {
 	var output string
 	var dryRun bool
+	var metricsAddr string
 	cmd := &cobra.Command{
 		Use:   "run [CONFIG] [KEY=VALUE | +KEY=VALUE | ~KEY]...",
 		Short: "Benchmark a model server's energy per token (default: the built-in simulator)",
@@ -48,6 +49,11 @@ have, ~a.b removes one; values are YAML (load.concurrency=8, backend.models=[a,b
 				printPlan(stdout, cfg, plan)
 				return nil
 			}
+			stopLive, err := serveLive(metricsAddr, &plan.Live, stdout)
+			if err != nil {
+				return err
+			}
+			defer stopLive()
 			progress := runner.NewProgress(stdout, isTerminal(stdout))
 			dir, runErr := runner.Run(cmd.Context(), plan, progress)
 			if dir == "" {
@@ -60,6 +66,7 @@ have, ~a.b removes one; values are YAML (load.concurrency=8, backend.models=[a,b
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write the run directory exactly here (default: <output.dir>/<time>-<name>)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "validate the config and print the resolved plan; send no request")
+	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve live Prometheus metrics of the run at this address (e.g. 127.0.0.1:9464)")
 	return cmd
 }
 

@@ -1,0 +1,53 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aienergy/aienergy/internal/testenv"
+)
+
+// --metrics-addr serves the run as it goes: a scrape during the measured
+// phase sees the simulator's power, requests and tokens.
+func TestRunServesLiveMetrics(t *testing.T) {
+	port := testenv.FreePort(t)
+	url := fmt.Sprintf("http://127.0.0.1:%d/metrics", port)
+	var seen atomic.Value
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		deadline := time.Now().Add(30 * time.Second)
+		for time.Now().Before(deadline) {
+			if resp, err := http.Get(url); err == nil {
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				text := string(body)
+				if strings.Contains(text, `aienergy_requests_total{model="sim-model",outcome="ok",phase="measured"}`) &&
+					strings.Contains(text, "aienergy_power_watts{") {
+					seen.Store(text)
+					return
+				}
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}()
+	dir := filepath.Join(t.TempDir(), "live")
+	stdout, stderr, code := runCLI(t, "run", "--output", dir, "--metrics-addr", fmt.Sprintf("127.0.0.1:%d", port),
+		"phases.idle_before=0.5s", "phases.idle_after=0.5s", "load.requests=60")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	<-done
+	if seen.Load() == nil {
+		t.Fatalf("no scrape of %s during the run showed measured requests and power", url)
+	}
+	if !strings.Contains(stdout, "live metrics at http://127.0.0.1:") {
+		t.Errorf("the run does not say where its live metrics are:\n%s", stdout)
+	}
+}
