@@ -50,9 +50,7 @@ func parseLabel(label string) Point {
 
 // pointKey groups a point's repetitions: everything but the repetition.
 func (p Point) pointKey() string {
-	q := p
-	q.Label, q.Repetition = "", 0
-	return fmt.Sprintf("%s|%d|%g|%v", q.Model, q.Concurrency, q.RateRPS, q.Prefill)
+	return fmt.Sprintf("%s|%d|%g|%v", p.Model, p.Concurrency, p.RateRPS, p.Prefill)
 }
 
 // tag is the variant without the repetition, as a label would show it.
