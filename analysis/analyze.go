@@ -13,6 +13,9 @@ type Options struct {
 	// CarbonIntensity in gCO2eq/kWh overrides the country table; 0 looks
 	// the country up, or uses the world average when no country is given.
 	CarbonIntensity float64
+	// CarbonName and CarbonSource describe where an explicit intensity
+	// came from (a live grid-intensity service, say); empty: the user.
+	CarbonName, CarbonSource string
 	// CountryISO is an ISO 3166 alpha-3 or alpha-2 code (or "WORLD").
 	CountryISO string
 	// PUE is the data centre's power usage effectiveness; 0 means 1.

@@ -147,6 +147,9 @@ func resolveCarbon(opts Options) (Carbon, []string, error) {
 		if opts.CountryISO != "" {
 			c.Name = "user-given for " + opts.CountryISO
 		}
+		if opts.CarbonName != "" {
+			c.Name, c.Source = opts.CarbonName, opts.CarbonSource
+		}
 		return Carbon{CarbonIntensity: c, PUE: pue}, nil, nil
 	case opts.CountryISO != "":
 		c, err := LookupCarbonIntensity(opts.CountryISO)

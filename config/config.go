@@ -156,6 +156,13 @@ type Metrics struct {
 	// CarbonIntensity in gCO₂eq/kWh overrides the country's figure; nil: not given.
 	CarbonIntensity *float64 `yaml:"carbon_intensity"`
 	PUE             float64  `yaml:"pue"`
+	// ElectricityMapsZone and ElectricityMapsTokenEnv fetch the grid's
+	// carbon intensity over the run from Electricity Maps (zone such as
+	// "DE" or "US-CAL-CISO"); on any failure the embedded table is used,
+	// with a warning.
+	ElectricityMapsZone     string `yaml:"electricity_maps_zone"`
+	ElectricityMapsTokenEnv string `yaml:"electricity_maps_token_env"`
+	ElectricityMapsURL      string `yaml:"electricity_maps_url"` // default https://api.electricitymap.org
 }
 
 // Reporter is one results writer: a file (csv, json) or a sink that

@@ -27,6 +27,8 @@ func Generate(dir string) (*Summary, error) {
 	}
 	res, err := analysis.Analyze(raw.Samples, raw.Requests, raw.Phases, analysis.Options{
 		CarbonIntensity:      raw.Meta.Carbon.IntensityGPerKWh,
+		CarbonName:           raw.Meta.Carbon.IntensityName,
+		CarbonSource:         raw.Meta.Carbon.IntensitySource,
 		CountryISO:           raw.Meta.Carbon.CountryISO,
 		PUE:                  raw.Meta.Carbon.PUE,
 		RequestedConcurrency: raw.Meta.Load.Concurrency,

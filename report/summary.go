@@ -79,6 +79,9 @@ func newSummary(raw *rundir.Raw, res *analysis.Result) *Summary {
 	if m.Interrupted {
 		s.Warnings = append(s.Warnings, "the run was interrupted: figures cover what was measured before it stopped")
 	}
+	if e := m.Carbon.IntensityError; e != "" {
+		s.Warnings = append(s.Warnings, "live grid carbon intensity unavailable, the embedded table was used: "+e)
+	}
 	for _, mt := range m.Meters {
 		if mt.Error != "" {
 			s.Warnings = append(s.Warnings, "meter "+mt.Name+" was not used: "+mt.Error)

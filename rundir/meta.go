@@ -109,9 +109,20 @@ type Meter struct {
 // Carbon holds what turns energy into emissions.
 type Carbon struct {
 	CountryISO       string  `json:"country_iso_code"`
-	IntensityGPerKWh float64 `json:"intensity_g_per_kwh,omitempty"` // explicit override; 0: table
-	PUE              float64 `json:"pue"`
-	ProjectName      string  `json:"project_name,omitempty"`
+	IntensityGPerKWh float64 `json:"intensity_g_per_kwh,omitempty"` // explicit override; 0: table	// IntensityName and IntensitySource say where IntensityGPerKWh came
+	// from when it was fetched (Electricity Maps) rather than configured.
+	IntensityName   string `json:"intensity_name,omitempty"`
+	IntensitySource string `json:"intensity_source,omitempty"`
+	// LiveZone and LiveTokenEnv ask for the grid's intensity over the run
+	// from Electricity Maps; the token is read from the named variable.
+	LiveZone     string `json:"electricity_maps_zone,omitempty"`
+	LiveTokenEnv string `json:"electricity_maps_token_env,omitempty"`
+	LiveURL      string `json:"electricity_maps_url,omitempty"`
+	// IntensityError says why the live intensity could not be had.
+	IntensityError string `json:"intensity_error,omitempty"`
+
+	PUE         float64 `json:"pue"`
+	ProjectName string  `json:"project_name,omitempty"`
 	// EmissionsDir is metrics.output_dir: where, like CodeCarbon, the run
 	// also appends its rows to emissions.csv.
 	EmissionsDir string `json:"emissions_dir,omitempty"`

@@ -144,6 +144,9 @@ func planMeta(cfg *config.Config, p runner.Plan) rundir.Meta {
 	if slo := cfg.SLO; slo != (config.SLO{}) {
 		m.SLO = &rundir.SLO{TTFTMs: slo.TTFTMs, TPOTMs: slo.TPOTMs, E2EMs: slo.E2EMs}
 	}
+	m.Carbon.LiveZone = cfg.Metrics.ElectricityMapsZone
+	m.Carbon.LiveTokenEnv = cfg.Metrics.ElectricityMapsTokenEnv
+	m.Carbon.LiveURL = cfg.Metrics.ElectricityMapsURL
 	if cfg.Metrics.Enabled && cfg.Metrics.OutputDir != "" {
 		m.Carbon.EmissionsDir = cfg.Metrics.OutputDir
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/aienergy/aienergy/config"
 	"github.com/aienergy/aienergy/report"
 	reporthtml "github.com/aienergy/aienergy/report/html"
+	"github.com/aienergy/aienergy/report/interchange"
 	"github.com/aienergy/aienergy/rundir"
 	"github.com/aienergy/aienergy/sink"
 )
@@ -40,11 +41,14 @@ func checkSinks(cfg *config.Config) error {
 // configured reporter. A reporter that fails says why and never touches
 // the run directory.
 func finish(ctx context.Context, w io.Writer, dir string) error {
+	if err := fetchGridIntensity(ctx, w, dir); err != nil {
+		return err
+	}
 	res, err := report.Generate(dir)
 	if err != nil {
 		return err
 	}
-	errs := []error{reporthtml.WriteFile(dir, res, nil)}
+	errs := []error{writeExtras(dir, res)}
 	fmt.Fprintln(w)
 	report.PrintTable(w, res)
 	errs = append(errs, report.Publish(dir, res), publishSinks(ctx, w, dir, res))
@@ -76,4 +80,19 @@ func publishSinks(ctx context.Context, w io.Writer, dir string, res *report.Summ
 		fmt.Fprintf(w, "sent the results to %s\n", s.Name())
 	}
 	return errors.Join(errs...)
+}
+
+// writeExtras writes the files that build on summary.json: report.html
+// and the interchange files (optimum-benchmark / AIEnergyScore
+// benchmark_report.json, vllm bench serve JSON).
+func writeExtras(dir string, res *report.Summary) error {
+	raw, err := rundir.Read(dir)
+	if err != nil {
+		return err
+	}
+	if err := reporthtml.WriteFile(dir, res, raw); err != nil {
+		return err
+	}
+	_, err = interchange.WriteAll(dir, res, raw)
+	return err
 }

@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aienergy/aienergy/report"
-	reporthtml "github.com/aienergy/aienergy/report/html"
 )
 
 func newReportCmd() *cobra.Command {
@@ -31,7 +30,7 @@ are computed, or to check a published result.`,
 				if err != nil {
 					return err
 				}
-				if err := reporthtml.WriteFile(dir, res, nil); err != nil {
+				if err := writeExtras(dir, res); err != nil {
 					return err
 				}
 				report.PrintTable(cmd.OutOrStdout(), res)
