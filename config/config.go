@@ -52,6 +52,12 @@ type Backend struct {
 	Headers   map[string]string `yaml:"headers"` // extra HTTP headers on every request
 	Timeout   time.Duration     `yaml:"timeout"` // per request
 	IgnoreEOS bool              `yaml:"ignore_eos"`
+	// Launch starts the server as part of the run, e.g. "vllm serve
+	// meta-llama/Llama-3.1-8B --port 8000" (split like a shell would, but
+	// never run by one), waits for it to answer on the endpoint's host,
+	// benchmarks it and stops it; its start-up energy is reported apart.
+	Launch        string        `yaml:"launch"`
+	LaunchTimeout time.Duration `yaml:"launch_timeout"` // default 10m
 	// BatchSize is the number of items (images) per inference request of
 	// a kserve backend.
 	BatchSize int `yaml:"batch_size"`

@@ -25,7 +25,7 @@ func Generate(dir string) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := analysis.Analyze(raw.Samples, raw.Requests, raw.Phases, analysis.Options{
+	opts := analysis.Options{
 		CarbonIntensity:      raw.Meta.Carbon.IntensityGPerKWh,
 		CarbonName:           raw.Meta.Carbon.IntensityName,
 		CarbonSource:         raw.Meta.Carbon.IntensitySource,
@@ -35,11 +35,20 @@ func Generate(dir string) (*Summary, error) {
 		MaxRange:             maxRanges(raw.Meta.Meters),
 		EstimatedMeters:      estimatedMeters(raw.Meta.Meters),
 		MeterOrder:           meterOrder(raw.Meta.Meters),
-	})
+	}
+	// A launched server's start-up is analysed on its own: its energy is
+	// reported apart and never enters a model's or the run's figures.
+	phases, startup := splitStartup(raw.Phases)
+	res, err := analysis.Analyze(raw.Samples, raw.Requests, phases, opts)
 	if err != nil {
 		return nil, fmt.Errorf("analysing %s: %w", dir, err)
 	}
 	s := newSummary(raw, res)
+	if len(startup) > 0 {
+		if st, err := analysis.Analyze(raw.Samples, nil, startup, opts); err == nil && len(st.Models) == 1 {
+			s.ServerStartup = &st.Models[0]
+		}
+	}
 	if err := rundir.WriteJSON(dir, rundir.SummaryFile, s); err != nil {
 		return nil, err
 	}
@@ -166,4 +175,19 @@ func meterOrder(meters []rundir.Meter) []string {
 		}
 	}
 	return out
+}
+
+// StartupLabel is the phases.csv model label of a launched server's
+// start-up (runner.StartupLabel).
+const StartupLabel = "server start-up"
+
+func splitStartup(phases []analysis.Phase) (rest, startup []analysis.Phase) {
+	for _, p := range phases {
+		if p.Model == StartupLabel {
+			startup = append(startup, p)
+		} else {
+			rest = append(rest, p)
+		}
+	}
+	return rest, startup
 }

@@ -45,6 +45,9 @@ type Summary struct {
 	Totals   analysis.RunTotals        `json:"totals"`
 	Channels []analysis.ChannelSummary `json:"channels"`
 	Truth    []rundir.SimTruth         `json:"simulator_truth,omitempty"`
+	// ServerStartup is the energy of a launched model server's start-up,
+	// from launch to its first healthy answer.
+	ServerStartup *analysis.ModelResult `json:"server_startup,omitempty"`
 	// Sweep is the energy-vs-latency curve, Pareto front and SLO-optimal
 	// point of a run with sweep points; Repetitions the spread of repeated
 	// variants; PrefillDecode the prefill/decode energy split.

@@ -74,6 +74,10 @@ func PrintTable(w io.Writer, s *Summary) {
 			row("warning", "%s", warn)
 		}
 	}
+	if st := s.ServerStartup; st != nil {
+		fmt.Fprintln(tw)
+		fmt.Fprintf(tw, "server start-up\t%.1f s, %s J (%s), not in any model's figures\n", st.DurationS, fig(st.EnergyJ, 1), st.EnergyMethod)
+	}
 	if len(s.Meters) > 0 {
 		fmt.Fprintln(tw)
 	}

@@ -26,6 +26,9 @@ type Meta struct {
 	Meters      []Meter    `json:"meters"`
 	Carbon      Carbon     `json:"carbon"`
 	Reporters   []Reporter `json:"reporters,omitempty"`
+	// Server describes a model server the run launched itself; its
+	// start-up energy is the measured phase of the "server start-up" label.
+	Server *Server `json:"server,omitempty"`
 	// SLO are the latency objectives good requests must meet (goodput, J
 	// per good token); nil when none were given.
 	SLO *SLO `json:"slo,omitempty"`
@@ -159,4 +162,10 @@ type SLO struct {
 	TTFTMs float64 `json:"ttft_ms,omitempty"`
 	TPOTMs float64 `json:"tpot_ms,omitempty"`
 	E2EMs  float64 `json:"e2e_ms,omitempty"`
+}
+
+// Server is a launched model server.
+type Server struct {
+	Argv     []string `json:"argv"`
+	StartupS float64  `json:"startup_s"`
 }

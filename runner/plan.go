@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aienergy/aienergy/backend"
+	"github.com/aienergy/aienergy/launch"
 	"github.com/aienergy/aienergy/live"
 	"github.com/aienergy/aienergy/load"
 	"github.com/aienergy/aienergy/meter"
@@ -52,6 +53,11 @@ type Plan struct {
 	// Sim, when set, starts the built-in simulator on a loopback port and
 	// points the backend (and meters whose url is "sim") at it.
 	Sim *sim.Config
+
+	// Launch, when set, starts the model server inside the run (after the
+	// meters start, so that its start-up energy is measured as a phase of
+	// its own) and stops it at the end. Its Log is set by the runner.
+	Launch *launch.Options
 
 	// Live, when set, serves the run's progress as Prometheus metrics.
 	Live *live.Exporter

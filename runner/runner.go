@@ -30,9 +30,26 @@ func Run(ctx context.Context, plan Plan, progress *Progress) (string, error) {
 		if err := r.startSim(); err != nil {
 			return err
 		}
+		if plan.Launch != nil {
+			return nil // the server starts inside the run, so its start-up is measured
+		}
 		return r.openBackend(ctx)
 	}
-	return r.execute(ctx, prepare, r.runModels)
+	body := r.runModels
+	if plan.Launch != nil {
+		body = func(ctx context.Context) error {
+			stop, err := r.launchServer(ctx)
+			defer stop()
+			if err != nil {
+				return err
+			}
+			if err := r.openBackend(ctx); err != nil {
+				return err
+			}
+			return r.runModels(ctx)
+		}
+	}
+	return r.execute(ctx, prepare, body)
 }
 
 type run struct {

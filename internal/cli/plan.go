@@ -10,6 +10,7 @@ import (
 	"github.com/aienergy/aienergy/backend"
 	"github.com/aienergy/aienergy/config"
 	"github.com/aienergy/aienergy/dataset"
+	"github.com/aienergy/aienergy/launch"
 	"github.com/aienergy/aienergy/load"
 	"github.com/aienergy/aienergy/meter"
 	"github.com/aienergy/aienergy/rundir"
@@ -87,6 +88,17 @@ func buildPlan(ctx context.Context, cfg *config.Config, output string, dryRun bo
 			MaxConcurrency: cfg.Load.MaxConcurrency, Seed: sc.Seed,
 		}
 		p.Backend.MaxConns = max(cfg.Load.MaxConcurrency, 64)
+	}
+	if cfg.Backend.Launch != "" {
+		argv, err := launch.Split(cfg.Backend.Launch)
+		if err != nil {
+			return runner.Plan{}, cfg.Errorf("backend.launch", "%v", err)
+		}
+		health, err := launch.HealthURLFor(cfg.Backend.Endpoint)
+		if err != nil {
+			return runner.Plan{}, cfg.Errorf("backend.endpoint", "%v", err)
+		}
+		p.Launch = &launch.Options{Argv: argv, HealthURL: health, StartTimeout: cfg.Backend.LaunchTimeout}
 	}
 	p.Variants = variants(cfg, p.Rate)
 	p.NewBackend = nativeBackend(cfg, p)
