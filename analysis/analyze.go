@@ -162,6 +162,7 @@ func analyzeModel(m *modelPhases, series []*Series, reqs []Request, opts Options
 	for _, r := range reqs {
 		if r.OK() {
 			mr.Items += r.Items
+			mr.ReasoningTokens += r.ReasoningTokens
 		}
 	}
 	if len(reqs) == 0 && mr.Items == 0 {
@@ -240,6 +241,11 @@ func analyzeModel(m *modelPhases, series []*Series, reqs []Request, opts Options
 	mr.JoulesPerToken, mr.NetJoulesPerToken = gross.perToken, net.perToken
 	mr.WhPer1000Queries, mr.NetWhPer1000Queries = gross.whPer1000Queries, net.whPer1000Queries
 	mr.TokensPerJoule, mr.NetTokensPerJoule = gross.tokensPerJoule, net.tokensPerJoule
+	if mr.ReasoningTokens > 0 {
+		answer := mr.OutputTokens - mr.ReasoningTokens
+		mr.JoulesPerAnswerToken = perItem(mr.EnergyJ, answer)
+		mr.NetJoulesPerAnswerToken = perItem(mr.NetEnergyJ, answer)
+	}
 	if mr.Items > 0 {
 		mr.JoulesPerItem = perItem(mr.EnergyJ, mr.Items)
 		mr.NetJoulesPerItem = perItem(mr.NetEnergyJ, mr.Items)

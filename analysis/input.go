@@ -32,6 +32,7 @@ type Request struct {
 	FinishReason    string
 	ErrorClass      string // "" on success
 	Items           int    // work of a non-text request (images of a batch)
+	ReasoningTokens int    // of OutputTokens, spent thinking
 }
 
 // OK reports whether the request succeeded.

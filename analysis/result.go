@@ -51,6 +51,13 @@ type ModelResult struct {
 	PeakWatts               *float64 `json:"peak_watts"` // peak of the summed power of the basis channels
 	BaselineWatts           *float64 `json:"baseline_watts"`
 
+	// ReasoningTokens are the output tokens spent thinking (as the server
+	// reports them); answer tokens are the rest. J per answer token divides
+	// the energy by answer tokens only.
+	ReasoningTokens         int      `json:"reasoning_tokens,omitempty"`
+	JoulesPerAnswerToken    *float64 `json:"joules_per_answer_token,omitempty"`
+	NetJoulesPerAnswerToken *float64 `json:"net_joules_per_answer_token,omitempty"`
+
 	// Items is the work a measured phase reported (aienergy measure);
 	// JoulesPerItem divides the energy by it (J per image, say).
 	Items            int      `json:"items,omitempty"`

@@ -35,6 +35,10 @@ type Record struct {
 	InputTokens     int
 	OutputTokens    int
 	TokensEstimated bool
+	// ReasoningTokens are the output tokens a reasoning model spent
+	// thinking (usage.completion_tokens_details.reasoning_tokens); they
+	// are part of OutputTokens. 0 when the server does not say.
+	ReasoningTokens int
 	// Items is the work a non-text request did: the images of a KServe
 	// inference batch. 0 for text generation.
 	Items        int

@@ -32,8 +32,11 @@ type openAIMessage struct {
 }
 
 type openAIUsage struct {
-	PromptTokens     *int `json:"prompt_tokens"`
-	CompletionTokens *int `json:"completion_tokens"`
+	PromptTokens            *int `json:"prompt_tokens"`
+	CompletionTokens        *int `json:"completion_tokens"`
+	CompletionTokensDetails *struct {
+		ReasoningTokens *int `json:"reasoning_tokens"`
+	} `json:"completion_tokens_details"`
 }
 
 // openAIPayload is one stream chunk or a whole non-streaming answer.
@@ -174,6 +177,9 @@ func (a *accumulator) fillTokens(prompt string) {
 	}
 	if a.usage != nil && a.usage.CompletionTokens != nil {
 		a.rec.OutputTokens = *a.usage.CompletionTokens
+		if d := a.usage.CompletionTokensDetails; d != nil && d.ReasoningTokens != nil {
+			a.rec.ReasoningTokens = *d.ReasoningTokens
+		}
 		if a.usage.PromptTokens != nil {
 			a.rec.InputTokens = *a.usage.PromptTokens
 		} else {

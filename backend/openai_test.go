@@ -55,6 +55,13 @@ func TestOpenAIRecordedStreams(t *testing.T) {
 				t.Errorf("tokens in/out/estimated = %d/%d/%v, want %d/%d/%v",
 					rec.InputTokens, rec.OutputTokens, rec.TokensEstimated, tt.input, tt.output, tt.estimated)
 			}
+			wantReasoning := 0
+			if tt.file == "vllm_reasoning.sse" {
+				wantReasoning = 7 // usage.completion_tokens_details.reasoning_tokens
+			}
+			if rec.ReasoningTokens != wantReasoning {
+				t.Errorf("reasoning tokens = %d, want %d", rec.ReasoningTokens, wantReasoning)
+			}
 			if rec.TokensEstimated && rec.OutputTokens == len(rec.Chunks) {
 				t.Errorf("estimated output %d equals the chunk count", rec.OutputTokens)
 			}

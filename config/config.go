@@ -50,8 +50,11 @@ type Backend struct {
 	// key itself is never part of the configuration.
 	APIKeyEnv string            `yaml:"api_key_env"`
 	Headers   map[string]string `yaml:"headers"` // extra HTTP headers on every request
-	Timeout   time.Duration     `yaml:"timeout"` // per request
-	IgnoreEOS bool              `yaml:"ignore_eos"`
+	// ExtraBody are extra top-level fields of every request, sent as they
+	// are: reasoning_effort, chat_template_kwargs, top_k, …
+	ExtraBody map[string]any `yaml:"extra_body"`
+	Timeout   time.Duration  `yaml:"timeout"` // per request
+	IgnoreEOS bool           `yaml:"ignore_eos"`
 	// Launch starts the server as part of the run, e.g. "vllm serve
 	// meta-llama/Llama-3.1-8B --port 8000" (split like a shell would, but
 	// never run by one), waits for it to answer on the endpoint's host,

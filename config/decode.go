@@ -83,6 +83,16 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, key string) {
 			return
 		}
 		v.SetInt(i)
+	case reflect.Interface:
+		// Free-form values (backend.extra_body), sent as they are.
+		var x any
+		if err := resolveAlias(n).Decode(&x); err != nil {
+			d.fail(n, key, "cannot read value: %v", err)
+			return
+		}
+		if x != nil {
+			v.Set(reflect.ValueOf(x))
+		}
 	case reflect.Float64:
 		f, ok := floatOf(n)
 		if !ok {

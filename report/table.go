@@ -49,6 +49,9 @@ func PrintTable(w io.Writer, s *Summary) {
 			}
 			if served {
 				row("J/output token", "%s gross, %s net", fig(m.JoulesPerOutputToken, 4), fig(m.NetJoulesPerOutputToken, 4))
+				if m.ReasoningTokens > 0 {
+					row("J/answer token", "%s gross, %s net  (%d of %d output tokens were reasoning)", fig(m.JoulesPerAnswerToken, 4), fig(m.NetJoulesPerAnswerToken, 4), m.ReasoningTokens, m.OutputTokens)
+				}
 				row("Wh/1000 queries", "%s gross, %s net", fig(m.WhPer1000Queries, 3), fig(m.NetWhPer1000Queries, 3))
 				row("tokens/J", "%s", fig(m.TokensPerJoule, 2))
 			}

@@ -42,7 +42,7 @@ func Read(dir string) (*Raw, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if err = readCSV(dir, RequestsFile, requestsHeader[:len(requestsHeader)-1], raw, func(f fields) error {
+	if err = readCSV(dir, RequestsFile, requestsHeader[:len(requestsHeader)-2], raw, func(f fields) error {
 		r := analysis.Request{
 			ID: f.int("id"), Model: f.str("model"), Phase: f.str("phase"),
 			Start: f.float("start_s"), FirstToken: f.optFloat("first_token_s"), End: f.float("end_s"),
@@ -52,6 +52,9 @@ func Read(dir string) (*Raw, error) {
 		}
 		if f.has("items") && f.str("items") != "" {
 			r.Items = f.int("items")
+		}
+		if f.has("reasoning_tokens") && f.str("reasoning_tokens") != "" {
+			r.ReasoningTokens = f.int("reasoning_tokens")
 		}
 		for _, c := range strings.Fields(f.str("chunk_ms")) {
 			v, err := strconv.ParseFloat(c, 64)

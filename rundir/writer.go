@@ -95,7 +95,7 @@ func (w *Writer) Request(phase string, r backend.Record) {
 		formatFloat(w.Since(r.Start), 6), first, formatFloat(w.Since(r.End), 6),
 		ttft, formatFloat(ms(r.End.Sub(r.Start)), 3),
 		strconv.Itoa(r.InputTokens), strconv.Itoa(r.OutputTokens), strconv.FormatBool(r.TokensEstimated),
-		r.FinishReason, r.ErrorClass, oneLine(r.Error), strings.Join(chunks, " "), itemsCell(r.Items),
+		r.FinishReason, r.ErrorClass, oneLine(r.Error), strings.Join(chunks, " "), itemsCell(r.Items), itemsCell(r.ReasoningTokens),
 	})
 }
 

@@ -105,8 +105,14 @@ func buildPlan(ctx context.Context, cfg *config.Config, output string, dryRun bo
 	if cfg.Load.Duration > 0 {
 		p.Requests = 0 // by duration: the request count does not stop the load
 	}
-	if gk.Temperature != nil {
-		p.Extra = map[string]any{"temperature": *gk.Temperature}
+	if len(cfg.Backend.ExtraBody) > 0 || gk.Temperature != nil {
+		p.Extra = map[string]any{}
+		for k, v := range cfg.Backend.ExtraBody {
+			p.Extra[k] = v
+		}
+		if gk.Temperature != nil {
+			p.Extra["temperature"] = *gk.Temperature
+		}
 	}
 	for _, m := range cfg.Meters {
 		if !m.Enabled {
