@@ -6,9 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -29,82 +26,11 @@ const (
 	adminPassword = "s3cret-pa55"
 )
 
-// startInfluxd runs influxd (Debian package influxdb) on loopback ports
-// with its data in a temp dir, and stops it when the test ends.
+// startInfluxd runs a real influxd (internal/testenv) for the test.
 func startInfluxd(t *testing.T) *influxd {
 	t.Helper()
-	bin := testenv.Binary(t, "influxd", "influxdb")
-	dir := t.TempDir()
-	httpPort, rpcPort := testenv.FreePort(t), testenv.FreePort(t)
-	conf := fmt.Sprintf(`reporting-disabled = true
-bind-address = "127.0.0.1:%d"
-[meta]
-  dir = %q
-  logging-enabled = false
-[data]
-  dir = %q
-  wal-dir = %q
-  query-log-enabled = false
-[monitor]
-  store-enabled = false
-[continuous_queries]
-  enabled = false
-[http]
-  bind-address = "127.0.0.1:%d"
-  auth-enabled = true
-  log-enabled = false
-`, rpcPort, filepath.Join(dir, "meta"), filepath.Join(dir, "data"), filepath.Join(dir, "wal"), httpPort)
-	confPath := filepath.Join(dir, "influxdb.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	logPath := filepath.Join(dir, "influxd.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "run", "-config", confPath)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	// INFLUXDB_* variables override the config file; none may leak in.
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "INFLUXDB_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		_ = logFile.Close()
-	})
-	s := &influxd{url: fmt.Sprintf("http://127.0.0.1:%d", httpPort), user: adminUser, password: adminPassword, log: logPath}
-	s.waitReady(t)
-	// With authentication on and no user, the one statement allowed is
-	// creating the first admin.
-	s.query(t, "", fmt.Sprintf("CREATE USER %s WITH PASSWORD '%s' WITH ALL PRIVILEGES", adminUser, adminPassword), false)
-	return s
-}
-
-// waitReady polls /ping until it answers 204, for at most 30 s.
-func (s *influxd) waitReady(t *testing.T) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(s.url + "/ping")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusNoContent {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			logText, _ := os.ReadFile(s.log)
-			t.Fatalf("influxd not ready after 30 s (last error %v); its log:\n%s", err, logText)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	d := testenv.StartInfluxd(t, adminUser, adminPassword)
+	return &influxd{url: d.URL, user: d.User, password: d.Password, log: d.Log}
 }
 
 // query runs InfluxQL as the admin (or as nobody, when auth is false).
