@@ -167,7 +167,7 @@ func selectGPUs(spec meter.Spec, refs []deviceRef, all []sample) ([]sample, erro
 	seen := map[string]deviceRef{}
 	for i, ref := range refs {
 		at := slices.IndexFunc(all, func(s sample) bool {
-			return (ref.uuid == "" && s.index == ref.index) || (ref.uuid != "" && strings.EqualFold(s.uuid, ref.uuid))
+			return ref.Matches(s.index, s.uuid)
 		})
 		key := fmt.Sprintf("devices[%d]", i)
 		if at < 0 {

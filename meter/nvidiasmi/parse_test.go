@@ -87,7 +87,7 @@ func TestOptions(t *testing.T) {
 	}{
 		{name: "defaults", want: options{path: "nvidia-smi", interval: 100 * time.Millisecond, power: powerAuto}},
 		{name: "everything", opts: map[string]any{"path": "/usr/bin/nvidia-smi", "interval": "1s", "devices": []any{"GPU-abc", 2}, "power": "average"},
-			want: options{path: "/usr/bin/nvidia-smi", interval: time.Second, devices: []deviceRef{{uuid: "GPU-abc"}, {index: 2}}, power: powerAverage}},
+			want: options{path: "/usr/bin/nvidia-smi", interval: time.Second, devices: []deviceRef{{UUID: "GPU-abc"}, {Index: 2}}, power: powerAverage}},
 		{name: "sub-millisecond", opts: map[string]any{"interval": "500us"}, wantErr: "meters[smi].interval: nvidia-smi loops in whole milliseconds (-lms); got 500µs"},
 		{name: "fractional ms", opts: map[string]any{"interval": "1.5ms"}, wantErr: "whole milliseconds"},
 		{name: "bare number", opts: map[string]any{"interval": 100}, wantErr: `meters[smi].interval: want a duration with a unit`},

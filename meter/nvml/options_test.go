@@ -17,7 +17,7 @@ func TestOptions(t *testing.T) {
 	}{
 		{name: "defaults", want: options{power: powerAuto, library: defaultLibrary}},
 		{name: "everything", opts: map[string]any{"devices": []any{0, "GPU-abc"}, "power": "average", "memory_power": true, "library": "/usr/lib/wsl/lib/libnvidia-ml.so.1"},
-			want: options{devices: []deviceRef{{index: 0}, {uuid: "GPU-abc"}}, power: powerAverage, memoryPower: true, library: "/usr/lib/wsl/lib/libnvidia-ml.so.1"}},
+			want: options{devices: []deviceRef{{Index: 0}, {UUID: "GPU-abc"}}, power: powerAverage, memoryPower: true, library: "/usr/lib/wsl/lib/libnvidia-ml.so.1"}},
 		{name: "unknown key", opts: map[string]any{"device": []any{0}},
 			wantErr: `cfg.yaml:4: meters[gpu].device: unknown option for a meter of type "nvml"; did you mean "devices"? (valid options: devices, library, memory_power, power)`},
 		{name: "bad power", opts: map[string]any{"power": "peak"}, wantErr: `meters[gpu].power: want auto, instant or average, got "peak"`},

@@ -76,7 +76,7 @@ func describe(dev gpu) (*board, error) {
 // spellings of one GPU resolve to one board.
 func find(all []*board, ref deviceRef) *board {
 	for _, b := range all {
-		if (ref.uuid == "" && b.index == ref.index) || (ref.uuid != "" && strings.EqualFold(b.uuid, ref.uuid)) {
+		if ref.Matches(b.index, b.uuid) {
 			return b
 		}
 	}
