@@ -86,6 +86,9 @@ func isOverride(arg string) bool {
 func printPlan(w io.Writer, cfg *config.Config, p runner.Plan) {
 	fmt.Fprintf(w, "config:      %s\n", cfg.Source)
 	fmt.Fprintf(w, "backend:     %s %s (api %s, stream %v)\n", cfg.Backend.Type, endpointLabel(cfg), p.Backend.API, p.Backend.Stream)
+	if p.Launch != nil {
+		fmt.Fprintf(w, "launch:      %s (healthy at %s)\n", strings.Join(p.Launch.Argv, " "), p.Launch.HealthURL)
+	}
 	fmt.Fprintf(w, "models:      %s\n", strings.Join(p.Models, ", "))
 	fmt.Fprintf(w, "prompts:     %s, %d available\n", p.Meta.Load.Dataset, len(p.Prompts))
 	shape := fmt.Sprintf("%s, concurrency %d", cfg.Load.Mode, p.Concurrency)
