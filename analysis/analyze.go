@@ -39,6 +39,7 @@ type Options struct {
 type modelPhases struct {
 	name                                    string
 	idleBefore, warmup, measured, idleAfter *Phase
+	steady                                  *Phase
 }
 
 // Analyze computes every figure of a run: per model (in the order their
@@ -131,6 +132,8 @@ func groupPhases(phases []Phase) (phaseIndex, error) {
 			slot = &m.measured
 		case PhaseIdleAfter:
 			slot = &m.idleAfter
+		case PhaseSteady:
+			slot = &m.steady
 		default:
 			return idx, fmt.Errorf("phase %d of model %q: unknown phase %q", i, p.Model, p.Name)
 		}
@@ -146,6 +149,10 @@ func groupPhases(phases []Phase) (phaseIndex, error) {
 func analyzeModel(m *modelPhases, series []*Series, reqs []Request, opts Options, carbon Carbon) (ModelResult, error) {
 	from, to := m.measured.Start, m.measured.End
 	n := countRequests(reqs)
+	if m.steady != nil {
+		from, to = m.steady.Start, m.steady.End
+		reqs, n = steadyRequests(reqs, from, to)
+	}
 	mr := ModelResult{
 		Model:         m.name,
 		Window:        Window{StartS: from, EndS: to, DurationS: to - from},
@@ -157,6 +164,9 @@ func analyzeModel(m *modelPhases, series []*Series, reqs []Request, opts Options
 		Channels:      []ChannelResult{},
 		Components:    map[string]ComponentResult{},
 		Warnings:      []string{},
+	}
+	if m.steady != nil {
+		mr.Warnings = append(mr.Warnings, fmt.Sprintf("figures cover the steady-state window %.2f–%.2f s of the measured phase %.2f–%.2f s; requests and tokens are apportioned to it", from, to, m.measured.Start, m.measured.End))
 	}
 	mr.Items = m.measured.Items
 	for _, r := range reqs {

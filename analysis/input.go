@@ -44,6 +44,9 @@ const (
 	PhaseWarmup     = "warmup"
 	PhaseMeasured   = "measured"
 	PhaseIdleAfter  = "idle_after"
+	// PhaseSteady, inside the measured phase, is the steady-state window
+	// (ramp-up and tail left out); when present, figures use it.
+	PhaseSteady = "steady"
 )
 
 // A Phase is one stretch of a model's run, as stored in phases.csv.

@@ -120,6 +120,10 @@ type Workload struct {
 	// Open loop (mode rate): requests per second on an absolute schedule,
 	// arrivals poisson, gamma (with burstiness, vLLM's shape) or constant,
 	// optionally capped at max_concurrency in flight (0: no cap).
+	// SteadyState measures only the steady state of each measured phase:
+	// from the first completed request to the last request started, so
+	// that ramp-up and tail do not flatter or burden the figures.
+	SteadyState    bool    `yaml:"steady_state"`
 	Rate           float64 `yaml:"rate"`
 	Arrival        string  `yaml:"arrival"`
 	Burstiness     float64 `yaml:"burstiness"`

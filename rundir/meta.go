@@ -142,6 +142,9 @@ type Reporter struct {
 
 // SimTruth is the simulator's exact energy over one model's phases.
 type SimTruth struct {
+	// SteadyState: MeasuredJ covers the steady-state window, not the
+	// whole measured phase.
+	SteadyState bool    `json:"steady_state,omitempty"`
 	Model       string  `json:"model"`
 	MeasuredJ   float64 `json:"measured_j"`
 	IdleWatts   float64 `json:"idle_watts"`

@@ -34,6 +34,10 @@ type Plan struct {
 	// repetitions), each with its own phases; none means once, plainly.
 	Variants []Variant
 
+	// SteadyState narrows each measured phase's figures to its steady
+	// state: from the first completion to the last start.
+	SteadyState bool
+
 	// Rate, when set, makes the measured phase open-loop at this schedule
 	// (its Requests and Duration come from the fields above); warmup stays
 	// closed-loop at Concurrency.

@@ -306,8 +306,13 @@ func (r *run) runModel(ctx context.Context, model string, v Variant) error {
 	failed := r.sendLoad(ctx, req, analysis.PhaseMeasured, shape, r.plan.WarmupRequests)
 	end = time.Now()
 	r.out.Phase(label, analysis.PhaseMeasured, start, end, 0)
+	if r.plan.SteadyState {
+		r.recordSteady(label, failed, &truth)
+	}
 	if r.sim != nil {
-		truth.MeasuredJ = r.sim.Energy(start, end)
+		if !truth.SteadyState {
+			truth.MeasuredJ = r.sim.Energy(start, end)
+		}
 		truth.IdleWatts = r.sim.IdleWatts()
 	}
 	if ctx.Err() != nil {
@@ -348,6 +353,10 @@ func (r *run) recordTruth(t rundir.SimTruth) {
 type failures struct {
 	total, of int
 	last      string
+	// firstEnd and lastStart bound the steady state: before the first
+	// request completes the load is ramping up, after the last one starts
+	// it drains.
+	firstEnd, lastStart time.Time
 }
 
 // requestShape is what every request of a model variant asks for.
@@ -382,6 +391,13 @@ func (r *run) sendLoad(ctx context.Context, rs requestShape, phase string, l loa
 		if !rec.OK() {
 			f.total++
 			f.last = rec.ErrorClass + ": " + rec.Error
+		} else {
+			if f.firstEnd.IsZero() || rec.End.Before(f.firstEnd) {
+				f.firstEnd = rec.End
+			}
+			if rec.Start.After(f.lastStart) {
+				f.lastStart = rec.Start
+			}
 		}
 		mu.Unlock()
 	})
@@ -442,4 +458,22 @@ func DefaultRunDir(parent, name string) string {
 func (r *run) setPhase(model, phase string, total int, d time.Duration) {
 	r.progress.setPhase(phase, total, d)
 	r.plan.Live.Phase(model, phase)
+}
+
+// minSteady is the shortest steady-state window worth measuring.
+const minSteady = 500 * time.Millisecond
+
+// recordSteady records the measured phase's steady-state window — from
+// the first completion to the last start — when it is long enough to
+// measure, and says so when it is not (the whole phase is then used).
+func (r *run) recordSteady(label string, f failures, truth *rundir.SimTruth) {
+	if f.firstEnd.IsZero() || f.lastStart.Sub(f.firstEnd) < minSteady {
+		r.progress.warnf("%s: no steady state of at least %s (ramp-up and tail overlap): figures use the whole measured phase; send more requests", label, minSteady)
+		return
+	}
+	r.out.Phase(label, analysis.PhaseSteady, f.firstEnd, f.lastStart, 0)
+	if r.sim != nil {
+		truth.MeasuredJ = r.sim.Energy(f.firstEnd, f.lastStart)
+		truth.SteadyState = true
+	}
 }

@@ -100,6 +100,7 @@ func buildPlan(ctx context.Context, cfg *config.Config, output string, dryRun bo
 		}
 		p.Launch = &launch.Options{Argv: argv, HealthURL: health, StartTimeout: cfg.Backend.LaunchTimeout}
 	}
+	p.SteadyState = cfg.Load.SteadyState
 	p.Variants = variants(cfg, p.Rate)
 	p.NewBackend = nativeBackend(cfg, p)
 	if cfg.Load.Duration > 0 {

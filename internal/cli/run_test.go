@@ -317,3 +317,26 @@ func mustRead(t *testing.T, path string) string {
 	}
 	return string(data)
 }
+
+// load.steady_state: the figures cover the steady state only, and still
+// match the simulator's exact energy over that window.
+func TestRunSteadyState(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "steady")
+	stdout, stderr, code := runCLI(t, "run", "--output", dir, "load.steady_state=true", "load.requests=60",
+		"phases.idle_before=1s", "phases.idle_after=1s", "scenario.generate_kwargs.ignore_eos=true")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(mustRead(t, filepath.Join(dir, "phases.csv")), ",steady,") {
+		t.Fatal("no steady phase recorded")
+	}
+	s := readSummary(t, dir)
+	m, truth := s.Models[0], s.Truth[0]
+	if m.EnergyJ == nil {
+		t.Fatal("no energy")
+	}
+	checkWithin(t, "steady-state energy", *m.EnergyJ, truth.MeasuredJ, 0.02)
+	if m.DurationS <= 0 || m.OutputTokens <= 0 || m.OutputTokens >= 60*64 {
+		t.Errorf("steady window %.2f s with %d output tokens; want a part of the 60 × 64 tokens", m.DurationS, m.OutputTokens)
+	}
+}

@@ -1,0 +1,62 @@
+package analysis
+
+import "math"
+
+// steadyRequests apportions a measured phase's requests to its
+// steady-state window [from, to]. A request counts for the share of its
+// duration inside the window, its input tokens likewise, and its output
+// tokens for the share of its streamed chunks that arrived inside (the
+// share of its duration when it streamed none). Latency keeps the
+// requests that started inside the window. Counts are rounded to whole
+// requests and tokens.
+func steadyRequests(reqs []Request, from, to float64) ([]Request, RequestCounts) {
+	n := RequestCounts{FailedByClass: map[string]int{}}
+	var inside []Request
+	var completed, input, output float64
+	for _, r := range reqs {
+		if r.Start >= from && r.Start <= to {
+			inside = append(inside, r)
+		}
+		if !r.OK() {
+			if r.Start >= from && r.Start <= to {
+				n.Failed++
+				n.FailedByClass[r.ErrorClass]++
+			}
+			continue
+		}
+		timeShare := overlapShare(r.Start, r.End, from, to)
+		tokenShare := timeShare
+		if len(r.Chunks) > 0 {
+			in := 0
+			for _, c := range r.Chunks {
+				if t := r.Start + c; t >= from && t <= to {
+					in++
+				}
+			}
+			tokenShare = float64(in) / float64(len(r.Chunks))
+		}
+		completed += timeShare
+		input += timeShare * float64(r.InputTokens)
+		output += tokenShare * float64(r.OutputTokens)
+		n.TokensEstimated = n.TokensEstimated || r.TokensEstimated
+	}
+	n.Completed = int(math.Round(completed))
+	n.InputTokens = int(math.Round(input))
+	n.OutputTokens = int(math.Round(output))
+	return inside, n
+}
+
+// overlapShare is the share of [start, end] inside [from, to].
+func overlapShare(start, end, from, to float64) float64 {
+	if !(end > start) {
+		if start >= from && start <= to {
+			return 1
+		}
+		return 0
+	}
+	lo, hi := math.Max(start, from), math.Min(end, to)
+	if hi <= lo {
+		return 0
+	}
+	return (hi - lo) / (end - start)
+}
