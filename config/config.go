@@ -120,6 +120,10 @@ type Workload struct {
 	// Open loop (mode rate): requests per second on an absolute schedule,
 	// arrivals poisson, gamma (with burstiness, vLLM's shape) or constant,
 	// optionally capped at max_concurrency in flight (0: no cap).
+	// Profile runs a load profile instead of one load: a preset (light,
+	// moderate, heavy, stress, or all of them in turn), each stage with its
+	// own concurrency, request count and output-token range.
+	Profile string `yaml:"profile"`
 	// SteadyState measures only the steady state of each measured phase:
 	// from the first completed request to the last request started, so
 	// that ramp-up and tail do not flatter or burden the figures.
@@ -241,6 +245,7 @@ var (
 	APIs          = []string{"chat", "completions"}
 	LoadModes     = []string{"sequential", "concurrency", "rate"}
 	Arrivals      = []string{"poisson", "gamma", "constant"}
+	LoadProfiles  = []string{"light", "moderate", "heavy", "stress", "all"}
 	MetricsTypes  = []string{"codecarbon"}
 	ReporterTypes = []string{"csv", "json", "influxdb", "clickhouse", "mlflow"}
 )

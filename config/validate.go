@@ -179,6 +179,12 @@ func (v *validator) load() {
 	v.atLeast("load.concurrency", l.Concurrency, 1)
 	v.nonNegative("load.duration", l.Duration)
 	v.atLeast("load.max_concurrency", l.MaxConcurrency, 0)
+	if l.Profile != "" {
+		v.oneOf("load.profile", "load profile", l.Profile, LoadProfiles)
+		if len(v.c.Sweep.Concurrency)+len(v.c.Sweep.Rates) > 0 {
+			v.fail("load.profile", "give a load profile or a sweep, not both")
+		}
+	}
 	if l.Mode == "rate" {
 		if !(l.Rate > 0) {
 			v.fail("load.rate", "required for mode rate: requests per second, e.g. 10")

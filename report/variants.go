@@ -17,6 +17,7 @@ import (
 type Point struct {
 	Label       string  `json:"label"`
 	Model       string  `json:"model"`
+	Stage       string  `json:"stage,omitempty"`
 	Concurrency int     `json:"concurrency,omitempty"`
 	RateRPS     float64 `json:"rate_rps,omitempty"`
 	Prefill     bool    `json:"prefill,omitempty"`
@@ -35,6 +36,8 @@ func parseLabel(label string) Point {
 		switch {
 		case f == "prefill":
 			p.Prefill = true
+		case strings.HasPrefix(f, "stage="):
+			p.Stage = f[6:]
 		case strings.HasPrefix(f, "c="):
 			p.Concurrency, _ = strconv.Atoi(f[2:])
 		case strings.HasPrefix(f, "rate="):
@@ -50,12 +53,15 @@ func parseLabel(label string) Point {
 
 // pointKey groups a point's repetitions: everything but the repetition.
 func (p Point) pointKey() string {
-	return fmt.Sprintf("%s|%d|%g|%v", p.Model, p.Concurrency, p.RateRPS, p.Prefill)
+	return fmt.Sprintf("%s|%s|%d|%g|%v", p.Model, p.Stage, p.Concurrency, p.RateRPS, p.Prefill)
 }
 
 // tag is the variant without the repetition, as a label would show it.
 func (p Point) tag() string {
 	var parts []string
+	if p.Stage != "" {
+		parts = append(parts, "stage="+p.Stage)
+	}
 	if p.Concurrency > 0 {
 		parts = append(parts, fmt.Sprintf("c=%d", p.Concurrency))
 	}

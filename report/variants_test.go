@@ -17,6 +17,7 @@ func TestParseLabel(t *testing.T) {
 		{"llama3 [c=8 prefill #2]", Point{Label: "llama3 [c=8 prefill #2]", Model: "llama3", Concurrency: 8, Prefill: true, Repetition: 2}},
 		{"org/m [rate=2.5]", Point{Label: "org/m [rate=2.5]", Model: "org/m", RateRPS: 2.5}},
 		{"weird [name]", Point{Label: "weird [name]", Model: "weird [name]"}},
+		{"m [stage=heavy c=8 #1]", Point{Label: "m [stage=heavy c=8 #1]", Model: "m", Stage: "heavy", Concurrency: 8, Repetition: 1}},
 	}
 	for _, tt := range tests {
 		if got := parseLabel(tt.label); got != tt.want {

@@ -269,6 +269,13 @@ func (r *run) runModel(ctx context.Context, model string, v Variant) error {
 		concurrency = v.Concurrency
 	}
 	req := requestShape{model: model, label: label, maxTokens: r.plan.MaxTokens, minTokens: r.plan.MinTokens, ignoreEOS: r.plan.IgnoreEOS}
+	if v.MaxTokens > 0 {
+		req.maxTokens, req.minTokens = v.MaxTokens, v.MinTokens
+	}
+	requests := r.plan.Requests
+	if v.Requests > 0 {
+		requests = v.Requests
+	}
 	if v.Prefill {
 		// One output token: the request's energy is its prefill.
 		req.maxTokens, req.minTokens, req.ignoreEOS = 1, 0, true
@@ -288,9 +295,9 @@ func (r *run) runModel(ctx context.Context, model string, v Variant) error {
 	}
 
 	start = time.Now()
-	r.setPhase(label, analysis.PhaseMeasured, r.plan.Requests, r.plan.Duration)
+	r.setPhase(label, analysis.PhaseMeasured, requests, r.plan.Duration)
 	var shape loadShape = load.Closed{
-		Concurrency: concurrency, Requests: r.plan.Requests, Duration: r.plan.Duration,
+		Concurrency: concurrency, Requests: requests, Duration: r.plan.Duration,
 	}
 	rate := r.plan.Rate
 	if v.Rate != nil {
@@ -298,7 +305,7 @@ func (r *run) runModel(ctx context.Context, model string, v Variant) error {
 	}
 	if rate != nil {
 		rt := *rate
-		rt.Requests, rt.Duration = r.plan.Requests, r.plan.Duration
+		rt.Requests, rt.Duration = requests, r.plan.Duration
 		shape = openLoop{rate: rt, stats: func(st load.RateStats) {
 			r.meta.RateStats = append(r.meta.RateStats, rundir.RateStats{Model: label, RateStats: st})
 		}}

@@ -12,6 +12,13 @@ import (
 // Each gets its own idle, warmup and measured phases and its own figures,
 // recorded under the model's label, e.g. "llama3 [c=8 prefill #2]".
 type Variant struct {
+	// Stage names a load-profile stage (light, moderate, …), which may set
+	// its own request count and output-token range.
+	Stage     string
+	Requests  int // 0: the plan's
+	MinTokens int // 0 with MaxTokens 0: the plan's
+	MaxTokens int
+
 	Concurrency int        // 0: the plan's
 	Rate        *load.Rate // nil: the plan's
 	Prefill     bool       // one output token per request
@@ -22,6 +29,9 @@ type Variant struct {
 // run.
 func (v Variant) Tag() string {
 	var parts []string
+	if v.Stage != "" {
+		parts = append(parts, "stage="+v.Stage)
+	}
 	if v.Concurrency > 0 {
 		parts = append(parts, fmt.Sprintf("c=%d", v.Concurrency))
 	}

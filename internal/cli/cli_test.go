@@ -111,3 +111,18 @@ func TestInterruptedRunIsFinalized(t *testing.T) {
 		t.Errorf("the summary table does not say the run was interrupted:\n%s", stdout.String())
 	}
 }
+
+// load.profile expands into one stage per preset, each with its own
+// concurrency and request count.
+func TestLoadProfileDryRun(t *testing.T) {
+	stdout, stderr, code := runCLI(t, "run", "--dry-run", "load.profile=all")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "variants:    4 per model: stage=light c=2, stage=moderate c=4, stage=heavy c=8, stage=stress c=24") {
+		t.Errorf("dry run does not list the four stages:\n%s", stdout)
+	}
+	if _, stderr, code := runCLI(t, "run", "--dry-run", "load.profile=medium"); code == 0 || !strings.Contains(stderr, `did you mean "moderate"`) && !strings.Contains(stderr, "load.profile") {
+		t.Errorf("unknown profile: exit %d, %q", code, stderr)
+	}
+}

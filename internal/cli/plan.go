@@ -234,6 +234,13 @@ func nativeBackend(cfg *config.Config, p runner.Plan) func() (backend.Backend, e
 func variants(cfg *config.Config, rate *load.Rate) []runner.Variant {
 	points := []runner.Variant{{}}
 	switch {
+	case cfg.Load.Profile != "":
+		profile, _ := load.Preset(cfg.Load.Profile) // validated with the config
+		points = points[:0]
+		for _, st := range profile {
+			points = append(points, runner.Variant{Stage: st.Name, Concurrency: st.Concurrency,
+				Requests: st.Requests, MinTokens: st.MinTokens, MaxTokens: st.MaxTokens})
+		}
 	case len(cfg.Sweep.Concurrency) > 0:
 		points = points[:0]
 		for _, c := range cfg.Sweep.Concurrency {
