@@ -80,3 +80,10 @@ type WindowReader interface {
 
 // LiveSuffix names the live reads of a WindowReader in the run directory.
 const LiveSuffix = "-live"
+
+// A GPUDescriber knows the models of the GPUs it reads ("NVIDIA H100 80GB
+// HBM3"); the runner records them with the host, so that runs on
+// different hardware are told apart when compared.
+type GPUDescriber interface {
+	GPUModels() []string
+}

@@ -47,6 +47,8 @@ type Host struct {
 	OS       string `json:"os"`
 	Arch     string `json:"arch"`
 	CPUs     int    `json:"cpus"`
+	// GPUs are the GPU models the meters read, one per board.
+	GPUs []string `json:"gpus,omitempty"`
 }
 
 // Backend describes the model server.

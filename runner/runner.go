@@ -201,6 +201,9 @@ func (r *run) openMeters(ctx context.Context) {
 			if e, ok := m.(meter.Estimator); ok {
 				info.Estimate = e.Estimates()
 			}
+			if g, ok := m.(meter.GPUDescriber); ok && len(r.meta.Host.GPUs) == 0 {
+				r.meta.Host.GPUs = g.GPUModels()
+			}
 			if _, ok := m.(meter.WindowReader); ok {
 				info.LiveName = spec.Name + meter.LiveSuffix
 				m = liveReads{Meter: m, name: info.LiveName}

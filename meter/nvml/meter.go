@@ -132,3 +132,13 @@ func (m *nvmlMeter) Close() error {
 	}
 	return nil
 }
+
+// GPUModels names the boards this meter reads, in channel order, for the
+// run's record of its hardware (meter.GPUDescriber).
+func (m *nvmlMeter) GPUModels() []string {
+	names := make([]string, len(m.boards))
+	for i, b := range m.boards {
+		names[i] = b.name
+	}
+	return names
+}
