@@ -140,6 +140,11 @@ type Workload struct {
 type Sweep struct {
 	Concurrency []int     `yaml:"concurrency"`
 	Rates       []float64 `yaml:"rates"`
+	// RatesBetween sweeps automatically: sequential, then maximum
+	// throughput at MaxConcurrency, then this many open-loop rates evenly
+	// spaced between the two achieved rates.
+	RatesBetween   int `yaml:"rates_between"`
+	MaxConcurrency int `yaml:"max_concurrency"`
 }
 
 // SLO are latency objectives: a request is good when it meets every one

@@ -71,6 +71,9 @@ func (c *Config) resolve(defaultName string) {
 			c.Load.Mode = "concurrency"
 		}
 	}
+	if c.Sweep.MaxConcurrency == 0 && !c.src.set("sweep.max_concurrency") {
+		c.Sweep.MaxConcurrency = 64
+	}
 	if c.Repetitions == 0 && !c.src.set("repetitions") {
 		c.Repetitions = 1
 	}

@@ -259,6 +259,13 @@ func (v *validator) sweep() {
 	if len(sw.Concurrency) > 0 && len(sw.Rates) > 0 {
 		v.fail("sweep.rates", "give sweep.concurrency or sweep.rates, not both")
 	}
+	if sw.RatesBetween < 0 {
+		v.fail("sweep.rates_between", "must be 0 or more, got %d", sw.RatesBetween)
+	}
+	if sw.RatesBetween > 0 && len(sw.Concurrency)+len(sw.Rates) > 0 {
+		v.fail("sweep.rates_between", "an automatic sweep picks its own points: leave out sweep.concurrency and sweep.rates")
+	}
+	v.atLeast("sweep.max_concurrency", sw.MaxConcurrency, 1)
 	for i, n := range sw.Concurrency {
 		v.atLeast(indexKey("sweep.concurrency", i), n, 1)
 	}

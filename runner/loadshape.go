@@ -18,11 +18,14 @@ type loadShape interface {
 type openLoop struct {
 	rate  load.Rate
 	stats func(load.RateStats)
+	warn  func(format string, args ...any)
 }
 
 func (o openLoop) Run(ctx context.Context, do func(ctx context.Context, index int)) {
-	res, _ := o.rate.Run(ctx, func(ctx context.Context, i int, _ time.Time) { do(ctx, i) })
-	// The plan was validated, so an error here can only be a cancelled
-	// run; what was sent is still worth its statistics.
+	res, err := o.rate.Run(ctx, func(ctx context.Context, i int, _ time.Time) { do(ctx, i) })
+	if err != nil && ctx.Err() == nil {
+		o.warn("open-loop load at %g req/s did not run: %v", o.rate.RPS, err)
+	}
+	// A cancelled run still sent some requests: their statistics count.
 	o.stats(res.Stats())
 }

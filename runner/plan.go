@@ -34,6 +34,10 @@ type Plan struct {
 	// repetitions), each with its own phases; none means once, plainly.
 	Variants []Variant
 
+	// AutoSweep, when set, replaces Variants: sequential, maximum
+	// throughput, and rates in between.
+	AutoSweep *AutoSweep
+
 	// SteadyState narrows each measured phase's figures to its steady
 	// state: from the first completion to the last start.
 	SteadyState bool

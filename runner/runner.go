@@ -235,6 +235,9 @@ func (r *run) recordMeterStats(stats []meter.Stats) {
 }
 
 func (r *run) runModels(ctx context.Context) error {
+	if r.plan.AutoSweep != nil {
+		return r.runAutoSweep(ctx)
+	}
 	variants := r.plan.Variants
 	if len(variants) == 0 {
 		variants = []Variant{{}}
@@ -245,7 +248,7 @@ func (r *run) runModels(ctx context.Context) error {
 		for _, v := range variants {
 			r.progress.setModel(v.Label(model), i, total)
 			i++
-			if err := r.runModel(ctx, model, v); err != nil {
+			if _, err := r.runModel(ctx, model, v); err != nil {
 				return err
 			}
 		}
@@ -256,7 +259,7 @@ func (r *run) runModels(ctx context.Context) error {
 // runModel runs one model at one variant: idle before, warmup, measured,
 // idle after. Phases and requests are recorded under the variant's label,
 // requests are sent to the model itself.
-func (r *run) runModel(ctx context.Context, model string, v Variant) error {
+func (r *run) runModel(ctx context.Context, model string, v Variant) (achievedRPS float64, err error) {
 	label := v.Label(model)
 	truth := rundir.SimTruth{Model: label}
 
@@ -264,7 +267,7 @@ func (r *run) runModel(ctx context.Context, model string, v Variant) error {
 		truth.IdleBeforeJ = r.sim.Energy(start, end)
 	}
 	if ctx.Err() != nil {
-		return ctx.Err()
+		return achievedRPS, ctx.Err()
 	}
 
 	concurrency := r.plan.Concurrency
@@ -293,7 +296,7 @@ func (r *run) runModel(ctx context.Context, model string, v Variant) error {
 		}, 0)
 		r.out.Phase(label, analysis.PhaseWarmup, start, time.Now(), 0)
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return achievedRPS, ctx.Err()
 		}
 	}
 
@@ -309,12 +312,15 @@ func (r *run) runModel(ctx context.Context, model string, v Variant) error {
 	if rate != nil {
 		rt := *rate
 		rt.Requests, rt.Duration = requests, r.plan.Duration
-		shape = openLoop{rate: rt, stats: func(st load.RateStats) {
+		shape = openLoop{rate: rt, warn: r.progress.warnf, stats: func(st load.RateStats) {
 			r.meta.RateStats = append(r.meta.RateStats, rundir.RateStats{Model: label, RateStats: st})
 		}}
 	}
 	failed := r.sendLoad(ctx, req, analysis.PhaseMeasured, shape, r.plan.WarmupRequests)
 	end = time.Now()
+	if d := end.Sub(start).Seconds(); d > 0 {
+		achievedRPS = float64(failed.of-failed.total) / d
+	}
 	r.out.Phase(label, analysis.PhaseMeasured, start, end, 0)
 	if r.plan.SteadyState {
 		r.recordSteady(label, failed, &truth)
@@ -327,7 +333,7 @@ func (r *run) runModel(ctx context.Context, model string, v Variant) error {
 	}
 	if ctx.Err() != nil {
 		r.recordTruth(truth)
-		return ctx.Err()
+		return achievedRPS, ctx.Err()
 	}
 	if failed.total > 0 && failed.total == failed.of {
 		r.progress.warnf("%s: every measured request failed; last error: %s", label, failed.last)
@@ -337,7 +343,7 @@ func (r *run) runModel(ctx context.Context, model string, v Variant) error {
 		truth.IdleAfterJ = r.sim.Energy(start, end)
 	}
 	r.recordTruth(truth)
-	return ctx.Err()
+	return achievedRPS, ctx.Err()
 }
 
 // idle waits out an idle phase and records it. A phase configured as 0 s

@@ -101,6 +101,15 @@ func buildPlan(ctx context.Context, cfg *config.Config, output string, dryRun bo
 		p.Launch = &launch.Options{Argv: argv, HealthURL: health, StartTimeout: cfg.Backend.LaunchTimeout}
 	}
 	p.SteadyState = cfg.Load.SteadyState
+	if n := cfg.Sweep.RatesBetween; n > 0 {
+		arrival, burstiness := load.ArrivalPoisson, 0.0
+		if cfg.Load.Mode == "rate" && cfg.Load.Arrival != "" {
+			arrival, burstiness = load.Arrival(cfg.Load.Arrival), cfg.Load.Burstiness
+		}
+		p.AutoSweep = &runner.AutoSweep{RatesBetween: n, MaxConcurrency: cfg.Sweep.MaxConcurrency,
+			Arrival: arrival, Burstiness: burstiness, Seed: sc.Seed, Repetitions: cfg.Repetitions}
+		p.Backend.MaxConns = max(p.Backend.MaxConns, cfg.Sweep.MaxConcurrency)
+	}
 	p.Variants = variants(cfg, p.Rate)
 	p.NewBackend = nativeBackend(cfg, p)
 	if cfg.Load.Duration > 0 {

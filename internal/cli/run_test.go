@@ -340,3 +340,30 @@ func TestRunSteadyState(t *testing.T) {
 		t.Errorf("steady window %.2f s with %d output tokens; want a part of the 60 × 64 tokens", m.DurationS, m.OutputTokens)
 	}
 }
+
+// sweep.rates_between: sequential, maximum throughput, then rates in
+// between, each a point of the curve.
+func TestRunAutoSweep(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "auto")
+	stdout, stderr, code := runCLI(t, "run", "--output", dir, "sweep.rates_between=2", "sweep.max_concurrency=8",
+		"phases.idle_before=0.2s", "phases.idle_after=0.2s", "load.requests=16", "phases.warmup_requests=0")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	var sum struct {
+		Sweep struct {
+			Points []struct {
+				Label       string  `json:"label"`
+				Concurrency int     `json:"concurrency"`
+				RateRPS     float64 `json:"rate_rps"`
+			} `json:"points"`
+		} `json:"sweep"`
+	}
+	if err := json.Unmarshal([]byte(mustRead(t, filepath.Join(dir, "summary.json"))), &sum); err != nil {
+		t.Fatal(err)
+	}
+	pts := sum.Sweep.Points
+	if len(pts) != 4 || pts[0].Concurrency != 1 || pts[1].Concurrency != 8 || pts[2].RateRPS <= 0 || pts[3].RateRPS <= pts[2].RateRPS {
+		t.Fatalf("points = %+v; want c=1, c=8, then two increasing rates", pts)
+	}
+}
