@@ -42,6 +42,9 @@ type KServeOptions struct {
 	Shapes map[string][]int64
 	// Seed makes the synthetic tensor data reproducible.
 	Seed uint64
+	// Images, when set, is a folder whose .jpg, .jpeg and .png files
+	// fill the model's image inputs instead of synthetic data; see KServe.
+	Images string
 	// Clock reads the time for records; nil means time.Now.
 	Clock func() time.Time
 }
@@ -61,15 +64,32 @@ type KServeOptions struct {
 // Records: there are no tokens, so InputTokens and OutputTokens stay 0;
 // each request carries BatchSize items. The answer is not streamed, so
 // FirstToken is End and Chunks holds one entry.
+//
+// Images: with KServeOptions.Images, inputs shaped like images — [N, C,
+// H, W] or [N, H, W, C] with C 1 or 3, or [C, H, W] or [H, W, C] for a
+// model without a batch dimension — take the folder's images in file-name
+// order, cycling: image b of request i is image (i×N + b) mod n, i the
+// request ID. Each is decoded, converted to RGB (or gray when C is 1;
+// transparency is dropped as if over black), resized to H×W by bilinear
+// interpolation and sent as pixel values 0–255 to UINT8 inputs and
+// value/255 (in [0, 1]) to FP32 inputs. There is no mean/std
+// normalization or other model-specific preprocessing: a model that
+// expects it gets the [0, 1] values, which cost the same to infer but
+// classify less well; that preprocessing is out of scope. Other inputs
+// keep synthetic data; a model with no image input, or an image input of
+// another datatype, is an error. Images are prepared once and their JSON
+// kept (see prepareImages), so a request costs no image work.
 type KServe struct {
 	h       *nativeHTTP
 	version string
 	batch   int
 	shapes  map[string][]int64
 	seed    uint64
+	images  []string // the images folder's files; nil: synthetic data
 
-	mu    sync.Mutex
-	plans map[string]*kservePlan // by model, built on first use
+	mu        sync.Mutex
+	plans     map[string]*kservePlan // by model, built on first use
+	imageSets map[imageSpec]*imageSet
 }
 
 var _ Backend = (*KServe)(nil)
@@ -81,11 +101,12 @@ type kservePlan struct {
 }
 
 // kserveInput is one input tensor, its JSON ready to send except, for
-// BYTES inputs, the data.
+// BYTES and image inputs, the data.
 type kserveInput struct {
-	head  []byte // {"name":...,"shape":...,"datatype":...,"data":
-	data  []byte // the data array; nil for BYTES, filled per request
-	count int64  // elements
+	head   []byte            // {"name":...,"shape":...,"datatype":...,"data":
+	data   []byte            // the data array; nil for BYTES and images, filled per request
+	images *kserveImageInput // set when the data comes from the images folder
+	count  int64             // elements
 }
 
 // maxTensorElements bounds the synthetic data held per model.
@@ -116,7 +137,14 @@ func NewKServe(opts KServeOptions) (*KServe, error) {
 			}
 		}
 	}
-	return &KServe{h: h, version: opts.Version, batch: batch, shapes: opts.Shapes, seed: opts.Seed, plans: map[string]*kservePlan{}}, nil
+	var images []string
+	if opts.Images != "" {
+		if images, err = listImages(opts.Images); err != nil {
+			return nil, err
+		}
+	}
+	return &KServe{h: h, version: opts.Version, batch: batch, shapes: opts.Shapes, seed: opts.Seed, images: images,
+		plans: map[string]*kservePlan{}, imageSets: map[imageSpec]*imageSet{}}, nil
 }
 
 // Close releases idle connections.
@@ -234,11 +262,14 @@ func (k *KServe) buildPlan(model string, meta *kserveMetadata) (*kservePlan, err
 	}
 	p := &kservePlan{}
 	var total int64
+	var shapes [][]int64 // sent, for messages
+	hasImages := false
 	for i, in := range meta.Inputs {
 		shape, err := k.inputShape(model, in)
 		if err != nil {
 			return nil, err
 		}
+		shapes = append(shapes, shape)
 		count := int64(1)
 		for _, d := range shape {
 			count *= d
@@ -254,7 +285,14 @@ func (k *KServe) buildPlan(model string, meta *kserveMetadata) (*kservePlan, err
 		head := fmt.Appendf(nil, `{"name":%s,"shape":%s,"datatype":%s,"data":`,
 			mustJSON(in.Name), mustJSON(shape), mustJSON(in.Datatype))
 		input := kserveInput{head: head, count: count}
-		if in.Datatype != "BYTES" {
+		if k.images != nil {
+			if input.images, err = k.imageInput(model, in, shape); err != nil {
+				return nil, err
+			}
+		}
+		if input.images != nil {
+			hasImages = true
+		} else if in.Datatype != "BYTES" {
 			rng := rand.New(rand.NewPCG(k.seed, uint64(i)))
 			input.data, err = syntheticData(in.Datatype, count, rng)
 			if err != nil {
@@ -262,6 +300,14 @@ func (k *KServe) buildPlan(model string, meta *kserveMetadata) (*kservePlan, err
 			}
 		}
 		p.inputs = append(p.inputs, input)
+	}
+	if k.images != nil {
+		if !hasImages {
+			return nil, noImageInputError(model, meta.Inputs, shapes)
+		}
+		if err := p.prepareImages(); err != nil {
+			return nil, err
+		}
 	}
 	return p, nil
 }
@@ -354,22 +400,37 @@ var (
 )
 
 // body returns the inference request for req as parts to send in order.
-// The tensor data is the plan's, shared and never written.
-func (p *kservePlan) body(req Request) [][]byte {
-	parts := make([][]byte, 0, 2+4*len(p.inputs))
+// The tensor data is the plan's, shared and never written. It fails only
+// when an image not prepared before the run cannot be.
+func (p *kservePlan) body(req Request) ([][]byte, error) {
+	size := 2 + 4*len(p.inputs)
+	for _, in := range p.inputs {
+		if in.images != nil {
+			size += 2 * int(in.images.perRequest)
+		}
+	}
+	parts := make([][]byte, 0, size)
 	id := strconv.AppendQuote([]byte(`{"id":`), strconv.Itoa(req.ID))
 	parts = append(parts, append(id, `,"inputs":[`...))
 	for i, in := range p.inputs {
 		if i > 0 {
 			parts = append(parts, kserveComma)
 		}
-		data := in.data
-		if data == nil {
-			data = appendBytesData(nil, req.Prompt, in.count)
+		parts = append(parts, in.head)
+		switch {
+		case in.images != nil:
+			var err error
+			if parts, err = in.images.appendData(parts, req.ID); err != nil {
+				return nil, err
+			}
+		case in.data != nil:
+			parts = append(parts, in.data)
+		default:
+			parts = append(parts, appendBytesData(nil, req.Prompt, in.count))
 		}
-		parts = append(parts, in.head, data, kserveCloseInput)
+		parts = append(parts, kserveCloseInput)
 	}
-	return append(parts, kserveCloseBody)
+	return append(parts, kserveCloseBody), nil
 }
 
 // appendBytesData fills a BYTES tensor with the prompt, or a placeholder
@@ -423,9 +484,14 @@ func (k *KServe) Do(ctx context.Context, req Request) Record {
 		k.h.failNow(&rec, class, "cannot prepare the request: "+err.Error())
 		return rec
 	}
+	body, err := p.body(req)
+	if err != nil {
+		k.h.failNow(&rec, ErrorProtocol, "cannot prepare the request: "+err.Error())
+		return rec
+	}
 	reqCtx, abort := context.WithCancel(ctx)
 	defer abort()
-	resp := k.h.post(ctx, reqCtx, p.endpoint, p.body(req), "application/json", &rec)
+	resp := k.h.post(ctx, reqCtx, p.endpoint, body, "application/json", &rec)
 	if resp == nil {
 		return rec
 	}

@@ -61,6 +61,10 @@ type Backend struct {
 	// benchmarks it and stops it; its start-up energy is reported apart.
 	Launch        string        `yaml:"launch"`
 	LaunchTimeout time.Duration `yaml:"launch_timeout"` // default 10m
+	// Images is a folder of .jpg/.png images a kserve backend sends,
+	// resized to the model's input shape, instead of synthetic tensors;
+	// relative to the config file.
+	Images string `yaml:"images"`
 	// BatchSize is the number of items (images) per inference request of
 	// a kserve backend.
 	BatchSize int `yaml:"batch_size"`

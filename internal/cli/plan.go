@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -226,10 +227,14 @@ func nativeBackend(cfg *config.Config, p runner.Plan) func() (backend.Backend, e
 			})
 		}
 	case "kserve", "triton":
+		images := cfg.Backend.Images
+		if images != "" && !filepath.IsAbs(images) && cfg.Source != config.DefaultSource {
+			images = filepath.Join(filepath.Dir(cfg.Source), images)
+		}
 		return func() (backend.Backend, error) {
 			return backend.NewKServe(backend.KServeOptions{
 				BaseURL: o.BaseURL, APIKey: o.APIKey, Timeout: o.Timeout, Headers: o.Headers,
-				MaxConns: o.MaxConns, BatchSize: max(cfg.Backend.BatchSize, 1),
+				MaxConns: o.MaxConns, BatchSize: max(cfg.Backend.BatchSize, 1), Images: images,
 			})
 		}
 	}
