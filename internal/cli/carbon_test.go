@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -46,7 +47,7 @@ func TestRunUsesLiveGridIntensity(t *testing.T) {
 		} `json:"carbon"`
 	}
 	json.Unmarshal([]byte(mustRead(t, filepath.Join(dir, "summary.json"))), &sum)
-	if sum.Carbon.Intensity != 250 || !strings.Contains(sum.Carbon.Source, "Electricity Maps") {
+	if math.Abs(sum.Carbon.Intensity-250) > 1e-9 || !strings.Contains(sum.Carbon.Source, "Electricity Maps") {
 		t.Errorf("carbon = %+v, want 250 g/kWh from Electricity Maps", sum.Carbon)
 	}
 	if strings.Contains(mustRead(t, filepath.Join(dir, "run.json")), "s3cret") {
