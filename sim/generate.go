@@ -58,9 +58,13 @@ func (s *Server) run(ctx context.Context, j *job, emit func(i int, text string) 
 func (s *Server) decode(ctx context.Context, j *job, emit func(i int, text string) error) error {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
-	delay := s.cfg.TTFT
+	// Tokens are due on an absolute schedule — TTFT after the start, then
+	// one every ITL — so that timer and scheduling delays do not add up:
+	// the configured latencies are what a client measures on average.
+	start := time.Now()
 	for i := range j.outputTokens {
-		if err := sleep(ctx, timer, delay); err != nil {
+		due := start.Add(s.cfg.TTFT + time.Duration(i)*s.cfg.ITL)
+		if err := sleep(ctx, timer, time.Until(due)); err != nil {
 			return err
 		}
 		if i == 0 {
@@ -72,7 +76,6 @@ func (s *Server) decode(ctx context.Context, j *job, emit func(i int, text strin
 		if err := emit(i, j.text(i)); err != nil {
 			return err
 		}
-		delay = s.cfg.ITL
 	}
 	return nil
 }
