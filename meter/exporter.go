@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -61,8 +63,11 @@ type exporter struct {
 	client    *http.Client
 	transport *http.Transport
 
-	mu  sync.Mutex // guards buf; Read is safe to call concurrently
+	mu  sync.Mutex // guards buf and gpus; Read is safe to call concurrently
 	buf bytes.Buffer
+	// gpus maps GPU channels to the model dcgm-exporter names in its
+	// modelName label, from the latest scrape.
+	gpus map[string]string
 }
 
 var exporterKeys = []string{"url", "preset", "timeout", "metrics", "labels", "headers"}
@@ -284,7 +289,49 @@ func (e *exporter) Read(ctx context.Context) ([]Reading, error) {
 	for i := range readings {
 		readings[i].Meter = e.name
 	}
+	e.gpus = gpuModelLabels(samples, e.rules, e.labels)
 	return readings, nil
+}
+
+// gpuModelLabels reads, for every GPU channel, the modelName label that
+// dcgm-exporter puts on its series ("NVIDIA H100 80GB HBM3").
+func gpuModelLabels(samples []promSample, rules []metricRule, labels map[string]string) map[string]string {
+	out := map[string]string{}
+	for i := range samples {
+		s := &samples[i]
+		model := ""
+		for _, l := range s.labels {
+			if l.name == "modelName" {
+				model = l.value
+			}
+		}
+		if model == "" || !labelsMatch(s, labels) {
+			continue
+		}
+		for j := range rules {
+			r := &rules[j]
+			if r.metric != s.name || r.component != GPU || !labelsMatch(s, r.match) {
+				continue
+			}
+			if name, err := r.channelName(s); err == nil {
+				out[name] = model
+			}
+		}
+	}
+	return out
+}
+
+// GPUModels names the GPUs behind the meter's GPU channels, in channel
+// order, when the exporter labels them (dcgm-exporter's modelName)
+// (GPUDescriber).
+func (e *exporter) GPUModels() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	names := make([]string, 0, len(e.gpus))
+	for _, ch := range slices.Sorted(maps.Keys(e.gpus)) {
+		names = append(names, e.gpus[ch])
+	}
+	return names
 }
 
 // scrape fetches the body into e.buf, which stays valid until the next call.

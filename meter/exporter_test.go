@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net"
 	"net/http"
@@ -469,4 +470,26 @@ func ExampleNew_exporter() {
 	}})
 	fmt.Println(m, err)
 	// Output: <nil> run.yaml:8: meters[gpu].preset: unknown preset "dcgn"; did you mean "dcgm"? (presets: custom, dcgm, kepler, node_rapl)
+}
+
+// dcgm-exporter names each GPU's model in its modelName label; the meter
+// reports them for the run's record of its hardware.
+func TestExporterGPUModels(t *testing.T) {
+	body := `DCGM_FI_DEV_POWER_USAGE{gpu="1",UUID="GPU-b",modelName="NVIDIA A100-SXM4-40GB"} 90
+DCGM_FI_DEV_POWER_USAGE{gpu="0",UUID="GPU-a",modelName="NVIDIA H100 80GB HBM3"} 100
+`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, body) }))
+	defer srv.Close()
+	m, err := New(Spec{Name: "dcgm", Type: "exporter", Options: map[string]any{"url": srv.URL, "preset": "dcgm"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if _, err := m.Read(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := m.(GPUDescriber).GPUModels()
+	if strings.Join(got, "|") != "NVIDIA H100 80GB HBM3|NVIDIA A100-SXM4-40GB" {
+		t.Errorf("GPU models = %q, want gpu0's then gpu1's", got)
+	}
 }
