@@ -154,8 +154,6 @@ func presetNames() []string {
 
 var metricKeys = []string{"name", "kind", "unit", "component", "channel", "channel_label", "channel_prefix", "labels", "sum"}
 
-var components = []Component{CPU, DRAM, GPU, Other, Wall}
-
 // customRules decodes the metrics: list.
 func customRules(spec Spec) ([]metricRule, error) {
 	items, err := spec.List("metrics")
@@ -182,42 +180,8 @@ func customRule(o OptionSet) (metricRule, error) {
 	if r.metric, err = o.RequiredString("name"); err != nil {
 		return r, err
 	}
-	kind, err := o.RequiredString("kind")
-	if err != nil {
+	if r.quantity, r.scale, r.component, err = o.Measure(); err != nil {
 		return r, err
-	}
-	switch kind {
-	case "power":
-		r.quantity = power
-	case "energy":
-		r.quantity = energy
-	default:
-		return r, o.Errorf("kind", "want power or energy, got %q", kind)
-	}
-	defaultUnit := map[quantity]string{power: "W", energy: "J"}[r.quantity]
-	unit, err := o.String("unit", defaultUnit)
-	if err != nil {
-		return r, err
-	}
-	u, ok := units[unit]
-	if !ok || u.quantity != r.quantity {
-		var valid []string
-		for name, u := range units {
-			if u.quantity == r.quantity {
-				valid = append(valid, name)
-			}
-		}
-		sort.Strings(valid)
-		return r, o.Errorf("unit", "%q is not a unit of %s (want one of %s)", unit, r.quantity, strings.Join(valid, ", "))
-	}
-	r.scale = u.scale
-	component, err := o.RequiredString("component")
-	if err != nil {
-		return r, err
-	}
-	r.component = Component(component)
-	if !validComponent(r.component) {
-		return r, o.Errorf("component", "want one of gpu, cpu, dram, wall, other, got %q", component)
 	}
 	if r.channel, err = o.String("channel", ""); err != nil {
 		return r, err
@@ -234,10 +198,10 @@ func customRule(o OptionSet) (metricRule, error) {
 	case r.channelLabel == "" && r.channelPrefix != "":
 		return r, o.Errorf("channel_prefix", "only means something with channel_label")
 	case r.channelLabel == "" && r.channel == "":
-		r.channel = sanitizeChannel(r.metric)
+		r.channel = SanitizeChannel(r.metric)
 	}
 	for key, name := range map[string]string{"channel": r.channel, "channel_prefix": r.channelPrefix} {
-		if strings.IndexFunc(name, func(c rune) bool { return !validChannelRune(c) }) >= 0 {
+		if !ValidChannelName(name) {
 			return r, o.Errorf(key, "%q may hold only letters, digits, '-', '_' and '.'", name)
 		}
 	}
@@ -248,15 +212,6 @@ func customRule(o OptionSet) (metricRule, error) {
 		return r, err
 	}
 	return r, nil
-}
-
-func validComponent(c Component) bool {
-	for _, k := range components {
-		if c == k {
-			return true
-		}
-	}
-	return false
 }
 
 func (e *exporter) Name() string { return e.name }

@@ -100,23 +100,7 @@ func (r *metricRule) channelName(s *promSample) (string, error) {
 	if !ok || v == "" {
 		return "", fmt.Errorf("line %d: %s has no %q label to name its channel by (channel_label)", s.line, s, r.channelLabel)
 	}
-	return r.channelPrefix + sanitizeChannel(v), nil
-}
-
-// sanitizeChannel keeps a label value usable in a channel name: the run
-// directory keys readings by "meter/channel" and writes channel names into
-// CSV headers and file names.
-func sanitizeChannel(v string) string {
-	return strings.Map(func(r rune) rune {
-		if validChannelRune(r) {
-			return r
-		}
-		return '-'
-	}, v)
-}
-
-func validChannelRune(r rune) bool {
-	return r == '-' || r == '_' || r == '.' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+	return r.channelPrefix + SanitizeChannel(v), nil
 }
 
 func labelsMatch(s *promSample, want map[string]string) bool {

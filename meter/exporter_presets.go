@@ -22,29 +22,14 @@ type metricRule struct {
 	skip func(*promSample) bool
 }
 
-type quantity int
+// quantity, power and energy are the shared Quantity (measure.go) under
+// the names the presets were written with.
+type quantity = Quantity
 
 const (
-	power quantity = iota
-	energy
+	power  = Power
+	energy = Energy
 )
-
-func (q quantity) String() string {
-	if q == power {
-		return "power"
-	}
-	return "energy"
-}
-
-// units maps each accepted unit to its quantity and its factor to W or J.
-var units = map[string]struct {
-	quantity quantity
-	scale    float64
-}{
-	"W": {power, 1}, "mW": {power, 1e-3}, "uW": {power, 1e-6}, "kW": {power, 1e3},
-	"J": {energy, 1}, "mJ": {energy, 1e-3}, "uJ": {energy, 1e-6}, "kJ": {energy, 1e3},
-	"Wh": {energy, 3600}, "kWh": {energy, 3.6e6},
-}
 
 // A preset knows the metric names of one well-known exporter.
 type preset struct {

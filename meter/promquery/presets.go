@@ -26,29 +26,14 @@ type query struct {
 	sum bool
 }
 
-type quantity int
+// quantity, power and energy are meter.Quantity under the names the
+// presets were written with.
+type quantity = meter.Quantity
 
 const (
-	power quantity = iota
-	energy
+	power  = meter.Power
+	energy = meter.Energy
 )
-
-func (q quantity) String() string {
-	if q == power {
-		return "power"
-	}
-	return "energy"
-}
-
-// units maps each accepted unit to its quantity and its factor to W or J.
-var units = map[string]struct {
-	quantity quantity
-	scale    float64
-}{
-	"W": {power, 1}, "mW": {power, 1e-3}, "uW": {power, 1e-6}, "kW": {power, 1e3},
-	"J": {energy, 1}, "mJ": {energy, 1e-3}, "uJ": {energy, 1e-6}, "kJ": {energy, 1e3},
-	"Wh": {energy, 3600}, "kWh": {energy, 3.6e6},
-}
 
 // A preset knows the metric names of one well-known exporter; the package
 // doc explains each choice. Every query is a bare selector, so the window

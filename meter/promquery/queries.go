@@ -10,8 +10,6 @@ import (
 
 var queryKeys = []string{"query", "kind", "unit", "component", "channel", "channel_label", "channel_prefix", "sum"}
 
-var components = []meter.Component{meter.CPU, meter.DRAM, meter.GPU, meter.Other, meter.Wall}
-
 // customQueries decodes the queries: list.
 func customQueries(spec meter.Spec, haveSelector bool) ([]query, error) {
 	items, err := spec.List("queries")
@@ -42,41 +40,8 @@ func customQuery(o meter.OptionSet, haveSelector bool) (query, error) {
 	if haveSelector && !bare && !strings.Contains(q.expr, selectorPlaceholder) {
 		return q, o.Errorf("query", "the selector can be added only to a bare selector such as metric{…}; in an expression write %s where it goes, e.g. sum by (gpu) (metric{%s})", selectorPlaceholder, selectorPlaceholder)
 	}
-	kind, err := o.RequiredString("kind")
-	if err != nil {
+	if q.quantity, q.scale, q.component, err = o.Measure(); err != nil {
 		return q, err
-	}
-	switch kind {
-	case "power":
-		q.quantity = power
-	case "energy":
-		q.quantity = energy
-	default:
-		return q, o.Errorf("kind", "want power or energy, got %q", kind)
-	}
-	unit, err := o.String("unit", map[quantity]string{power: "W", energy: "J"}[q.quantity])
-	if err != nil {
-		return q, err
-	}
-	u, ok := units[unit]
-	if !ok || u.quantity != q.quantity {
-		var valid []string
-		for name, u := range units {
-			if u.quantity == q.quantity {
-				valid = append(valid, name)
-			}
-		}
-		sort.Strings(valid)
-		return q, o.Errorf("unit", "%q is not a unit of %s (want one of %s)", unit, q.quantity, strings.Join(valid, ", "))
-	}
-	q.scale = u.scale
-	component, err := o.RequiredString("component")
-	if err != nil {
-		return q, err
-	}
-	q.component = meter.Component(component)
-	if !validComponent(q.component) {
-		return q, o.Errorf("component", "want one of gpu, cpu, dram, wall, other, got %q", component)
 	}
 	if err := channelOptions(o, &q, b.name, bare); err != nil {
 		return q, err
@@ -105,41 +70,16 @@ func channelOptions(o meter.OptionSet, q *query, metric string, bare bool) error
 	case q.channelLabel == "" && o.Has("channel_prefix"):
 		return o.Errorf("channel_prefix", "only means something with channel_label")
 	case q.channelLabel == "" && q.channel == "" && bare && metric != "":
-		q.channel = sanitizeChannel(metric)
+		q.channel = meter.SanitizeChannel(metric)
 	case q.channelLabel == "" && q.channel == "":
 		return o.Errorf("channel", "an expression needs channel (a fixed name) or channel_label (a label naming each series' channel)")
 	}
 	for key, name := range map[string]string{"channel": q.channel, "channel_prefix": q.channelPrefix} {
-		if strings.IndexFunc(name, func(c rune) bool { return !validChannelRune(c) }) >= 0 {
+		if !meter.ValidChannelName(name) {
 			return o.Errorf(key, "%q may hold only letters, digits, '-', '_' and '.'", name)
 		}
 	}
 	return nil
-}
-
-func validComponent(c meter.Component) bool {
-	for _, k := range components {
-		if c == k {
-			return true
-		}
-	}
-	return false
-}
-
-// sanitizeChannel keeps a label value usable in a channel name: the run
-// directory keys readings by "meter/channel" and writes channel names into
-// CSV headers and file names.
-func sanitizeChannel(v string) string {
-	return strings.Map(func(r rune) rune {
-		if validChannelRune(r) {
-			return r
-		}
-		return '-'
-	}, v)
-}
-
-func validChannelRune(r rune) bool {
-	return r == '-' || r == '_' || r == '.' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
 }
 
 // describeSeries writes a series the way PromQL does, for messages.

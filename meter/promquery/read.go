@@ -162,7 +162,7 @@ func channelName(q query, labels map[string]string) (string, error) {
 	if v == "" {
 		return "", fmt.Errorf("%s has no %q label to name its channel by (channel_label)", describeSeries(labels), q.channelLabel)
 	}
-	return q.channelPrefix + sanitizeChannel(v), nil
+	return q.channelPrefix + meter.SanitizeChannel(v), nil
 }
 
 // explainEmpty says why no query found a series: the metrics are nowhere
