@@ -151,7 +151,6 @@ var wantQueries = map[string]map[string]float64{
 // labels the result has.
 func TestDashboardQueries(t *testing.T) {
 	promtool := testenv.Binary(t, "promtool", "prometheus")
-	prometheus := testenv.Binary(t, "prometheus", "prometheus")
 	dir := t.TempDir()
 
 	// 15 minutes of 1-s samples, an hour ago (recent, so that retention
@@ -167,7 +166,7 @@ func TestDashboardQueries(t *testing.T) {
 	if out, err := exec.Command(promtool, "tsdb", "create-blocks-from", "openmetrics", om, data).CombinedOutput(); err != nil {
 		t.Fatalf("promtool tsdb create-blocks-from: %v\n%s", err, out)
 	}
-	base := startPrometheus(t, prometheus, dir, data)
+	base := testenv.StartPrometheus(t, "global:\n  scrape_interval: 15s\n", data, "--storage.tsdb.retention.time=10y")
 
 	seen := map[string]bool{}
 	for _, p := range readDashboard(t).Panels {
@@ -222,46 +221,6 @@ func openMetrics(start time.Time, seconds int) string {
 	}
 	b.WriteString("# EOF\n")
 	return b.String()
-}
-
-func startPrometheus(t *testing.T, bin, dir, data string) string {
-	t.Helper()
-	cfg := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(cfg, []byte("global:\n  scrape_interval: 15s\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	addr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
-	cmd := exec.Command(bin, "--config.file="+cfg, "--storage.tsdb.path="+data,
-		"--web.listen-address="+addr, "--storage.tsdb.retention.time=10y")
-	logf, err := os.Create(filepath.Join(dir, "prometheus.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		logf.Close()
-	})
-	base := "http://" + addr
-	deadline := time.Now().Add(60 * time.Second) // ~7 s on a quiet machine
-	for {
-		resp, err := http.Get(base + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return base
-			}
-		}
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(logf.Name())
-			t.Fatalf("prometheus not ready after 60 s:\n%s", log)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
 }
 
 type queryResult struct {

@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,14 +19,13 @@ import (
 // data source does, and checks the series it stores, by the queries a
 // dashboard makes, before and after the run moves on.
 func TestAgainstPrometheus(t *testing.T) {
-	bin := testenv.Binary(t, "prometheus", "prometheus")
 	e := fixture()
 	target, stop, err := e.Serve("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer stop()
-	prom := startPrometheus(t, bin, strings.TrimSuffix(strings.TrimPrefix(target, "http://"), MetricsPath))
+	prom := startPrometheus(t, strings.TrimSuffix(strings.TrimPrefix(target, "http://"), MetricsPath))
 
 	waitFor(t, prom, `aienergy_run_info{name="llama-sweep",run_id="20240501T120000Z-ab12",job="aienergy"}`, 1)
 	waitFor(t, prom, `aienergy_energy_joules_total{meter="nvml",channel="gpu0",component="gpu"}`, 520)
@@ -51,9 +47,8 @@ type prometheus struct{ base string }
 
 // startPrometheus runs Prometheus on a free loopback port scraping target
 // every second, and waits until it is ready.
-func startPrometheus(t *testing.T, bin, target string) *prometheus {
+func startPrometheus(t *testing.T, target string) *prometheus {
 	t.Helper()
-	dir := t.TempDir()
 	config := fmt.Sprintf(`global:
   scrape_interval: 1s
   scrape_timeout: 1s
@@ -62,51 +57,7 @@ scrape_configs:
     static_configs:
       - targets: ['%s']
 `, target)
-	configPath := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(configPath, []byte(config), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	port := testenv.FreePort(t)
-	logPath := filepath.Join(dir, "prometheus.log")
-	log, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin,
-		"--config.file="+configPath,
-		"--storage.tsdb.path="+filepath.Join(dir, "tsdb"),
-		fmt.Sprintf("--web.listen-address=127.0.0.1:%d", port))
-	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		_ = log.Close()
-		if t.Failed() {
-			b, _ := os.ReadFile(logPath)
-			if len(b) > 3000 {
-				b = b[len(b)-3000:]
-			}
-			t.Logf("prometheus log (tail):\n%s", b)
-		}
-	})
-	p := &prometheus{base: fmt.Sprintf("http://127.0.0.1:%d", port)}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(p.base + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Prometheus not ready at %s within 30s (last: %v)", p.base, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	return &prometheus{base: testenv.StartPrometheus(t, config, "")}
 }
 
 // query runs an instant query and returns the value of each series.

@@ -85,7 +85,8 @@ bind-address = "127.0.0.1:%d"
 }
 
 // WaitHTTP polls url until it answers status (and, when given, body), for
-// at most 30 s, then fails with the server's log.
+// at most 60 s (Prometheus takes ~7 s on a quiet machine), then fails with
+// the server's log.
 func WaitHTTP(t testing.TB, name, url string, status int, body, logPath string) {
 	t.Helper()
 	start := time.Now()
@@ -100,9 +101,9 @@ func WaitHTTP(t testing.TB, name, url string, status int, body, logPath string) 
 				return
 			}
 		}
-		if time.Since(start) > 30*time.Second {
+		if time.Since(start) > 60*time.Second {
 			logText, _ := os.ReadFile(logPath)
-			t.Fatalf("%s not ready after 30 s (last error %v); its log:\n%s", name, err, logText)
+			t.Fatalf("%s not ready after 60 s (last error %v); its log:\n%s", name, err, logText)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
