@@ -21,9 +21,17 @@ const SweepCSV = "sweep.csv"
 // CSVs there. It is what `aienergy report` runs, and what a run runs at its
 // end, so the two can never disagree.
 func Generate(dir string) (*Summary, error) {
+	s, _, err := GenerateRaw(dir)
+	return s, err
+}
+
+// GenerateRaw is Generate that also returns the raw data it read, for
+// callers that write more from it (report.html, interchange files, sinks)
+// without reading the run directory again.
+func GenerateRaw(dir string) (*Summary, *rundir.Raw, error) {
 	raw, err := rundir.Read(dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	opts := analysis.Options{
 		CarbonIntensity:      raw.Meta.Carbon.IntensityGPerKWh,
@@ -41,7 +49,7 @@ func Generate(dir string) (*Summary, error) {
 	phases, startup := splitStartup(raw.Phases)
 	res, err := analysis.Analyze(raw.Samples, raw.Requests, phases, opts)
 	if err != nil {
-		return nil, fmt.Errorf("analysing %s: %w", dir, err)
+		return nil, nil, fmt.Errorf("analysing %s: %w", dir, err)
 	}
 	s := newSummary(raw, res)
 	if len(startup) > 0 {
@@ -50,7 +58,7 @@ func Generate(dir string) (*Summary, error) {
 		}
 	}
 	if err := rundir.WriteJSON(dir, rundir.SummaryFile, s); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	files := map[string]*table{
 		rundir.EmissionsCSV: emissionsTable(s),
@@ -65,10 +73,10 @@ func Generate(dir string) (*Summary, error) {
 	}
 	for name, t := range files {
 		if err := rundir.WriteFileAtomic(filepath.Join(dir, name), t.bytes()); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return s, nil
+	return s, raw, nil
 }
 
 // Publish sends a finished run's results where the config asked, outside

@@ -44,37 +44,29 @@ func finish(ctx context.Context, w io.Writer, dir string) error {
 	if err := fetchGridIntensity(ctx, w, dir); err != nil {
 		return err
 	}
-	res, err := report.Generate(dir)
+	res, raw, err := report.GenerateRaw(dir)
 	if err != nil {
 		return err
 	}
-	errs := []error{writeExtras(dir, res)}
+	errs := []error{writeExtras(dir, res, raw)}
 	fmt.Fprintln(w)
 	report.PrintTable(w, res)
-	errs = append(errs, report.Publish(dir, res), publishSinks(ctx, w, dir, res))
+	errs = append(errs, report.Publish(dir, res), publishSinks(ctx, w, dir, res, raw))
 	return errors.Join(errs...)
 }
 
-func publishSinks(ctx context.Context, w io.Writer, dir string, res *report.Summary) error {
-	var meta rundir.Meta
-	if err := rundir.ReadJSON(dir, rundir.MetaFile, &meta); err != nil {
-		return err
-	}
-	var raw *rundir.Raw
+func publishSinks(ctx context.Context, w io.Writer, dir string, res *report.Summary, raw *rundir.Raw) error {
 	var errs []error
-	for _, r := range meta.Reporters {
+	for _, r := range raw.Meta.Reporters {
 		if !isSink(r.Type) {
 			continue
 		}
 		s, err := sink.New(r.Type, r.Options)
-		if err == nil && raw == nil {
-			raw, err = rundir.Read(dir)
-		}
 		if err == nil {
 			err = s.Send(context.WithoutCancel(ctx), dir, res, raw)
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("reporter %s: %w (the run directory is intact; resend later with aienergy report)", r.Type, err))
+			errs = append(errs, fmt.Errorf("reporter %s: %w (the run directory is intact; resend later with aienergy report DIR --publish)", r.Type, err))
 			continue
 		}
 		fmt.Fprintf(w, "sent the results to %s\n", s.Name())
@@ -85,14 +77,10 @@ func publishSinks(ctx context.Context, w io.Writer, dir string, res *report.Summ
 // writeExtras writes the files that build on summary.json: report.html
 // and the interchange files (optimum-benchmark / AIEnergyScore
 // benchmark_report.json, vllm bench serve JSON).
-func writeExtras(dir string, res *report.Summary) error {
-	raw, err := rundir.Read(dir)
-	if err != nil {
-		return err
-	}
+func writeExtras(dir string, res *report.Summary, raw *rundir.Raw) error {
 	if err := reporthtml.WriteFile(dir, res, raw); err != nil {
 		return err
 	}
-	_, err = interchange.WriteAll(dir, res, raw)
+	_, err := interchange.WriteAll(dir, res, raw)
 	return err
 }

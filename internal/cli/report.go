@@ -26,11 +26,11 @@ are computed, or to check a published result.`,
 					return err
 				}
 			} else {
-				res, err := report.Generate(dir)
+				res, raw, err := report.GenerateRaw(dir)
 				if err != nil {
 					return err
 				}
-				if err := writeExtras(dir, res); err != nil {
+				if err := writeExtras(dir, res, raw); err != nil {
 					return err
 				}
 				report.PrintTable(cmd.OutOrStdout(), res)
