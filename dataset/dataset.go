@@ -95,24 +95,3 @@ func LoadSpec(ctx context.Context, spec Spec) (*Set, error) {
 	}
 	return loadHub(ctx, name, spec)
 }
-
-// Load returns the prompts for a dataset name, or the inline prompts when
-// given, with every other Spec field at its default and the Hub reached
-// as the environment says. Kept for callers that predate LoadSpec.
-func Load(name string, inline []string) ([]string, error) {
-	set, err := LoadSpec(context.Background(), Spec{Name: name, Inline: inline, Hub: HubFromEnv(nil)})
-	if err != nil {
-		return nil, err
-	}
-	return set.Prompts, nil
-}
-
-// Take returns n prompts, cycling through the set when n is larger, so a
-// run by count always has a prompt for every request.
-func Take(prompts []string, n int) []string {
-	out := make([]string, n)
-	for i := range out {
-		out[i] = prompts[i%len(prompts)]
-	}
-	return out
-}

@@ -18,9 +18,9 @@ func TestBuiltinSkipsCommentsAndBlanks(t *testing.T) {
 	}
 }
 
-// Load is the entry point the CLI used before LoadSpec; it must keep
-// meaning what it meant for builtin and inline prompts.
-func TestLoadLegacy(t *testing.T) {
+// A dataset name with nothing else set: builtin by default, inline prompts
+// win, local files by path, and a clear error for anything else.
+func TestLoadByName(t *testing.T) {
 	tests := []struct {
 		name    string
 		dataset string
@@ -36,7 +36,11 @@ func TestLoadLegacy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Load(tt.dataset, tt.inline)
+			set, err := LoadSpec(context.Background(), Spec{Name: tt.dataset, Inline: tt.inline, Hub: HubFromEnv(nil)})
+			var got []string
+			if set != nil {
+				got = set.Prompts
+			}
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
@@ -79,13 +83,5 @@ func TestDescribe(t *testing.T) {
 	want := "AIEnergyScore/text_generation (config default, split train, column text, 10 of 1000 rows)"
 	if got := s.Describe(); got != want {
 		t.Errorf("Describe = %q, want %q", got, want)
-	}
-}
-
-func TestTakeCycles(t *testing.T) {
-	got := Take([]string{"a", "b", "c"}, 7)
-	want := "a b c a b c a"
-	if strings.Join(got, " ") != want {
-		t.Errorf("Take = %q, want %q", strings.Join(got, " "), want)
 	}
 }

@@ -161,7 +161,7 @@ func planMeta(cfg *config.Config, p runner.Plan) rundir.Meta {
 		Load: rundir.Load{
 			Mode: cfg.Load.Mode, Concurrency: p.Concurrency, Requests: p.Requests,
 			DurationS: p.Duration.Seconds(), MaxTokens: p.MaxTokens, MinTokens: p.MinTokens,
-			IgnoreEOS: p.IgnoreEOS, Dataset: datasetLabel(cfg),
+			IgnoreEOS: p.IgnoreEOS,
 		},
 		Phases: rundir.Phases{
 			IdleBeforeS: p.IdleBefore.Seconds(), WarmupRequests: p.WarmupRequests, IdleAfterS: p.IdleAfter.Seconds(),
@@ -190,16 +190,6 @@ func planMeta(cfg *config.Config, p runner.Plan) rundir.Meta {
 		m.Reporters = append(m.Reporters, rep)
 	}
 	return m
-}
-
-func datasetLabel(cfg *config.Config) string {
-	if len(cfg.Scenario.Prompts) > 0 {
-		return fmt.Sprintf("inline (%d prompts)", len(cfg.Scenario.Prompts))
-	}
-	if cfg.Scenario.DatasetName == "" {
-		return dataset.BuiltinName
-	}
-	return cfg.Scenario.DatasetName
 }
 
 // estimateDuration is a rough lower bound of a plan's wall time, shown by
