@@ -185,13 +185,9 @@ func meterOrder(meters []rundir.Meter) []string {
 	return out
 }
 
-// StartupLabel is the phases.csv model label of a launched server's
-// start-up (runner.StartupLabel).
-const StartupLabel = "server start-up"
-
 func splitStartup(phases []analysis.Phase) (rest, startup []analysis.Phase) {
 	for _, p := range phases {
-		if p.Model == StartupLabel {
+		if p.Model == rundir.StartupLabel {
 			startup = append(startup, p)
 		} else {
 			rest = append(rest, p)

@@ -26,3 +26,8 @@ var (
 		"finish_reason", "error_class", "error", "chunk_ms", "items", "reasoning_tokens"}
 	phasesHeader = []string{"model", "phase", "start_s", "end_s", "items"}
 )
+
+// StartupLabel is the phases.csv model label of a launched model server's
+// start-up (launch to first healthy answer): its energy is reported on its
+// own, never in a model's or the run's figures.
+const StartupLabel = "server start-up"

@@ -15,13 +15,8 @@ import (
 // server's output.
 const ServerLog = "server.log"
 
-// StartupLabel is the model label of a launched server's start-up phase:
-// its energy is reported on its own, never mixed into a model's figures
-// (report.StartupLabel).
-const StartupLabel = "server start-up"
-
 // launchServer starts the configured server, recording its start-up
-// (launch to first healthy answer) as the measured phase of StartupLabel,
+// (launch to first healthy answer) as the measured phase of rundir.StartupLabel,
 // and returns the function that stops it. A server that dies during the
 // run is reported when the run ends.
 func (r *run) launchServer(ctx context.Context) (stop func(), err error) {
@@ -31,14 +26,14 @@ func (r *run) launchServer(ctx context.Context) (stop func(), err error) {
 	}
 	opts := *r.plan.Launch
 	opts.Log = logf
-	r.progress.setModel(StartupLabel, 0, 1)
-	r.setPhase(StartupLabel, analysis.PhaseMeasured, 0, opts.StartTimeout)
+	r.progress.setModel(rundir.StartupLabel, 0, 1)
+	r.setPhase(rundir.StartupLabel, analysis.PhaseMeasured, 0, opts.StartTimeout)
 	srv, err := launch.Start(ctx, opts)
 	if err != nil {
 		logf.Close()
 		return func() {}, fmt.Errorf("launching the model server (its output is in %s): %w", filepath.Join(r.plan.Output, ServerLog), err)
 	}
-	r.out.Phase(StartupLabel, analysis.PhaseMeasured, srv.Started(), srv.Ready(), 0)
+	r.out.Phase(rundir.StartupLabel, analysis.PhaseMeasured, srv.Started(), srv.Ready(), 0)
 	r.meta.Server = &rundir.Server{Argv: opts.Argv, StartupS: srv.Ready().Sub(srv.Started()).Seconds()}
 	return func() {
 		if e := srv.Err(); e != nil {
