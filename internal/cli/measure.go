@@ -116,11 +116,7 @@ func buildMeasurePlan(cmd *cobra.Command, cfgArgs, command []string, output stri
 	p.Meta.Backend = rundir.Backend{Type: "command", Endpoint: strings.Join(command, " ")}
 	p.Meta.Load = rundir.Load{Mode: "command"}
 	if len(cfgArgs) > 0 {
-		for _, m := range cfg.Meters {
-			if m.Enabled {
-				p.Meters = append(p.Meters, specFromConfig(cfg, m))
-			}
-		}
+		p.Meters = enabledMeters(cfg)
 	} else {
 		p.Meters = workingAutoMeters(cmd)
 	}

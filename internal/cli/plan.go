@@ -125,16 +125,7 @@ func buildPlan(ctx context.Context, cfg *config.Config, output string, dryRun bo
 			p.Extra["temperature"] = *gk.Temperature
 		}
 	}
-	for _, m := range cfg.Meters {
-		if !m.Enabled {
-			continue
-		}
-		src := cfg.Source
-		if m.Node != nil {
-			src = fmt.Sprintf("%s:%d", cfg.Source, m.Node.Line)
-		}
-		p.Meters = append(p.Meters, meter.Spec{Name: m.Name, Type: m.Type, Options: m.Options, Source: src})
-	}
+	p.Meters = enabledMeters(cfg)
 	if cfg.Backend.Type == "sim" {
 		s := cfg.Backend.Sim
 		p.Sim = &sim.Config{
@@ -284,4 +275,15 @@ func variants(cfg *config.Config, rate *load.Rate) []runner.Variant {
 		}
 	}
 	return out
+}
+
+// enabledMeters are the config's meters that are not switched off.
+func enabledMeters(cfg *config.Config) []meter.Spec {
+	var specs []meter.Spec
+	for _, m := range cfg.Meters {
+		if m.Enabled {
+			specs = append(specs, specFromConfig(cfg, m))
+		}
+	}
+	return specs
 }
