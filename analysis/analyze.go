@@ -6,6 +6,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 )
 
 // Options tune Analyze.
@@ -26,6 +27,10 @@ type Options struct {
 	// MaxRange gives, per "meter/channel", the value in joules at which
 	// the channel's energy counter wraps to zero.
 	MaxRange map[string]float64
+	// CounterResolutionJ and PowerResolutionW give, per "meter/channel",
+	// the steps the meter declares it reports in.
+	CounterResolutionJ map[string]float64
+	PowerResolutionW   map[string]float64
 	// MeterOrder is the configured order of the meters: when two meters
 	// measure one component, the first one's figures are used and the
 	// other's are compared with them.
@@ -56,7 +61,7 @@ func Analyze(samples []Sample, requests []Request, phases []Phase, opts Options)
 	if err != nil {
 		return nil, err
 	}
-	series, err := GroupSeries(samples, opts.MaxRange)
+	series, err := GroupSeries(samples, Declared{MaxRangeJ: opts.MaxRange, CounterResolutionJ: opts.CounterResolutionJ, PowerResolutionW: opts.PowerResolutionW})
 	if err != nil {
 		return nil, err
 	}
@@ -83,6 +88,11 @@ func Analyze(samples []Sample, requests []Request, phases []Phase, opts Options)
 	}
 	if len(series) == 0 {
 		warnings = append(warnings, "no meter samples in the run: energy and carbon figures omitted")
+	}
+	for _, s := range series {
+		if len(s.Rejected) > 0 {
+			warnings = append(warnings, fmt.Sprintf("%s: readings left out as impossible: %s; the figures rest on the others", s.Key(), describeCounts(s.Rejected)))
+		}
 	}
 
 	res := &Result{Carbon: carbon, Models: []ModelResult{}}
@@ -172,7 +182,7 @@ func analyzeModel(m *modelPhases, series []*Series, reqs []Request, opts Options
 	for _, r := range reqs {
 		if r.OK() {
 			mr.Items += r.Items
-			mr.ReasoningTokens += r.ReasoningTokens
+			mr.ReasoningTokens = SaturatingAdd(mr.ReasoningTokens, r.ReasoningTokens)
 		}
 	}
 	if len(reqs) == 0 && mr.Items == 0 {
@@ -243,7 +253,10 @@ func analyzeModel(m *modelPhases, series []*Series, reqs []Request, opts Options
 	mr.EnergyBasis = headline.keys
 	mr.EnergyMethod = headline.method
 	mr.EnergyJ, mr.NetEnergyJ = headline.joules, headline.net
-	mr.EnergyEdgeUncertaintyJ = headline.uncertainty
+	mr.EnergyUncertaintyJ, mr.NetEnergyUncertaintyJ = headline.uncertainty, headline.netUncertainty
+	if w := uncertaintyWarning("net energy", mr.NetEnergyJ, mr.NetEnergyUncertaintyJ); w != "" {
+		mr.Warnings = append(mr.Warnings, w)
+	}
 	mr.AvgWatts, mr.PeakWatts, mr.BaselineWatts = headline.avgWatts, headline.peakWatts, headline.baseline
 
 	gross, net := perWork(mr.EnergyJ, n), perWork(mr.NetEnergyJ, n)
@@ -288,12 +301,17 @@ func measureChannel(s *Series, from, to float64, m *modelPhases) (ChannelResult,
 	if err != nil {
 		return r, err
 	}
-	gross := e.Joules
-	r.Method, r.EnergyJ = e.Method, &gross
-	r.AvgWatts, r.PeakWatts, r.EdgeUncertaintyJ = e.AvgWatts, e.PeakWatts, e.EdgeUncertaintyJ
+	gross, u := e.Joules, e.UncertaintyJ
+	r.Method, r.EnergyJ, r.UncertaintyJ = e.Method, &gross, &u
+	r.MethodReason, r.Alternative = e.MethodReason, e.Alternative
+	r.AvgWatts, r.PeakWatts = e.AvgWatts, e.PeakWatts
+	r.Rejected = s.Rejected
 	r.Samples, r.CoveredS, r.Coverage = e.Samples, e.CoveredS, e.Coverage
 	r.MaxGapS, r.Gaps, r.Resets, r.Wraps = e.MaxGapS, e.Gaps, e.Resets, e.Wraps
 	r.Warnings = append(r.Warnings, e.Warnings...)
+	if w := uncertaintyWarning("energy", r.EnergyJ, r.UncertaintyJ); w != "" {
+		r.Warnings = append(r.Warnings, w+" — "+e.MethodReason)
+	}
 
 	b, err := channelBaseline(s, m.idleBefore, m.idleAfter)
 	if err != nil {
@@ -305,6 +323,8 @@ func measureChannel(s *Series, from, to float64, m *modelPhases) (ChannelResult,
 		// The baseline comes off the seconds the gross figure covers.
 		net := gross - *b.watts*e.CoveredS
 		r.NetEnergyJ = &net
+		nu := u + b.uncertaintyW*e.CoveredS
+		r.NetUncertaintyJ = &nu
 	}
 	return r, nil
 }
@@ -325,6 +345,8 @@ func runTotals(models []ModelResult, carbon Carbon) RunTotals {
 	}
 	t.EnergyJ = pick(func(m ModelResult) *float64 { return m.EnergyJ })
 	t.NetEnergyJ = pick(func(m ModelResult) *float64 { return m.NetEnergyJ })
+	t.EnergyUncertaintyJ = pick(func(m ModelResult) *float64 { return m.EnergyUncertaintyJ })
+	t.NetEnergyUncertaintyJ = pick(func(m ModelResult) *float64 { return m.NetEnergyUncertaintyJ })
 	t.ComponentsJoules = pick(func(m ModelResult) *float64 { return m.ComponentsJoules })
 	t.NetComponentsJoules = pick(func(m ModelResult) *float64 { return m.NetComponentsJoules })
 	t.WallJoules = pick(func(m ModelResult) *float64 { return m.WallJoules })
@@ -349,6 +371,7 @@ func summarizeChannels(series []*Series) []ChannelSummary {
 		}
 		c := ChannelSummary{Key: s.Key(), Meter: s.Meter, Channel: s.Channel, Component: s.Component, Samples: len(t)}
 		if len(t) == 0 {
+			c.Rejected = s.Rejected
 			out = append(out, c)
 			continue
 		}
@@ -361,6 +384,16 @@ func summarizeChannels(series []*Series) []ChannelSummary {
 		if u := s.CounterUpdateInterval(); u > 0 {
 			c.CounterUpdateS = &u
 		}
+		if u := s.PowerUpdateInterval(); s.HasPower() && u > 1.5*s.powerSpacing {
+			c.PowerUpdateS = &u
+		}
+		if s.HasCounter() && s.counterRes > 0 {
+			c.CounterResolutionJ = &s.counterRes
+		}
+		if s.HasPower() && s.powerRes > 0 {
+			c.PowerResolutionW = &s.powerRes
+		}
+		c.Rejected = s.Rejected
 		if c.LastS > c.FirstS {
 			if e, err := s.Energy(c.FirstS, c.LastS); err == nil {
 				c.Method, c.Gaps, c.MaxGapS, c.Resets, c.Wraps = e.Method, e.Gaps, e.MaxGapS, e.Resets, e.Wraps
@@ -379,4 +412,32 @@ func perItem(joules *float64, items int) *float64 {
 	}
 	v := *joules / float64(items)
 	return &v
+}
+
+// uncertaintyWarning words a warning when an energy figure's uncertainty
+// passes UncertaintyWarnFraction of it; "" otherwise.
+func uncertaintyWarning(what string, joules, uncertainty *float64) string {
+	if joules == nil || uncertainty == nil {
+		return ""
+	}
+	e, u := math.Abs(*joules), *uncertainty
+	if e > 0 && u <= UncertaintyWarnFraction*e {
+		return ""
+	}
+	rel := "of a zero figure"
+	if e > 0 {
+		rel = fmt.Sprintf("%.1f%% of %.6g J", 100*u/e, *joules)
+	}
+	return fmt.Sprintf("%s uncertain by ±%.4g J (%s, above %g%%): the meter is too coarse or too slow for this window; lengthen the phase or use a finer meter", what, u, rel, 100*UncertaintyWarnFraction)
+}
+
+// describeCounts words counts by reason, most frequent first.
+func describeCounts(counts map[string]int) string {
+	reasons := slices.Sorted(maps.Keys(counts))
+	slices.SortStableFunc(reasons, func(a, b string) int { return counts[b] - counts[a] })
+	parts := make([]string, len(reasons))
+	for i, r := range reasons {
+		parts[i] = fmt.Sprintf("%d × %s", counts[r], r)
+	}
+	return strings.Join(parts, ", ")
 }

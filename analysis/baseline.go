@@ -17,8 +17,19 @@ const (
 // baseline is a channel's idle power around a model.
 type baseline struct {
 	watts, before, after *float64
-	warnings             []string
+	// uncertaintyW bounds the error of watts: the idle windows' energy
+	// uncertainties over their time, plus half the gap between before and
+	// after when both exist (the baseline moved; which value held during
+	// the measured phase is unknown).
+	uncertaintyW float64
+	warnings     []string
 }
+
+// minBaselineUpdates is how many changes of a meter's value an idle
+// window needs before its average means something: with fewer, the
+// window sees one or two refreshes of a slow meter, and their timing
+// decides the figure.
+const minBaselineUpdates = 3
 
 // guardedIdleWindow trims an idle phase at both ends by two sample
 // spacings (or two counter updates, if longer), at most a quarter of the
@@ -29,7 +40,7 @@ type baseline struct {
 // are short.
 func guardedIdleWindow(s *Series, p *Phase) (from, to float64) {
 	g := 2 * s.SampleSpacing()
-	if u := s.CounterUpdateInterval(); 2*u > g {
+	if u := max(s.CounterUpdateInterval(), s.PowerUpdateInterval()); 2*u > g {
 		g = 2 * u
 	}
 	if limit := (p.End - p.Start) / 4; !(g <= limit) { // also catches NaN
@@ -44,8 +55,8 @@ func guardedIdleWindow(s *Series, p *Phase) (from, to float64) {
 // weighs more.
 func channelBaseline(s *Series, before, after *Phase) (baseline, error) {
 	var (
-		b               baseline
-		joules, covered float64
+		b                            baseline
+		joules, covered, uncertainty float64
 	)
 	measure := func(p *Phase) (*float64, error) {
 		if p == nil {
@@ -63,8 +74,12 @@ func channelBaseline(s *Series, before, after *Phase) (baseline, error) {
 		for _, w := range e.Warnings {
 			b.warnings = append(b.warnings, p.Name+": "+w)
 		}
+		if e.Updates < minBaselineUpdates {
+			b.warnings = append(b.warnings, fmt.Sprintf("%s: the meter changed value only %d time(s) in the %.3g s baseline window (%s): the idle power rests on too few readings; lengthen the idle phases", p.Name, e.Updates, to-from, refreshNote(s)))
+		}
 		joules += e.Joules
 		covered += e.CoveredS
+		uncertainty += e.UncertaintyJ
 		w := e.Joules / e.CoveredS
 		return &w, nil
 	}
@@ -78,9 +93,11 @@ func channelBaseline(s *Series, before, after *Phase) (baseline, error) {
 	if covered > 0 {
 		w := joules / covered
 		b.watts = &w
+		b.uncertaintyW = uncertainty / covered
 	}
 	if b.before != nil && b.after != nil {
 		x, y := *b.before, *b.after
+		b.uncertaintyW += math.Abs(x-y) / 2
 		if diff := math.Abs(x - y); diff > baselineAbsTolerance && diff > baselineRelTolerance*(x+y)/2 {
 			b.warnings = append(b.warnings, fmt.Sprintf("idle power before (%.1f W) and after (%.1f W) disagree by %.1f W: the baseline moved, and net figures, which use the time-weighted mean, are uncertain by up to that much power over the measured phase", x, y, diff))
 		}
@@ -89,4 +106,12 @@ func channelBaseline(s *Series, before, after *Phase) (baseline, error) {
 		b.warnings = append(b.warnings, "no idle phase with samples: no baseline, net figures omitted")
 	}
 	return b, nil
+}
+
+// refreshNote says how often the channel's meter changes value.
+func refreshNote(s *Series) string {
+	if u := s.CounterUpdateInterval(); u > 0 {
+		return fmt.Sprintf("its counter changes every %.3g s", u)
+	}
+	return fmt.Sprintf("sampled every %.3g s", s.SampleSpacing())
 }

@@ -19,21 +19,22 @@ type measuredChannel struct {
 
 // channelSum adds up channels: energies and powers add, never average.
 type channelSum struct {
-	keys        []string
-	method      string
-	joules      *float64
-	net         *float64 // nil unless every summed channel has a net figure
-	baseline    *float64 // nil unless every summed channel has a baseline
-	avgWatts    *float64 // nil unless every summed channel has one
-	peakWatts   *float64 // peak of the summed power over the window
-	uncertainty *float64 // counter edge uncertainty, nil when no channel has one
+	keys           []string
+	method         string
+	joules         *float64
+	net            *float64 // nil unless every summed channel has a net figure
+	baseline       *float64 // nil unless every summed channel has a baseline
+	avgWatts       *float64 // nil unless every summed channel has one
+	peakWatts      *float64 // peak of the summed power over the window
+	uncertainty    *float64 // nil unless every summed channel has one
+	netUncertainty *float64 // nil unless every summed channel has one
 }
 
 // sumChannels adds the channels that have data in the window; channels
 // without data are left out and reported in missing.
 func sumChannels(chs []measuredChannel, from, to float64) (sum channelSum, missing []string) {
 	var with []*Series
-	var nets, baselines, avgs, uncertainties []*float64
+	var nets, baselines, avgs, uncertainties, netUncertainties []*float64
 	var joules []*float64
 	for _, c := range chs {
 		r := c.result
@@ -48,9 +49,8 @@ func sumChannels(chs []measuredChannel, from, to float64) (sum channelSum, missi
 		nets = append(nets, r.NetEnergyJ)
 		baselines = append(baselines, r.BaselineWatts)
 		avgs = append(avgs, r.AvgWatts)
-		if r.EdgeUncertaintyJ != nil {
-			uncertainties = append(uncertainties, r.EdgeUncertaintyJ)
-		}
+		uncertainties = append(uncertainties, r.UncertaintyJ)
+		netUncertainties = append(netUncertainties, r.NetUncertaintyJ)
 	}
 	if len(with) == 0 {
 		return sum, missing
@@ -59,7 +59,10 @@ func sumChannels(chs []measuredChannel, from, to float64) (sum channelSum, missi
 	sum.net = sumAll(nets)
 	sum.baseline = sumAll(baselines)
 	sum.avgWatts = sumAll(avgs)
+	// Bounds add linearly: the channels' errors may share a cause (one
+	// load transition at every edge).
 	sum.uncertainty = sumAll(uncertainties)
+	sum.netUncertainty = sumAll(netUncertainties)
 	sum.peakWatts = peakOfSum(with, from, to)
 	return sum, missing
 }
@@ -171,6 +174,8 @@ func componentResults(chs []measuredChannel, from, to float64, n RequestCounts) 
 			Method:                  sum.method,
 			EnergyJ:                 sum.joules,
 			NetEnergyJ:              sum.net,
+			UncertaintyJ:            sum.uncertainty,
+			NetUncertaintyJ:         sum.netUncertainty,
 			BaselineWatts:           sum.baseline,
 			AvgWatts:                sum.avgWatts,
 			PeakWatts:               sum.peakWatts,

@@ -23,6 +23,21 @@ const (
 // ErrNoData says a channel has no samples that cover a window.
 var ErrNoData = errors.New("no samples cover the window")
 
+// goodEnoughCounter is the relative uncertainty under which a counter is
+// used even where integrated power claims a smaller one: a counter sums
+// every joule the meter saw, while power readings may be averages over a
+// second (NVML on Ampere) that the integration bound cannot know about.
+const goodEnoughCounter = 0.01
+
+// agreement is how closely two readings of one quantity by different
+// means (a counter and power readings) are expected to agree beyond their
+// stated uncertainties: meters round and calibrate apart.
+const agreement = 0.001
+
+// UncertaintyWarnFraction is the relative uncertainty past which a figure
+// is warned about.
+const UncertaintyWarnFraction = 0.02
+
 // WindowEnergy is one channel's energy over one window, with what the
 // figure rests on.
 type WindowEnergy struct {
@@ -38,48 +53,103 @@ type WindowEnergy struct {
 	Gaps     int     `json:"gaps"` // stretches without samples longer than the gap threshold
 	Resets   int     `json:"resets"`
 	Wraps    int     `json:"wraps"`
-	// EdgeUncertaintyJ bounds the error of a counter delta at the window
-	// edges: the largest counter step near each edge, summed. Counters that
-	// update in steps (NVML every ~100 ms) leave each edge uncertain by one
-	// step. Nil for integrated power.
-	EdgeUncertaintyJ *float64 `json:"edge_uncertainty_j,omitempty"`
-	AvgWatts         *float64 `json:"avg_watts"`
-	PeakWatts        *float64 `json:"peak_watts"`
-	Warnings         []string `json:"warnings,omitempty"`
+	// UncertaintyJ bounds the error of Joules from the method. Counter:
+	// at each window edge, the counter step (between the changes around
+	// the edge, at least its resolution) the interpolated value lies in.
+	// Integration: at each edge, the power change across the sample
+	// interval holding it times that interval (a load that switches
+	// anywhere inside it); inside, sqrt(Σ(|ΔP|·Δt)²/3), about 95 % for
+	// changes at random moments; plus half the power resolution over the
+	// covered time.
+	UncertaintyJ float64 `json:"uncertainty_j"`
+	// Updates counts the meter's changes of value inside the window: a
+	// figure resting on few of them says little about what happened.
+	Updates      int                `json:"updates"`
+	MethodReason string             `json:"method_reason,omitempty"`
+	Alternative  *MethodAlternative `json:"alternative,omitempty"`
+	AvgWatts     *float64           `json:"avg_watts"`
+	PeakWatts    *float64           `json:"peak_watts"`
+	Warnings     []string           `json:"warnings,omitempty"`
 }
 
 // Energy returns the channel's energy over [from, to] (seconds since run
-// start). A channel with a counter gives the counter delta, with the
-// counter linearly interpolated at the window edges; otherwise power
-// samples are integrated with the trapezoidal rule over their real
-// timestamps, with power interpolated at the edges. Within the gap
-// threshold (gapFactor × the median spacing) beyond the first or last
-// sample, power is held at its edge value (a counter runs on at the power
-// of its nearest interval); farther out the window counts as uncovered:
-// Coverage says how much is covered and Joules is never scaled up. Average
-// and peak watts come from power samples when the channel has them, else
-// from the counter. It returns ErrNoData when no samples cover the window.
+// start), from its energy counter or by integrating its power, whichever
+// is better for this window, with the other kept as Alternative. A
+// counter gives the delta between its values at the edges, interpolated
+// between the readings where it changed; power is integrated with the
+// trapezoidal rule over the real sample times, interpolated at the edges.
+// Within the gap threshold (gapFactor × the median spacing) beyond the
+// first or last sample the edge value is held; farther out the window
+// counts as uncovered: Coverage says how much is covered and Joules is
+// never scaled up. It returns ErrNoData when no samples cover the window.
 func (s *Series) Energy(from, to float64) (WindowEnergy, error) {
 	if math.IsNaN(from) || math.IsNaN(to) || math.IsInf(from, 0) || math.IsInf(to, 0) || !(to > from) {
 		return WindowEnergy{}, fmt.Errorf("window [%v, %v]: want finite times with end after start", from, to)
 	}
-	var (
-		e   WindowEnergy
-		err error
-	)
-	switch {
-	case s.HasCounter():
-		e, err = s.counterEnergy(from, to)
-	case s.HasPower():
-		e, err = s.integratedEnergy(from, to)
-	default:
-		return WindowEnergy{}, fmt.Errorf("%w: channel %s has fewer than 2 readings", ErrNoData, s.Key())
+	if !s.HasCounter() && !s.HasPower() {
+		return WindowEnergy{}, fmt.Errorf("%w: channel %s has fewer than 2 usable readings", ErrNoData, s.Key())
 	}
-	if err != nil {
-		return WindowEnergy{}, err
+	var (
+		c, p        WindowEnergy
+		cErr, pErr  = ErrNoData, ErrNoData
+		counterNote string
+	)
+	if s.HasCounter() {
+		c, cErr = s.counterEnergy(from, to)
+		if cErr != nil {
+			counterNote = cErr.Error()
+		}
+	}
+	if s.HasPower() {
+		p, pErr = s.integratedEnergy(from, to)
+	}
+	var e WindowEnergy
+	switch {
+	case cErr != nil && pErr != nil:
+		if counterNote != "" && errors.Is(pErr, ErrNoData) && !s.HasPower() {
+			return WindowEnergy{}, cErr
+		}
+		return WindowEnergy{}, pErr
+	case pErr != nil:
+		e = c
+		e.MethodReason = "energy counter: the channel has no power readings for this window"
+	case cErr != nil:
+		e = p
+		e.MethodReason = "integrated power: the channel has no energy counter"
+		if counterNote != "" {
+			e.MethodReason = "integrated power: the energy counter is unusable here (" + counterNote + ")"
+		}
+	case c.UncertaintyJ <= p.UncertaintyJ || c.UncertaintyJ <= goodEnoughCounter*math.Abs(c.Joules):
+		e = c
+		e.MethodReason = fmt.Sprintf("energy counter: ±%.4g J from its steps at the window edges, against ±%.4g J for integrated power", c.UncertaintyJ, p.UncertaintyJ)
+		e.Alternative = alternative(p, c)
+	default:
+		e = p
+		e.MethodReason = fmt.Sprintf("integrated power: the energy counter (%s) is good to ±%.4g J over this window, integrated power to ±%.4g J; the counter is kept as a cross-check", s.describeCounter(), c.UncertaintyJ, p.UncertaintyJ)
+		e.Alternative = alternative(c, p)
+	}
+	if a := e.Alternative; a != nil && math.Abs(a.EnergyJ-e.Joules) > a.UncertaintyJ+e.UncertaintyJ+agreement*math.Abs(e.Joules) {
+		e.Warnings = append(e.Warnings, fmt.Sprintf("the %s gives %.6g J and the %s %.6g J: they differ by more than their uncertainties (±%.4g J, ±%.4g J) — a meter is off, or its power readings are averaged or delayed", methodNoun(e.Method), e.Joules, methodNoun(a.Method), a.EnergyJ, e.UncertaintyJ, a.UncertaintyJ))
 	}
 	s.setWatts(&e, from, to)
 	return e, nil
+}
+
+func methodNoun(m string) string {
+	if m == MethodCounter {
+		return "energy counter"
+	}
+	return "integrated power"
+}
+
+// alternative describes the method not chosen.
+func alternative(alt, chosen WindowEnergy) *MethodAlternative {
+	a := &MethodAlternative{Method: alt.Method, EnergyJ: alt.Joules, UncertaintyJ: alt.UncertaintyJ}
+	if chosen.Joules != 0 {
+		d := (alt.Joules - chosen.Joules) / chosen.Joules * 100
+		a.DifferencePct = &d
+	}
+	return a
 }
 
 // integratedEnergy integrates power samples over the covered window.
@@ -91,19 +161,105 @@ func (s *Series) integratedEnergy(from, to float64) (WindowEnergy, error) {
 	}
 	j, _ := trapezoid(s.powerT, s.powerW, lo, hi)
 	e := WindowEnergy{Joules: j, Method: MethodIntegration}
+	e.UncertaintyJ = integrationUncertainty(s.powerT, s.powerW, lo, hi, s.powerUpdate) + s.powerRes/2*(hi-lo)
+	e.Updates = changesIn(s.powerT, s.powerW, from, to)
 	s.describeCoverage(&e, s.powerT, from, to, lo, hi, threshold)
 	return e, nil
 }
 
-// counterEnergy takes the counter delta over the covered window.
+// integrationUncertainty bounds the trapezoid's error over [lo, hi]. The
+// power between two samples is unknown, and a meter that refreshes every
+// `update` seconds, reporting the average over that time, shows a change
+// up to 1.5 refreshes late (one refresh to be seen, half a refresh for
+// the average's centre). So at each window edge the true energy may differ
+// from the trapezoid's by the swing of power around the edge (within two
+// refreshes either side) times 1.5 refresh intervals; that
+// error has the same sign every time (a benchmark starts its load at the
+// window start), so each edge counts in full. Inside, the moments power
+// changed are independent, so their errors add in quadrature:
+// sqrt(Σ(|ΔP|·h)²/3) is two standard deviations of a uniform moment,
+// h the longer of the sample interval and the refresh interval.
+func integrationUncertainty(t, w []float64, lo, hi, update float64) float64 {
+	n := len(t)
+	h := func(k int) float64 { return math.Max(t[k]-t[k-1], update) }
+	term := func(k int) float64 { // interval [t[k-1], t[k]]
+		return math.Abs(w[k]-w[k-1]) * h(k)
+	}
+	// The intervals holding each edge, clamped to the first and last.
+	kLo := min(max(sort.SearchFloat64s(t, lo), 1), n-1)
+	for kLo < n-1 && t[kLo] <= lo {
+		kLo++
+	}
+	kHi := min(max(sort.SearchFloat64s(t, hi), 1), n-1)
+	edge := func(x float64, k int) float64 {
+		span := h(k)
+		// Beyond the samples the edge value is held for a while.
+		span += math.Max(t[0]-x, 0) + math.Max(x-t[n-1], 0)
+		return math.Max(swing(t, w, x-2*span, x+2*span), math.Abs(w[k]-w[k-1])) * 1.5 * span
+	}
+	edges := edge(lo, kLo)
+	if kHi != kLo {
+		edges += edge(hi, kHi)
+	}
+	sq := 0.0
+	for k := kLo + 1; k < kHi; k++ {
+		sq += term(k) * term(k)
+	}
+	return edges + math.Sqrt(sq/3)
+}
+
+// swing is the range of the samples within [from, to].
+func swing(t, w []float64, from, to float64) float64 {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for i := sort.SearchFloat64s(t, from); i < len(t) && t[i] <= to; i++ {
+		lo, hi = math.Min(lo, w[i]), math.Max(hi, w[i])
+	}
+	if hi < lo {
+		return 0
+	}
+	return hi - lo
+}
+
+// changesIn counts the readings in [from, to] whose value differs from the
+// reading before.
+func changesIn(t, v []float64, from, to float64) int {
+	n := 0
+	for i := max(sort.SearchFloat64s(t, from), 1); i < len(t) && t[i] <= to; i++ {
+		if v[i] != v[i-1] {
+			n++
+		}
+	}
+	return n
+}
+
+// counterEnergy takes the counter delta over the covered window,
+// interpolated between change points.
 func (s *Series) counterEnergy(from, to float64) (WindowEnergy, error) {
-	t, c := s.counterT, s.counterC
+	t := s.counterT
 	threshold := gapFactor * s.counterSpacing
 	lo, hi, ok := coveredRange(t, from, to, threshold)
 	if !ok {
 		return WindowEnergy{}, fmt.Errorf("%w: channel %s has counter readings in [%v, %v] only", ErrNoData, s.Key(), t[0], t[len(t)-1])
 	}
-	e := WindowEnergy{Joules: counterAt(t, c, hi) - counterAt(t, c, lo), Method: MethodCounter}
+	if len(s.chgT) < 2 {
+		if s.counterRes == 0 {
+			return WindowEnergy{}, fmt.Errorf("%w: the energy counter of %s did not move during the run and its resolution is unknown: the meter is too coarse for a run this short", ErrNoData, s.Key())
+		}
+		// Fewer than two changes: no rate to interpolate with. The delta
+		// between the readings is off by up to one step at each edge.
+		e := WindowEnergy{Joules: counterAt(t, s.counterC, hi) - counterAt(t, s.counterC, lo), Method: MethodCounter}
+		e.UncertaintyJ = 2 * s.counterRes
+		s.finishCounter(&e, from, to, lo, hi, threshold)
+		return e, nil
+	}
+	e := WindowEnergy{Joules: counterAt(s.chgT, s.chgC, hi) - counterAt(s.chgT, s.chgC, lo), Method: MethodCounter}
+	e.UncertaintyJ = s.counterEdgeUncertainty(lo, hi)
+	s.finishCounter(&e, from, to, lo, hi, threshold)
+	return e, nil
+}
+
+func (s *Series) finishCounter(e *WindowEnergy, from, to, lo, hi, threshold float64) {
+	t := s.counterT
 	for i := 1; i < len(t); i++ {
 		if t[i] <= lo || t[i-1] >= hi {
 			continue
@@ -115,13 +271,86 @@ func (s *Series) counterEnergy(from, to float64) (WindowEnergy, error) {
 			e.Wraps++
 		}
 	}
-	u := stepNear(t, c, lo) + stepNear(t, c, hi)
-	e.EdgeUncertaintyJ = &u
-	s.describeCoverage(&e, t, from, to, lo, hi, threshold)
+	e.Updates = changesIn(t, s.counterC, from, to)
+	s.describeCoverage(e, t, from, to, lo, hi, threshold)
 	if e.Resets > 0 {
 		e.Warnings = append(e.Warnings, fmt.Sprintf("counter reset %d time(s) in the window: energy since each reset counted, energy between the last reading and the reset lost", e.Resets))
 	}
-	return e, nil
+}
+
+// counterEdgeUncertainty is how far the interpolated counter values at lo
+// and hi can be off. Between two change points the counter's true value
+// lies somewhere on the step between them, so one step bounds each edge;
+// where power is known to vary little across the step (power readings
+// inside it, or else the neighbouring steps' average power), the swing of
+// that power times the step's duration bounds it more tightly. The
+// meter's declared resolution is added, and beyond the last change point
+// the energy the last rate would add since then if larger. When both edges
+// fall on one step, one edge's bound covers the delta.
+func (s *Series) counterEdgeUncertainty(lo, hi float64) float64 {
+	ct, cc := s.chgT, s.chgC
+	n := len(ct)
+	segment := func(x float64) int { // k: ct[k-1] <= x < ct[k], clamped to [1, n-1]
+		k := sort.SearchFloat64s(ct, x)
+		for k < n && ct[k] <= x {
+			k++
+		}
+		return min(max(k, 1), n-1)
+	}
+	edge := func(x float64, k int) float64 {
+		step, dt := cc[k]-cc[k-1], ct[k]-ct[k-1]
+		u := math.Min(step, s.powerSwing(k)*dt) + s.declaredCounterRes
+		if x > ct[n-1] {
+			u = math.Max(u, edgeRate(ct, cc, n-1, -1)*(x-ct[n-1]))
+		}
+		if x < ct[0] {
+			u = math.Max(u, edgeRate(ct, cc, 0, 1)*(ct[0]-x))
+		}
+		return u
+	}
+	kLo, kHi := segment(lo), segment(hi)
+	if kLo == kHi {
+		return math.Max(edge(lo, kLo), edge(hi, kHi))
+	}
+	return edge(lo, kLo) + edge(hi, kHi)
+}
+
+// powerSwing is how much power varied across the counter's step k (between
+// change points k-1 and k): the range of the power readings inside it when
+// there are at least two, else the largest difference between its average
+// power and its neighbours'.
+func (s *Series) powerSwing(k int) float64 {
+	a, b := s.chgT[k-1], s.chgT[k]
+	if s.HasPower() {
+		i := sort.SearchFloat64s(s.powerT, a)
+		lo, hi, n := math.Inf(1), math.Inf(-1), 0
+		for ; i < len(s.powerT) && s.powerT[i] <= b; i++ {
+			lo, hi, n = math.Min(lo, s.powerW[i]), math.Max(hi, s.powerW[i]), n+1
+		}
+		if n >= 2 {
+			return hi - lo
+		}
+	}
+	rate := func(j int) (float64, bool) {
+		if j < 1 || j >= len(s.chgT) || !(s.chgT[j] > s.chgT[j-1]) {
+			return 0, false
+		}
+		return (s.chgC[j] - s.chgC[j-1]) / (s.chgT[j] - s.chgT[j-1]), true
+	}
+	p, ok := rate(k)
+	if !ok {
+		return math.Inf(1)
+	}
+	swing, any := 0.0, false
+	for _, j := range []int{k - 1, k + 1} {
+		if q, ok := rate(j); ok {
+			swing, any = math.Max(swing, math.Abs(q-p)), true
+		}
+	}
+	if !any {
+		return math.Inf(1) // one step alone: nothing says power held still
+	}
+	return swing
 }
 
 // describeCoverage fills the sample count, coverage and gap figures and
@@ -158,10 +387,14 @@ func (s *Series) setWatts(e *WindowEnergy, from, to float64) {
 			_, peak := trapezoid(s.powerT, s.powerW, lo, hi)
 			e.PeakWatts = &peak
 		}
-		return
-	}
-	if peak, ok := maxStepPower(s.stepT, s.stepW, from, to); ok {
+	} else if peak, ok := maxStepPower(s.stepT, s.stepW, from, to); ok {
 		e.PeakWatts = &peak
+	}
+	// An average above the peak cannot be: the energy and the power
+	// readings disagree (a counter step landing in a short window, or
+	// power readings that lag).
+	if a, p := e.AvgWatts, e.PeakWatts; a != nil && p != nil && *a > *p*(1+agreement) {
+		e.Warnings = append(e.Warnings, fmt.Sprintf("average power %.4g W exceeds the peak %.4g W: the energy figure and the power readings disagree; trust neither without checking the meter", *a, *p))
 	}
 }
 
@@ -262,20 +495,6 @@ func edgeRate(t, c []float64, i, dir int) float64 {
 	return 0
 }
 
-// stepNear is the largest counter increment among the intervals around x
-// (the one holding x and two on each side): the size of one counter update
-// there, which bounds how far an interpolated value at x can be off.
-func stepNear(t, c []float64, x float64) float64 {
-	i := sort.SearchFloat64s(t, x)
-	step := 0.0
-	for j := i - 2; j <= i+2; j++ {
-		if j >= 1 && j < len(t) {
-			step = math.Max(step, c[j]-c[j-1])
-		}
-	}
-	return step
-}
-
 // stepPowerAt is the power derived from counter changes at x: the average
 // power of the stretch between the changes around x, held beyond them.
 func stepPowerAt(stepT, stepW []float64, x float64) float64 {
@@ -297,4 +516,13 @@ func maxStepPower(stepT, stepW []float64, from, to float64) (float64, bool) {
 		}
 	}
 	return peak, found
+}
+
+// describeCounter says how coarse and how slow the counter is.
+func (s *Series) describeCounter() string {
+	if len(s.chgT) < 2 {
+		changes := changesIn(s.counterT, s.counterC, math.Inf(-1), math.Inf(1))
+		return fmt.Sprintf("steps of %.4g J, changed %d time(s) in the whole run", s.counterRes, changes)
+	}
+	return fmt.Sprintf("steps of %.4g J or more, changing every %.3g s", s.counterRes, s.counterUpdate)
 }

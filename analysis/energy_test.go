@@ -62,9 +62,6 @@ func TestIntegratedEnergy(t *testing.T) {
 			if got := containsWarning(e.Warnings, "cover only"); got != tc.coverageAlert {
 				t.Errorf("coverage warning = %v, want %v (warnings %q)", got, tc.coverageAlert, e.Warnings)
 			}
-			if e.EdgeUncertaintyJ != nil {
-				t.Errorf("edge uncertainty %v on integrated power, want none", *e.EdgeUncertaintyJ)
-			}
 		})
 	}
 }
@@ -168,24 +165,50 @@ func TestCounterEnergy(t *testing.T) {
 	}
 }
 
-// An NVML-like counter that moves 10 J every 0.1 s, read every 0.05 s:
-// readings 0, 0, 10, 10, 20, 20, … Between updates the counter stands
-// still, so an interpolated edge can be off by one 10 J step.
+// An NVML-like counter refreshed every 0.1 s and read every 0.05 s:
+// readings 0, 0, 10, 10, 20, 20, … at 100 W, then 30 J per refresh (300 W)
+// from 0.5 s. Energy interpolates between the refreshes, and each edge is
+// uncertain by the step holding it only where power changes around it.
 func TestSteppedCounterEdgeUncertainty(t *testing.T) {
+	truth := func(x float64) float64 { // true energy since 0
+		if x <= 0.5 {
+			return 100 * x
+		}
+		return 50 + 300*(x-0.5)
+	}
 	var ts, js []float64
 	for k := 0; k <= 20; k++ {
 		ts = append(ts, float64(k)/20)
-		js = append(js, 10*float64(k/2))
+		js = append(js, truth(float64(k/2)/10)) // the value of the last refresh
 	}
 	s := oneSeries(t, counterSamples("nvml", "gpu0", "gpu", ts, js), nil)
-	e, err := s.Energy(0.2, 0.8)
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name                 string
+		from, to             float64
+		uncertainty, avg, pk float64
+	}{
+		// Steady 100 W around both edges: the steps are regular, so the
+		// interpolation is exact.
+		{name: "steady", from: 0.2, to: 0.3, uncertainty: 0, avg: 100, pk: 100},
+		// 0.45 lies on the step 0.4–0.5 (10 J) whose neighbour runs at 300 W:
+		// a swing of 200 W over 0.1 s bounds it by 20 J, the step by 10 J.
+		// 0.8 lies among steps of 300 W: exact.
+		{name: "edge next to a load change", from: 0.45, to: 0.8, uncertainty: 10, avg: 95 / 0.35, pk: 300},
 	}
-	checkNear(t, "joules", e.Joules, 60) // 80 − 20
-	checkPtr(t, "edge uncertainty", e.EdgeUncertaintyJ, ptr(20))
-	checkPtr(t, "avg watts", e.AvgWatts, ptr(100))
-	checkPtr(t, "peak watts", e.PeakWatts, ptr(100)) // 10 J per 0.1 s between changes
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := s.Energy(tc.from, tc.to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkNear(t, "joules", e.Joules, truth(tc.to)-truth(tc.from))
+			if math.Abs(e.UncertaintyJ-tc.uncertainty) > 1e-9 {
+				t.Errorf("uncertainty = %v, want %v", e.UncertaintyJ, tc.uncertainty)
+			}
+			checkPtr(t, "avg watts", e.AvgWatts, ptr(tc.avg))
+			checkPtr(t, "peak watts", e.PeakWatts, ptr(tc.pk))
+		})
+	}
 	checkNear(t, "update interval", s.CounterUpdateInterval(), 0.1)
 	checkNear(t, "sample spacing", s.SampleSpacing(), 0.05)
 }
@@ -233,32 +256,84 @@ func TestEnergyWithoutData(t *testing.T) {
 	}
 }
 
-func TestGroupSeriesRejectsBadSamples(t *testing.T) {
-	good := Sample{Meter: "m", Channel: "c", Component: "gpu", T: 1, Watts: 10, Joules: nan}
+// A bad reading is left out and counted; the channel keeps its figures.
+func TestGroupSeriesRejectsBadReadings(t *testing.T) {
 	tests := []struct {
 		name     string
 		mutate   func(*Sample)
-		maxRange map[string]float64
+		maxRange float64
+		reason   string
 	}{
-		{name: "NaN time", mutate: func(s *Sample) { s.T = math.NaN() }},
-		{name: "infinite time", mutate: func(s *Sample) { s.T = math.Inf(1) }},
-		{name: "unknown component", mutate: func(s *Sample) { s.Component = "fan" }},
-		{name: "no channel", mutate: func(s *Sample) { s.Channel = "" }},
-		{name: "infinite watts", mutate: func(s *Sample) { s.Watts = math.Inf(1) }},
-		{name: "negative counter", mutate: func(s *Sample) { s.Joules = -1 }},
-		{name: "no value", mutate: func(s *Sample) { s.Watts = nan }},
-		{name: "component changes", mutate: func(s *Sample) { s.Component = "cpu" }},
-		{name: "bad max range", mutate: func(*Sample) {}, maxRange: map[string]float64{"m/c": -5}},
-		{name: "counter above range", mutate: func(s *Sample) { s.Joules = 500 }, maxRange: map[string]float64{"m/c": 100}},
+		{name: "NaN time", mutate: func(s *Sample) { s.T = math.NaN() }, reason: rejectTime},
+		{name: "infinite time", mutate: func(s *Sample) { s.T = math.Inf(1) }, reason: rejectTime},
+		{name: "unknown component", mutate: func(s *Sample) { s.Component = "fan" }, reason: rejectComponent},
+		{name: "infinite watts", mutate: func(s *Sample) { s.Watts = math.Inf(1) }, reason: rejectPower},
+		{name: "negative watts", mutate: func(s *Sample) { s.Watts = -300 }, reason: rejectNegative},
+		{name: "negative counter", mutate: func(s *Sample) { s.Joules = -1 }, reason: rejectCounter},
+		{name: "no value", mutate: func(s *Sample) { s.Watts, s.Joules = nan, nan }, reason: rejectEmpty},
+		{name: "component changes", mutate: func(s *Sample) { s.Component = "cpu" }, reason: rejectSwitch},
+		{name: "counter above range", mutate: func(s *Sample) { s.Joules = 5000 }, maxRange: 1000, reason: rejectAboveRange},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			bad := good
-			bad.T = 2
-			tc.mutate(&bad)
-			if _, err := GroupSeries([]Sample{good, bad}, tc.maxRange); err == nil {
-				t.Error("GroupSeries accepted the sample")
+			// 100 W and a counter at 100 J/s, read every second; reading 2 is bad.
+			var samples []Sample
+			for k := 0; k <= 4; k++ {
+				samples = append(samples, Sample{Meter: "m", Channel: "c", Component: "gpu", T: float64(k), Watts: 100, Joules: 100 * float64(k)})
 			}
+			tc.mutate(&samples[2])
+			var ranges map[string]float64
+			if tc.maxRange > 0 {
+				ranges = map[string]float64{"m/c": tc.maxRange}
+			}
+			s := oneSeries(t, samples, ranges)
+			if s.Rejected[tc.reason] != 1 || len(s.Rejected) != 1 {
+				t.Errorf("rejected = %v, want one %q", s.Rejected, tc.reason)
+			}
+			e, err := s.Energy(0, 4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkNear(t, "energy from the other readings", e.Joules, 400)
+		})
+	}
+	if _, err := GroupSeries(nil, Declared{MaxRangeJ: map[string]float64{"m/c": -5}}); err == nil {
+		t.Error("GroupSeries accepted a negative max range")
+	}
+}
+
+// A counter that steps back for one reading and returns is a glitch; one
+// that steps back a little and stays is not a reset either: neither may
+// add the counter's whole value as energy.
+func TestCounterBackSteps(t *testing.T) {
+	ts := []float64{0, 1, 2, 3, 4}
+	tests := []struct {
+		name     string
+		joules   []float64
+		want     float64
+		rejected int
+	}{
+		{name: "one-reading glitch", joules: []float64{1000, 1100, 900, 1300, 1400}, want: 400, rejected: 1},
+		// 1100 → 1090 and on from there: 100 + 0 + 5 + 100.
+		{name: "small step back that stays", joules: []float64{1000, 1100, 1090, 1095, 1195}, want: 205, rejected: 1},
+		// To below half: a reset, counted from zero: 100 + 50 + 100 + 100.
+		{name: "reset", joules: []float64{1000, 1100, 50, 150, 250}, want: 350},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := oneSeries(t, counterSamples("m", "c", "gpu", ts, tc.joules), nil)
+			n := 0
+			for _, v := range s.Rejected {
+				n += v
+			}
+			if n != tc.rejected {
+				t.Errorf("rejected %v, want %d readings", s.Rejected, tc.rejected)
+			}
+			e, err := s.Energy(0, 4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkNear(t, "joules", e.Joules, tc.want)
 		})
 	}
 }
@@ -270,7 +345,7 @@ func TestGroupSeriesSortsAndSplits(t *testing.T) {
 		{Meter: "nvml", Channel: "gpu1", Component: "gpu", T: 1, Watts: 20, Joules: nan},
 		{Meter: "nvml", Channel: "gpu0", Component: "gpu", T: 0, Watts: 10, Joules: nan},
 	}
-	ss, err := GroupSeries(samples, nil)
+	ss, err := GroupSeries(samples, Declared{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,7 +42,7 @@ func constant(w float64) func(float64) float64 { return func(float64) float64 { 
 // oneSeries groups samples that must form exactly one channel.
 func oneSeries(t *testing.T, samples []Sample, maxRange map[string]float64) *Series {
 	t.Helper()
-	ss, err := GroupSeries(samples, maxRange)
+	ss, err := GroupSeries(samples, Declared{MaxRangeJ: maxRange})
 	if err != nil {
 		t.Fatalf("GroupSeries: %v", err)
 	}

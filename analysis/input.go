@@ -4,6 +4,8 @@
 // `aienergy report RUN_DIR`.
 package analysis
 
+import "math"
+
 // Times in this package are seconds since the run's clock origin (the
 // monotonic clock reading taken when the run started).
 
@@ -19,13 +21,17 @@ type Sample struct {
 
 // A Request is one request record, as stored in requests.csv.
 type Request struct {
-	ID              int
-	Model           string
-	Phase           string  // "warmup" or "measured"
-	Start           float64 // seconds since run start
-	FirstToken      float64 // NaN when no content arrived
-	End             float64
-	Chunks          []float64 // arrival of each content chunk, seconds since Start
+	ID         int
+	Model      string
+	Phase      string  // "warmup" or "measured"
+	Start      float64 // seconds since run start
+	FirstToken float64 // NaN when no content arrived, or none could be seen arrive (not streamed)
+	End        float64
+	Chunks     []float64 // arrival of each content chunk, seconds since Start; none when not streamed
+	// Streamed tells that the answer came as a stream, so its chunks can
+	// be checked against the server's token counts. An answer that came
+	// whole has no FirstToken and no Chunks: neither could be observed.
+	Streamed        bool
 	InputTokens     int
 	OutputTokens    int
 	TokensEstimated bool
@@ -37,6 +43,26 @@ type Request struct {
 
 // OK reports whether the request succeeded.
 func (r Request) OK() bool { return r.ErrorClass == "" }
+
+// TTFT is the time to first token in seconds; false when no first token
+// was observed (no content, or an answer that was not streamed).
+func (r Request) TTFT() (float64, bool) {
+	if math.IsNaN(r.FirstToken) {
+		return 0, false
+	}
+	return r.FirstToken - r.Start, true
+}
+
+// TPOT is the time per output token after the first, in seconds: false
+// unless more than one token arrived in more than one chunk. A single
+// chunk carries all its tokens at once, so the time between them was
+// never observed; end − first token would read as a TPOT of about 0.
+func (r Request) TPOT() (float64, bool) {
+	if math.IsNaN(r.FirstToken) || r.OutputTokens < 2 || len(r.Chunks) < 2 {
+		return 0, false
+	}
+	return (r.End - r.FirstToken) / float64(r.OutputTokens-1), true
+}
 
 // Phase names, in the order a model goes through them.
 const (

@@ -7,10 +7,13 @@ import (
 )
 
 // Latency describes the successful measured requests, in milliseconds.
+// A request adds only what was observed: an answer that was not streamed
+// adds to E2E alone, so TTFT, TPOT and ITL are empty (null) for a run
+// without streaming, never 0 or a copy of E2E.
 type Latency struct {
 	TTFT Distribution `json:"ttft_ms"` // first token − start
 	// TPOT is per request (end − first token) / (output tokens − 1), over
-	// requests with more than one output token.
+	// requests with more than one output token in more than one chunk.
 	TPOT Distribution `json:"tpot_ms"`
 	// ITL pools every gap between consecutive content chunks of every
 	// request.
@@ -33,7 +36,8 @@ type Throughput struct {
 // RequestCounts tallies the measured requests. Token totals count
 // successful requests only: a failed request's partial output is not
 // work delivered (its energy is still in the window, so per-token figures
-// err on the high side).
+// err on the high side). Totals saturate at the largest int rather than
+// wrap to a negative count.
 type RequestCounts struct {
 	Completed       int            `json:"completed"`
 	Failed          int            `json:"failed"`
@@ -83,8 +87,8 @@ func countRequests(reqs []Request) RequestCounts {
 			continue
 		}
 		n.Completed++
-		n.InputTokens += r.InputTokens
-		n.OutputTokens += r.OutputTokens
+		n.InputTokens = SaturatingAdd(n.InputTokens, r.InputTokens)
+		n.OutputTokens = SaturatingAdd(n.OutputTokens, r.OutputTokens)
 		n.TokensEstimated = n.TokensEstimated || r.TokensEstimated
 	}
 	return n
@@ -101,11 +105,11 @@ func measureLatency(reqs []Request) Latency {
 			continue
 		}
 		e2e = append(e2e, (r.End-r.Start)*ms)
-		if !math.IsNaN(r.FirstToken) {
-			ttft = append(ttft, (r.FirstToken-r.Start)*ms)
-			if r.OutputTokens > 1 {
-				tpot = append(tpot, (r.End-r.FirstToken)/float64(r.OutputTokens-1)*ms)
-			}
+		if v, ok := r.TTFT(); ok {
+			ttft = append(ttft, v*ms)
+		}
+		if v, ok := r.TPOT(); ok {
+			tpot = append(tpot, v*ms)
 		}
 		for i := 1; i < len(r.Chunks); i++ {
 			itl = append(itl, (r.Chunks[i]-r.Chunks[i-1])*ms)
@@ -126,7 +130,7 @@ func measureThroughput(reqs []Request, n RequestCounts, from, to float64, reques
 	tp := Throughput{
 		RequestsPerS:        float64(n.Completed) / d,
 		OutputTokensPerS:    float64(n.OutputTokens) / d,
-		TotalTokensPerS:     float64(n.InputTokens+n.OutputTokens) / d,
+		TotalTokensPerS:     (float64(n.InputTokens) + float64(n.OutputTokens)) / d,
 		AchievedConcurrency: busy / d,
 	}
 	if requested > 0 {
@@ -141,8 +145,8 @@ func addCounts(a, b RequestCounts) RequestCounts {
 		Completed:       a.Completed + b.Completed,
 		Failed:          a.Failed + b.Failed,
 		FailedByClass:   maps.Clone(a.FailedByClass),
-		InputTokens:     a.InputTokens + b.InputTokens,
-		OutputTokens:    a.OutputTokens + b.OutputTokens,
+		InputTokens:     SaturatingAdd(a.InputTokens, b.InputTokens),
+		OutputTokens:    SaturatingAdd(a.OutputTokens, b.OutputTokens),
 		TokensEstimated: a.TokensEstimated || b.TokensEstimated,
 	}
 	if out.FailedByClass == nil {

@@ -155,3 +155,36 @@ func TestBadRequestsAreRejected(t *testing.T) {
 		})
 	}
 }
+
+// Only what was observed enters a distribution: an answer that came whole
+// (no first token, no chunks) adds to E2E alone, and one chunk carrying
+// several tokens shows a TTFT but no TPOT, since the time between its
+// tokens was never seen.
+func TestUnobservedLatencyIsNull(t *testing.T) {
+	tests := []struct {
+		name                  string
+		r                     Request
+		ttft, tpot, itl, e2e  int
+		wantTTFTms, wantE2Ems float64
+	}{
+		{"not streamed", Request{Start: 1, FirstToken: nan, End: 3, OutputTokens: 10}, 0, 0, 0, 1, 0, 2000},
+		{"streamed in one chunk", Request{Streamed: true, Start: 1, FirstToken: 2.5, End: 2.5001, OutputTokens: 10, Chunks: []float64{1.5}}, 1, 0, 0, 1, 1500, 1500.1},
+		{"streamed in two chunks", Request{Streamed: true, Start: 1, FirstToken: 1.5, End: 2, OutputTokens: 2, Chunks: []float64{0.5, 1}}, 1, 1, 1, 1, 500, 1000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := measureLatency([]Request{tt.r})
+			if l.TTFT.Count != tt.ttft || l.TPOT.Count != tt.tpot || l.ITL.Count != tt.itl || l.E2E.Count != tt.e2e {
+				t.Fatalf("counts ttft %d tpot %d itl %d e2e %d, want %d %d %d %d", l.TTFT.Count, l.TPOT.Count, l.ITL.Count, l.E2E.Count, tt.ttft, tt.tpot, tt.itl, tt.e2e)
+			}
+			if tt.ttft > 0 {
+				checkNear(t, "ttft", l.TTFT.P50, tt.wantTTFTms)
+			}
+			checkNear(t, "e2e", l.E2E.P50, tt.wantE2Ems)
+			b, _ := json.Marshal(l)
+			if tt.tpot == 0 && !strings.Contains(string(b), `"tpot_ms":{"count":0,"mean":null`) {
+				t.Errorf("JSON %s: want tpot_ms null, not 0", b)
+			}
+		})
+	}
+}

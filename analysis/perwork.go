@@ -26,7 +26,7 @@ func perWork(joules *float64, n RequestCounts) workFigures {
 		return &r
 	}
 	w.perOutputToken = ratio(j, float64(n.OutputTokens))
-	w.perToken = ratio(j, float64(n.InputTokens+n.OutputTokens))
+	w.perToken = ratio(j, float64(n.InputTokens)+float64(n.OutputTokens)) // in float: no int overflow
 	// J per query / 3600 J/Wh × 1000 queries = J per query / 3.6.
 	w.whPer1000Queries = ratio(j/3.6, float64(n.Completed))
 	w.tokensPerJoule = ratio(float64(n.OutputTokens), j)
@@ -47,3 +47,7 @@ func carbonFigures(c Carbon, joules *float64, completed int) (total, per1000 *fl
 	}
 	return total, per1000
 }
+
+// Totals adds models' figures up as a run's totals are: a report uses it
+// for the main workload alone, leaving variants out.
+func Totals(models []ModelResult, c Carbon) RunTotals { return runTotals(models, c) }

@@ -33,11 +33,14 @@ type ModelResult struct {
 
 	EnergyJ    *float64 `json:"energy_j"`
 	NetEnergyJ *float64 `json:"net_energy_j"`
-	// EnergyEdgeUncertaintyJ sums the counter edge uncertainties of the
-	// basis channels; absent when none uses a counter.
-	EnergyEdgeUncertaintyJ *float64 `json:"energy_edge_uncertainty_j,omitempty"`
-	EnergyBasis            []string `json:"energy_basis"`  // channel keys summed into energy_j
-	EnergyMethod           string   `json:"energy_method"` // counter, integration or mixed; "" without data
+	// EnergyUncertaintyJ and NetEnergyUncertaintyJ bound the error of
+	// EnergyJ and NetEnergyJ from how they were measured (see
+	// ChannelResult.UncertaintyJ), summed over the basis channels. Every
+	// figure derived from an energy carries its relative uncertainty.
+	EnergyUncertaintyJ    *float64 `json:"energy_uncertainty_j"`
+	NetEnergyUncertaintyJ *float64 `json:"net_energy_uncertainty_j"`
+	EnergyBasis           []string `json:"energy_basis"`  // channel keys summed into energy_j
+	EnergyMethod          string   `json:"energy_method"` // counter, integration or mixed; "" without data
 
 	JoulesPerOutputToken    *float64 `json:"joules_per_output_token"`
 	NetJoulesPerOutputToken *float64 `json:"net_joules_per_output_token"`
@@ -98,7 +101,23 @@ type ChannelResult struct {
 	BaselineAfterWatts  *float64 `json:"baseline_after_watts"`
 	AvgWatts            *float64 `json:"avg_watts"`
 	PeakWatts           *float64 `json:"peak_watts"`
-	EdgeUncertaintyJ    *float64 `json:"edge_uncertainty_j,omitempty"`
+	// UncertaintyJ bounds the error of EnergyJ from the method: for a
+	// counter, its step (resolution or refresh) at each window edge; for
+	// integrated power, the power change across the sample interval at
+	// each edge, the sampling error inside the window and the power
+	// reading's resolution. NetUncertaintyJ adds the baseline's
+	// uncertainty over the covered time.
+	UncertaintyJ    *float64 `json:"uncertainty_j"`
+	NetUncertaintyJ *float64 `json:"net_uncertainty_j"`
+	// MethodReason says why Method was chosen for this window (a counter
+	// too coarse for it, say); Alternative is the other method's figure,
+	// kept as a cross-check.
+	MethodReason string             `json:"method_reason,omitempty"`
+	Alternative  *MethodAlternative `json:"alternative,omitempty"`
+	// Rejected counts the channel's readings left out of every figure of
+	// the run as physically impossible (negative power, a counter that
+	// ran backwards, a time that is not a number), by reason.
+	Rejected map[string]int `json:"rejected_readings,omitempty"`
 
 	Samples  int      `json:"samples"`
 	CoveredS float64  `json:"covered_s"`
@@ -120,6 +139,8 @@ type ComponentResult struct {
 	Method                  string   `json:"method"`
 	EnergyJ                 *float64 `json:"energy_j"`
 	NetEnergyJ              *float64 `json:"net_energy_j"`
+	UncertaintyJ            *float64 `json:"uncertainty_j"`
+	NetUncertaintyJ         *float64 `json:"net_uncertainty_j"`
 	BaselineWatts           *float64 `json:"baseline_watts"`
 	AvgWatts                *float64 `json:"avg_watts"`
 	PeakWatts               *float64 `json:"peak_watts"` // peak of the summed power
@@ -139,6 +160,8 @@ type RunTotals struct {
 	DurationS               float64  `json:"duration_s"` // sum of the measured phases
 	EnergyJ                 *float64 `json:"energy_j"`
 	NetEnergyJ              *float64 `json:"net_energy_j"`
+	EnergyUncertaintyJ      *float64 `json:"energy_uncertainty_j"`
+	NetEnergyUncertaintyJ   *float64 `json:"net_energy_uncertainty_j"`
 	ComponentsJoules        *float64 `json:"components_joules"`
 	NetComponentsJoules     *float64 `json:"net_components_joules"`
 	WallJoules              *float64 `json:"wall_joules"`
@@ -168,8 +191,27 @@ type ChannelSummary struct {
 	// CounterUpdateS is the median time between counter changes: the
 	// meter's real refresh interval.
 	CounterUpdateS *float64 `json:"counter_update_s,omitempty"`
-	Gaps           int      `json:"gaps"`
-	MaxGapS        float64  `json:"max_gap_s"`
-	Resets         int      `json:"resets"`
-	Wraps          int      `json:"wraps"`
+	// PowerUpdateS is how often the power reading really changes, when
+	// that is slower than the sampling (a 1 Hz exporter read at 10 Hz).
+	PowerUpdateS *float64 `json:"power_update_s,omitempty"`
+	Gaps         int      `json:"gaps"`
+	MaxGapS      float64  `json:"max_gap_s"`
+	Resets       int      `json:"resets"`
+	Wraps        int      `json:"wraps"`
+	// Resolution is the coarser of the declared and the observed step of
+	// the channel's counter (J) and power reading (W).
+	CounterResolutionJ *float64 `json:"counter_resolution_j,omitempty"`
+	PowerResolutionW   *float64 `json:"power_resolution_w,omitempty"`
+	// Rejected counts readings left out as physically impossible, by reason.
+	Rejected map[string]int `json:"rejected_readings,omitempty"`
+}
+
+// MethodAlternative is the energy the method not chosen gives for the same
+// window, with its own uncertainty, kept as a cross-check.
+type MethodAlternative struct {
+	Method       string  `json:"method"`
+	EnergyJ      float64 `json:"energy_j"`
+	UncertaintyJ float64 `json:"uncertainty_j"`
+	// DifferencePct is (alternative − chosen) / chosen × 100.
+	DifferencePct *float64 `json:"difference_pct"`
 }

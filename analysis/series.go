@@ -51,20 +51,35 @@ type Series struct {
 	counterC     []float64
 	counterEvent []int8 // counterEvent[i]: what happened between readings i-1 and i
 
-	// Segments between successive counter changes, for power derived from
+	// chgT, chgC are the change points: the readings where the counter
+	// moved. Energy interpolates between them, not between repeats.
+	chgT, chgC []float64
+	// Segments between successive change points, for power derived from
 	// a counter that updates in steps (NVML every ~100 ms): stepT[k] is
 	// where segment k ends and stepW[k] its average power.
 	stepT, stepW []float64
+	maxRange     float64
+
+	// counterRes is the step the counter reports in: the coarser of the
+	// meter's declaration and the smallest change seen. powerRes is the
+	// power reading's declared step.
+	counterRes, powerRes float64
+	declaredCounterRes   float64
+
+	// Rejected counts readings left out as impossible, by reason.
+	Rejected map[string]int
 
 	powerSpacing   float64 // median spacing of power samples, s
 	counterSpacing float64 // median spacing of counter readings, s
 	counterUpdate  float64 // median time between counter changes, s
+	powerUpdate    float64 // median time between changes of the power reading, s
 }
 
 // Key names the channel as "meter/channel", the form Options.MaxRange uses.
 func (s *Series) Key() string { return s.Meter + "/" + s.Channel }
 
-// HasCounter reports whether the channel's energy comes from its counter.
+// HasCounter reports whether the channel has enough counter readings to
+// take a delta.
 func (s *Series) HasCounter() bool { return len(s.counterT) >= 2 }
 
 // HasPower reports whether the channel has enough power samples to integrate.
@@ -83,24 +98,65 @@ func (s *Series) SampleSpacing() float64 {
 // (0 without a counter): how often the meter really refreshes it.
 func (s *Series) CounterUpdateInterval() float64 { return s.counterUpdate }
 
-// GroupSeries splits samples into one Series per channel, sorted by key.
-// maxRange gives, per "meter/channel", the value at which a counter wraps
-// to zero (RAPL's max_energy_range_uj, in joules); a channel without one
-// treats any decrease as a reset. Samples need not be in time order.
-func GroupSeries(samples []Sample, maxRange map[string]float64) ([]*Series, error) {
-	for key, r := range maxRange {
-		if !(r > 0) || math.IsInf(r, 0) {
-			return nil, fmt.Errorf("max range for %s is %v J: want a positive finite number", key, r)
+// PowerUpdateInterval is the median time between changes of the power
+// reading (0 without power): how often the meter refreshes it.
+func (s *Series) PowerUpdateInterval() float64 { return s.powerUpdate }
+
+// Declared is what the meters declare about their channels, each map
+// keyed "meter/channel".
+type Declared struct {
+	// MaxRangeJ is the value at which a counter wraps to zero (RAPL's
+	// max_energy_range_uj, an SNMP Counter32's 2^32 units, in joules); a
+	// channel without one treats a decrease as a reset.
+	MaxRangeJ map[string]float64
+	// CounterResolutionJ and PowerResolutionW are the steps in which the
+	// meter reports (a PDU's 0.1 kWh and 10 W); the analysis uses the
+	// coarser of these and the steps it observes.
+	CounterResolutionJ map[string]float64
+	PowerResolutionW   map[string]float64
+}
+
+func (d Declared) check() error {
+	for name, m := range map[string]map[string]float64{"max range": d.MaxRangeJ, "counter resolution": d.CounterResolutionJ, "power resolution": d.PowerResolutionW} {
+		for key, r := range m {
+			if !(r >= 0) || math.IsInf(r, 0) {
+				return fmt.Errorf("%s for %s is %v: want a positive finite number", name, key, r)
+			}
 		}
+	}
+	return nil
+}
+
+// Reasons a reading is rejected: it cannot be true of any meter, so it is
+// left out, counted, and the rest of the channel is kept.
+const (
+	rejectTime        = "time not finite"
+	rejectComponent   = "unknown component"
+	rejectSwitch      = "component differs from the channel's"
+	rejectEmpty       = "neither power nor energy"
+	rejectPower       = "power not finite"
+	rejectNegative    = "negative power"
+	rejectCounter     = "energy counter not finite or negative"
+	rejectAboveRange  = "energy counter above its range"
+	rejectBackwards   = "energy counter ran backwards for one reading"
+	rejectUnnamedChan = "no channel name"
+)
+
+// GroupSeries splits samples into one Series per channel, sorted by key.
+// Samples need not be in time order. A reading that is physically
+// impossible (negative power, a time or value that is not a number, a
+// counter that steps back for one reading and returns) is left out and
+// counted in the channel's Rejected, never failing the analysis; the
+// error is only for declarations that make no sense.
+func GroupSeries(samples []Sample, decl Declared) ([]*Series, error) {
+	if err := decl.check(); err != nil {
+		return nil, err
 	}
 	// A struct key spares a string allocation per sample.
 	type channelID struct{ meter, channel string }
 	byID := map[channelID][]int{}
 	var ids []channelID
 	for i, s := range samples {
-		if err := checkSample(s); err != nil {
-			return nil, fmt.Errorf("sample %d (%s/%s at t=%v): %w", i, s.Meter, s.Channel, s.T, err)
-		}
 		id := channelID{s.Meter, s.Channel}
 		if _, ok := byID[id]; !ok {
 			ids = append(ids, id)
@@ -110,43 +166,41 @@ func GroupSeries(samples []Sample, maxRange map[string]float64) ([]*Series, erro
 	out := make([]*Series, 0, len(ids))
 	for _, id := range ids {
 		key := id.meter + "/" + id.channel
-		s, err := newSeries(samples, byID[id], maxRange[key])
-		if err != nil {
-			return nil, fmt.Errorf("channel %s: %w", key, err)
-		}
-		out = append(out, s)
+		out = append(out, newSeries(samples, byID[id], decl.MaxRangeJ[key], decl.CounterResolutionJ[key], decl.PowerResolutionW[key]))
 	}
 	slices.SortFunc(out, func(a, b *Series) int { return strings.Compare(a.Key(), b.Key()) })
 	return out, nil
 }
 
-func checkSample(s Sample) error {
-	if math.IsNaN(s.T) || math.IsInf(s.T, 0) {
-		return fmt.Errorf("time is %v", s.T)
-	}
-	if s.Channel == "" {
-		return fmt.Errorf("empty channel name")
-	}
-	switch s.Component {
+func knownComponent(c string) bool {
+	switch c {
 	case ComponentGPU, ComponentCPU, ComponentDRAM, ComponentWall, ComponentOther, ComponentPart:
-	default:
-		return fmt.Errorf("unknown component %q (want gpu, cpu, dram, wall, other or part)", s.Component)
+		return true
 	}
-	if math.IsInf(s.Watts, 0) {
-		return fmt.Errorf("watts is %v", s.Watts)
-	}
-	if math.IsInf(s.Joules, 0) || s.Joules < 0 {
-		return fmt.Errorf("energy counter is %v J", s.Joules)
-	}
-	if math.IsNaN(s.Watts) && math.IsNaN(s.Joules) {
-		return fmt.Errorf("neither watts nor joules")
-	}
-	return nil
+	return false
 }
 
-func newSeries(samples []Sample, idx []int, maxRange float64) (*Series, error) {
+func newSeries(samples []Sample, idx []int, maxRange, counterRes, powerRes float64) *Series {
+	first := samples[idx[0]]
+	s := &Series{Meter: first.Meter, Channel: first.Channel, maxRange: maxRange, Rejected: map[string]int{}}
+	reject := func(why string) { s.Rejected[why]++ }
+	// Readings whose time is unusable are counted before sorting.
+	kept := idx[:0:0]
+	for _, i := range idx {
+		x := samples[i]
+		switch {
+		case x.Channel == "":
+			reject(rejectUnnamedChan)
+		case math.IsNaN(x.T) || math.IsInf(x.T, 0):
+			reject(rejectTime)
+		case !knownComponent(x.Component):
+			reject(rejectComponent)
+		default:
+			kept = append(kept, i)
+		}
+	}
 	// A stable sort keeps the recorded order of samples that share a time.
-	slices.SortStableFunc(idx, func(a, b int) int {
+	slices.SortStableFunc(kept, func(a, b int) int {
 		switch ta, tb := samples[a].T, samples[b].T; {
 		case ta < tb:
 			return -1
@@ -155,88 +209,184 @@ func newSeries(samples []Sample, idx []int, maxRange float64) (*Series, error) {
 		}
 		return 0
 	})
-	first := samples[idx[0]]
-	s := &Series{Meter: first.Meter, Channel: first.Channel, Component: first.Component}
-	var raw []float64
-	for _, i := range idx {
+	var rawT, raw []float64
+	for _, i := range kept {
 		x := samples[i]
+		if s.Component == "" {
+			s.Component = x.Component
+		}
 		if x.Component != s.Component {
-			return nil, fmt.Errorf("component changes from %q to %q at t=%v", s.Component, x.Component, x.T)
+			reject(rejectSwitch)
+			continue
 		}
-		if !math.IsNaN(x.Watts) {
+		if math.IsNaN(x.Watts) && math.IsNaN(x.Joules) {
+			reject(rejectEmpty)
+			continue
+		}
+		switch w := x.Watts; {
+		case math.IsNaN(w):
+		case math.IsInf(w, 0):
+			reject(rejectPower)
+		case w < 0:
+			reject(rejectNegative)
+		default:
 			s.powerT = append(s.powerT, x.T)
-			s.powerW = append(s.powerW, x.Watts)
+			s.powerW = append(s.powerW, w)
 		}
-		if !math.IsNaN(x.Joules) {
-			s.counterT = append(s.counterT, x.T)
-			raw = append(raw, x.Joules)
+		switch j := x.Joules; {
+		case math.IsNaN(j):
+		case math.IsInf(j, 0) || j < 0:
+			reject(rejectCounter)
+		case maxRange > 0 && j > maxRange:
+			reject(rejectAboveRange)
+		default:
+			rawT = append(rawT, x.T)
+			raw = append(raw, j)
 		}
 	}
-	if maxRange > 0 {
-		for _, v := range raw {
-			if v > maxRange {
-				return nil, fmt.Errorf("counter reads %v J, above its max range %v J", v, maxRange)
-			}
-		}
+	if s.Component == "" {
+		s.Component = ComponentOther // no usable reading: the channel has no figures
 	}
-	s.counterC, s.counterEvent = unwrapCounter(raw, maxRange)
+	rawT, raw = dropBackSteps(rawT, raw, func() { reject(rejectBackwards) })
+	s.counterT = rawT
+	var back int
+	s.counterC, s.counterEvent, back = unwrapCounter(raw, maxRange)
+	if back > 0 {
+		s.Rejected["energy counter ran backwards (not a reset or a wrap): no energy counted for the step"] += back
+	}
 	s.powerSpacing = medianSpacing(s.powerT)
 	s.counterSpacing = medianSpacing(s.counterT)
-	s.stepT, s.stepW, s.counterUpdate = counterSteps(s.counterT, s.counterC)
-	if s.HasCounter() && s.counterSpacing == 0 {
-		return nil, fmt.Errorf("all %d counter readings share one time", len(s.counterT))
+	s.chgT, s.chgC = changePoints(s.counterT, s.counterC)
+	s.powerUpdate = refreshInterval(s.powerT, s.powerW, s.powerSpacing)
+	s.stepT, s.stepW, s.counterUpdate = counterSteps(s.chgT, s.chgC)
+	s.counterRes = math.Max(counterRes, minPositiveStep(s.chgC))
+	// Power steps are not inferred: a load that switches between a few
+	// levels looks just like a quantized reading.
+	s.powerRes = powerRes
+	s.declaredCounterRes = counterRes
+	// All readings at one instant say nothing about energy over time.
+	if s.counterSpacing == 0 && len(s.counterT) > 0 {
+		s.Rejected["energy counter readings all at one time"] += len(s.counterT)
+		s.counterT, s.counterC, s.counterEvent, s.chgT, s.chgC = nil, nil, nil, nil, nil
 	}
-	if !s.HasCounter() && s.HasPower() && s.powerSpacing == 0 {
-		return nil, fmt.Errorf("all %d power samples share one time", len(s.powerT))
+	if s.powerSpacing == 0 && len(s.powerT) > 0 {
+		s.Rejected["power readings all at one time"] += len(s.powerT)
+		s.powerT, s.powerW = nil, nil
 	}
-	return s, nil
+	if len(s.Rejected) == 0 {
+		s.Rejected = nil
+	}
+	return s
+}
+
+// dropBackSteps removes counter readings that step back and are followed
+// by a reading at or above the one before them: a glitch of one reading,
+// not a reset or a wrap (after which the counter stays low).
+func dropBackSteps(t, c []float64, rejected func()) ([]float64, []float64) {
+	outT, outC := t[:0:0], c[:0:0]
+	for i := range c {
+		if n := len(outC); n > 0 && c[i] < outC[n-1] && i+1 < len(c) && c[i+1] >= outC[n-1] {
+			rejected()
+			continue
+		}
+		outT, outC = append(outT, t[i]), append(outC, c[i])
+	}
+	return outT, outC
+}
+
+// changePoints are the counter readings that carry news: those where the
+// value moved. A counter refreshed every second but read ten times a
+// second repeats each value ten times; interpolating between the repeats
+// would draw a staircase, while interpolating between the changes draws
+// the energy the meter saw. The first reading counts as a change when the
+// second already moved (the meter refreshes at least as fast as it is
+// read); else its value may be stale and the first change starts.
+func changePoints(t, c []float64) (ct, cc []float64) {
+	for i := range c {
+		moved := i > 0 && c[i] != c[i-1]
+		if i == 0 {
+			moved = len(c) > 1 && c[1] != c[0]
+		}
+		if moved {
+			ct, cc = append(ct, t[i]), append(cc, c[i])
+		}
+	}
+	return ct, cc
+}
+
+// refreshInterval estimates how often a power reading really refreshes.
+// Changes come only at refreshes, so the shortest time between two
+// changes bounds the refresh interval from above; a steady load changes
+// rarely, so with fewer than three such times nothing is known and the
+// reading is taken as fresh at every sample.
+func refreshInterval(t, w []float64, spacing float64) float64 {
+	ct, _ := changePoints(t, w)
+	if len(ct) < 4 {
+		return spacing
+	}
+	shortest := math.Inf(1)
+	for i := 1; i < len(ct); i++ {
+		if d := ct[i] - ct[i-1]; d > 0 {
+			shortest = math.Min(shortest, d)
+		}
+	}
+	return math.Max(shortest, spacing)
+}
+
+// minPositiveStep is the smallest non-zero difference between successive
+// values: the finest step the meter showed (0 when none moved).
+func minPositiveStep(v []float64) float64 {
+	step := math.Inf(1)
+	for i := 1; i < len(v); i++ {
+		if d := math.Abs(v[i] - v[i-1]); d > 0 {
+			step = math.Min(step, d)
+		}
+	}
+	if math.IsInf(step, 1) {
+		return 0
+	}
+	return step
 }
 
 // unwrapCounter turns raw counter readings into a running total from the
-// first reading. A decrease is a wrap when the range is known (add the
-// range) and a reset otherwise: the counter restarted from zero, so the
-// reading after it is the energy since the reset.
-func unwrapCounter(raw []float64, maxRange float64) ([]float64, []int8) {
-	c := make([]float64, len(raw))
-	ev := make([]int8, len(raw))
+// first reading. A decrease is a wrap when the range is known and the
+// counter was in the upper half of it (add the range), a reset when the
+// range is unknown and the counter fell below half its value (the reading
+// after it is the energy since the reset). Any other decrease is a meter
+// stepping back: no energy is counted for it and it is reported in back.
+func unwrapCounter(raw []float64, maxRange float64) (c []float64, ev []int8, back int) {
+	c = make([]float64, len(raw))
+	ev = make([]int8, len(raw))
 	for i := 1; i < len(raw); i++ {
 		d := raw[i] - raw[i-1]
-		if d < 0 {
-			if maxRange > 0 {
-				d += maxRange
-				ev[i] = counterWrap
-			} else {
-				d = raw[i]
-				ev[i] = counterReset
-			}
+		switch {
+		case d >= 0:
+		case maxRange > 0 && -d > maxRange/2:
+			d += maxRange
+			ev[i] = counterWrap
+		case maxRange <= 0 && raw[i] < raw[i-1]/2:
+			d = raw[i]
+			ev[i] = counterReset
+		default:
+			d = 0
+			back++
 		}
 		c[i] = c[i-1] + d
 	}
-	return c, ev
+	return c, ev, back
 }
 
-// counterSteps finds where the counter changed and the average power of
-// each stretch between changes, plus the median time between changes.
-func counterSteps(t, c []float64) (stepT, stepW []float64, update float64) {
-	last := -1
-	var changes []float64
-	for i := 1; i < len(c); i++ {
-		if c[i] == c[i-1] {
-			continue
+// counterSteps gives the average power of each stretch between successive
+// change points (stepT[k] is where stretch k ends) and the median time
+// between changes: how often the meter really refreshes its counter.
+func counterSteps(ct, cc []float64) (stepT, stepW []float64, update float64) {
+	for i := 1; i < len(ct); i++ {
+		if dt := ct[i] - ct[i-1]; dt > 0 {
+			stepT = append(stepT, ct[i])
+			stepW = append(stepW, (cc[i]-cc[i-1])/dt)
 		}
-		if last < 0 {
-			// The first change closes a stretch that began at the first
-			// reading; its start is the best bound we have.
-			last = 0
-		}
-		if dt := t[i] - t[last]; dt > 0 {
-			stepT = append(stepT, t[i])
-			stepW = append(stepW, (c[i]-c[last])/dt)
-		}
-		changes = append(changes, t[i])
-		last = i
 	}
-	return stepT, stepW, medianSpacing(changes)
+	return stepT, stepW, medianSpacing(ct)
 }
 
 // medianSpacing is the median of the positive spacings between sorted

@@ -40,10 +40,19 @@ func steadyRequests(reqs []Request, from, to float64) ([]Request, RequestCounts)
 		output += tokenShare * float64(r.OutputTokens)
 		n.TokensEstimated = n.TokensEstimated || r.TokensEstimated
 	}
-	n.Completed = int(math.Round(completed))
-	n.InputTokens = int(math.Round(input))
-	n.OutputTokens = int(math.Round(output))
+	n.Completed = roundCount(completed)
+	n.InputTokens = roundCount(input)
+	n.OutputTokens = roundCount(output)
 	return inside, n
+}
+
+// roundCount rounds a non-negative share sum to a whole count, saturating:
+// converting a float beyond the int range is undefined in Go.
+func roundCount(x float64) int {
+	if r := math.Round(x); r < math.MaxInt {
+		return int(r)
+	}
+	return math.MaxInt
 }
 
 // overlapShare is the share of [start, end] inside [from, to].

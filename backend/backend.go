@@ -26,9 +26,13 @@ type Record struct {
 	ID         int
 	Model      string
 	Start      time.Time       // request written to the connection
-	FirstToken time.Time       // first chunk carrying content; zero if none
+	FirstToken time.Time       // first chunk carrying content; zero if none or not streamed
 	End        time.Time       // response complete or failed
-	Chunks     []time.Duration // arrival of each content chunk, since Start
+	Chunks     []time.Duration // arrival of each content chunk, since Start; none if not streamed
+	// Streamed tells that the answer came as a stream. An answer that came
+	// whole shows neither when its first token was made nor the gaps
+	// between tokens, so it records no FirstToken and no Chunks.
+	Streamed bool
 	// InputTokens and OutputTokens come from the server's usage report.
 	// When the server sends none, they are estimated and TokensEstimated
 	// is set; they are never taken from the chunk count silently.

@@ -63,7 +63,7 @@ type KServeOptions struct {
 //
 // Records: there are no tokens, so InputTokens and OutputTokens stay 0;
 // each request carries BatchSize items. The answer is not streamed, so
-// FirstToken is End and Chunks holds one entry.
+// there is no FirstToken and no Chunks.
 //
 // Images: with KServeOptions.Images, inputs shaped like images — [N, C,
 // H, W] or [N, H, W, C] with C 1 or 3, or [C, H, W] or [H, W, C] for a
@@ -524,8 +524,6 @@ func (k *KServe) Do(ctx context.Context, req Request) Record {
 	if r.ID != nil && *r.ID != strconv.Itoa(req.ID) {
 		return fail(ErrorProtocol, "response is for request id %q, not %q", *r.ID, strconv.Itoa(req.ID))
 	}
-	rec.FirstToken = rec.End
-	rec.Chunks = []time.Duration{rec.End.Sub(rec.Start)}
 	rec.Items = k.batch // images (or other items) inferred in this request
 	return rec
 }

@@ -139,7 +139,8 @@ func (o *Ollama) Close() error { return o.h.close() }
 // message.thinking; generate response or thinking) is non-empty is a
 // chunk; the first sets FirstToken, so thinking counts for time to first
 // token. The stream must end with a done:true object; one that breaks off
-// before it is a protocol error. Not streaming: FirstToken is End.
+// before it is a protocol error. Not streaming: no FirstToken and no
+// Chunks, as neither can be observed; Streamed is false.
 //
 // Tokens come from the final object: prompt_eval_count in,
 // eval_count out. Where one is missing (older servers omit
@@ -174,7 +175,8 @@ func (o *Ollama) Do(ctx context.Context, req Request) Record {
 		return rec
 	}
 	acc := &ollamaAcc{rec: &rec, clock: o.h.clock}
-	if isNDJSON(resp.Header.Get("Content-Type"), o.stream) {
+	rec.Streamed = isNDJSON(resp.Header.Get("Content-Type"), o.stream)
+	if rec.Streamed {
 		acc.readStream(resp.Body)
 	} else {
 		acc.readJSON(resp.Body)
@@ -377,10 +379,6 @@ func (a *ollamaAcc) readJSON(body io.Reader) {
 		return
 	}
 	a.textChars = l.text()
-	if a.textChars > 0 || (l.EvalCount != nil && *l.EvalCount > 0) {
-		a.rec.FirstToken = arrived
-		a.rec.Chunks = append(a.rec.Chunks, arrived.Sub(a.rec.Start))
-	}
 	a.finish(&l)
 }
 

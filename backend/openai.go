@@ -186,8 +186,8 @@ func (c *OpenAI) Close() error {
 //     (chat delta.content, delta.reasoning_content or delta.reasoning;
 //     completions text) is non-empty; every such chunk's arrival is
 //     appended to Chunks; End follows "[DONE]" or the end of the stream.
-//   - Not streaming: TTFT cannot be observed, so FirstToken is End, and
-//     Chunks holds one entry at End when the answer has text.
+//   - Not streaming: TTFT and the gaps between tokens cannot be observed,
+//     so FirstToken stays zero and Chunks empty; Streamed is false.
 //
 // Tokens come from the last usage object the server sent. Without one,
 // TokensEstimated is set and both counts are estimated as ceil(chars/4)
@@ -289,7 +289,8 @@ func (c *OpenAI) receive(ctx context.Context, resp *http.Response, prompt string
 		return
 	}
 	acc := &accumulator{rec: rec, clock: c.clock}
-	if isEventStream(resp.Header.Get("Content-Type"), c.stream) {
+	rec.Streamed = isEventStream(resp.Header.Get("Content-Type"), c.stream)
+	if rec.Streamed {
 		acc.readStream(resp.Body)
 	} else {
 		acc.readJSON(resp.Body)

@@ -39,6 +39,21 @@ type openAIUsage struct {
 	} `json:"completion_tokens_details"`
 }
 
+// dropNegative forgets counts no server can mean, so that they are
+// estimated like missing ones instead of failing the run's analysis; it
+// reports whether a token count is left.
+func (u *openAIUsage) dropNegative() bool {
+	for _, p := range []**int{&u.PromptTokens, &u.CompletionTokens} {
+		if *p != nil && **p < 0 {
+			*p = nil
+		}
+	}
+	if d := u.CompletionTokensDetails; d != nil && d.ReasoningTokens != nil && *d.ReasoningTokens < 0 {
+		d.ReasoningTokens = nil
+	}
+	return u.PromptTokens != nil || u.CompletionTokens != nil
+}
+
 // openAIPayload is one stream chunk or a whole non-streaming answer.
 type openAIPayload struct {
 	Choices []openAIChoice  `json:"choices"`
@@ -140,11 +155,7 @@ func (a *accumulator) readJSON(body io.Reader) {
 		a.fail(ErrorProtocol, "response has no choices: %s", truncate(string(data), maxMessage))
 		return
 	}
-	n := a.take(&p)
-	if n > 0 || (a.usage != nil && a.usage.CompletionTokens != nil && *a.usage.CompletionTokens > 0) {
-		a.rec.FirstToken = arrived
-		a.rec.Chunks = append(a.rec.Chunks, arrived.Sub(a.rec.Start))
-	}
+	a.take(&p)
 }
 
 // take records what p carries and returns the characters of text in it.
@@ -172,6 +183,9 @@ func textChars(s string) int { return utf8.RuneCountInString(s) }
 // fillTokens sets the token counts: the server's usage when it sent one,
 // else an estimate. A failed request without any text gets none.
 func (a *accumulator) fillTokens(prompt string) {
+	if a.usage != nil && !a.usage.dropNegative() {
+		a.usage = nil
+	}
 	if a.errClass != "" && a.textChars == 0 && a.usage == nil {
 		return
 	}

@@ -45,8 +45,8 @@ func TestOpenAIRecordedStreams(t *testing.T) {
 				t.Fatalf("failed: %s: %s", rec.ErrorClass, rec.Error)
 			}
 			checkRecordTimes(t, rec)
-			if rec.ID != 3 || rec.Model != "m" {
-				t.Errorf("ID, Model = %d, %q", rec.ID, rec.Model)
+			if rec.ID != 3 || rec.Model != "m" || !rec.Streamed {
+				t.Errorf("ID, Model, Streamed = %d, %q, %v", rec.ID, rec.Model, rec.Streamed)
 			}
 			if len(rec.Chunks) != tt.chunks {
 				t.Errorf("chunks = %d, want %d", len(rec.Chunks), tt.chunks)
@@ -283,14 +283,19 @@ func TestOpenAINonStreaming(t *testing.T) {
 	}{
 		{"chat with usage",
 			`{"id":"chatcmpl-1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"Four."},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":3,"total_tokens":12}}`,
-			1, 9, 3, false, "stop"},
+			0, 9, 3, false, "stop"},
 		{"completions with usage",
 			`{"id":"cmpl-1","object":"text_completion","choices":[{"index":0,"text":" Paris.","finish_reason":"length"}],"usage":{"prompt_tokens":4,"completion_tokens":2,"total_tokens":6}}`,
-			1, 4, 2, false, "length"},
+			0, 4, 2, false, "length"},
 		// 20 characters → 5 tokens; prompt "Explain power." → 4.
 		{"no usage is estimated",
 			`{"choices":[{"index":0,"message":{"content":"twenty characters ok"},"finish_reason":"stop"}]}`,
-			1, 4, 5, true, "stop"},
+			0, 4, 5, true, "stop"},
+		// A negative count means nothing: estimated as if missing, not
+		// recorded to fail the run's analysis.
+		{"negative usage is estimated",
+			`{"choices":[{"index":0,"message":{"content":"twenty characters ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":-1,"completion_tokens":-3}}`,
+			0, 4, 5, true, "stop"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -305,8 +310,8 @@ func TestOpenAINonStreaming(t *testing.T) {
 				t.Fatalf("failed: %s", rec.Error)
 			}
 			checkRecordTimes(t, rec)
-			if !rec.FirstToken.Equal(rec.End) {
-				t.Errorf("FirstToken %v, want End %v: TTFT is not observable without streaming", rec.FirstToken, rec.End)
+			if !rec.FirstToken.IsZero() || rec.Streamed {
+				t.Errorf("FirstToken %v, streamed %v; want none, false: TTFT is not observable without streaming", rec.FirstToken, rec.Streamed)
 			}
 			if len(rec.Chunks) != tt.chunks || rec.InputTokens != tt.input || rec.OutputTokens != tt.output ||
 				rec.TokensEstimated != tt.estimated || rec.FinishReason != tt.finish {
@@ -324,8 +329,8 @@ func TestOpenAIModeFollowsContentType(t *testing.T) {
 	srv := replayServer(t, "testdata/vllm_chat.sse", 0, nil)
 	c := newTestClient(t, srv.URL+"/v1", OpenAIOptions{Stream: false})
 	rec := c.Do(context.Background(), Request{Model: "m", Prompt: "p", Extra: map[string]any{"stream": true}})
-	if !rec.OK() || len(rec.Chunks) != 16 || rec.OutputTokens != 16 {
-		t.Fatalf("got ok=%v %q, %d chunks, %d tokens", rec.OK(), rec.Error, len(rec.Chunks), rec.OutputTokens)
+	if !rec.OK() || !rec.Streamed || len(rec.Chunks) != 16 || rec.OutputTokens != 16 {
+		t.Fatalf("got ok=%v %q, streamed %v, %d chunks, %d tokens", rec.OK(), rec.Error, rec.Streamed, len(rec.Chunks), rec.OutputTokens)
 	}
 }
 

@@ -60,6 +60,26 @@ type CounterRanger interface {
 	MaxRanges() map[string]float64
 }
 
+// A Resolution is how finely a channel reports: the smallest step of its
+// energy counter, in joules, and of its power reading, in watts; 0 where
+// the meter does not know (a float reading) or does not report that
+// quantity. A PDU counting in 0.1 kWh has EnergyJ 360 000: over a window
+// shorter than a few such steps its counter says little, and the analysis
+// integrates power instead.
+type Resolution struct {
+	EnergyJ float64 `json:"energy_j,omitempty"`
+	PowerW  float64 `json:"power_w,omitempty"`
+}
+
+// A Resolver is a meter that knows the resolution of its channels (from a
+// MIB's units, say). The runner records them in the run directory; the
+// analysis also measures the steps it sees and uses the coarser.
+type Resolver interface {
+	// Resolutions gives, keyed "meter/channel" as MaxRanges does, each
+	// channel's resolution. Called after the first successful Read.
+	Resolutions() map[string]Resolution
+}
+
 // An Estimator is a meter whose readings are estimates (a model of power
 // from utilization), not measurements; figures built on it say so.
 type Estimator interface {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/aienergy/aienergy/analysis"
+	"github.com/aienergy/aienergy/meter"
 	"github.com/aienergy/aienergy/rundir"
 )
 
@@ -41,6 +42,8 @@ func GenerateRaw(dir string) (*Summary, *rundir.Raw, error) {
 		PUE:                  raw.Meta.Carbon.PUE,
 		RequestedConcurrency: raw.Meta.Load.Concurrency,
 		MaxRange:             maxRanges(raw.Meta.Meters),
+		CounterResolutionJ:   resolutions(raw.Meta.Meters, func(r meter.Resolution) float64 { return r.EnergyJ }),
+		PowerResolutionW:     resolutions(raw.Meta.Meters, func(r meter.Resolution) float64 { return r.PowerW }),
 		EstimatedMeters:      estimatedMeters(raw.Meta.Meters),
 		MeterOrder:           meterOrder(raw.Meta.Meters),
 	}
@@ -158,6 +161,20 @@ func maxRanges(meters []rundir.Meter) map[string]float64 {
 	out := map[string]float64{}
 	for _, m := range meters {
 		maps.Copy(out, m.MaxRangeJ)
+	}
+	return out
+}
+
+// resolutions collects one of the meters' declared resolutions, keyed
+// meter/channel; channels that declare none are left out.
+func resolutions(meters []rundir.Meter, pick func(meter.Resolution) float64) map[string]float64 {
+	out := map[string]float64{}
+	for _, m := range meters {
+		for k, r := range m.Resolution {
+			if v := pick(r); v > 0 {
+				out[k] = v
+			}
+		}
 	}
 	return out
 }

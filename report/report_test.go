@@ -79,8 +79,8 @@ func TestGenerateHandComputed(t *testing.T) {
 			t.Errorf("%s mean = %g ms, want 100", name, d)
 		}
 	}
-	if m.Completed != 10 || m.OutputTokens != 100 || s.Completed != 10 || s.OutputTokens != 100 {
-		t.Errorf("counts: model %d/%d, summary %d/%d; want 10 requests, 100 output tokens", m.Completed, m.OutputTokens, s.Completed, s.OutputTokens)
+	if m.Completed != 10 || m.OutputTokens != 100 || s.Completed == nil || *s.Completed != 10 || *s.OutputTokens != 100 {
+		t.Errorf("counts: model %d/%d, summary %v/%v; want 10 requests, 100 output tokens", m.Completed, m.OutputTokens, s.Completed, s.OutputTokens)
 	}
 
 	// emissions.csv in CodeCarbon's units: kWh and kg.

@@ -34,10 +34,15 @@ type Summary struct {
 	Carbon      analysis.Carbon `json:"carbon"`
 	CountryISO  string          `json:"country_iso_code,omitempty"` // as configured
 
-	// Run-level headline figures, copied from totals for quick reading.
-	Completed            int      `json:"completed"`
-	Failed               int      `json:"failed"`
-	OutputTokens         int      `json:"output_tokens"`
+	// Headline figures: the main workload alone, HeadlineModels pooled —
+	// each model's plain run and its repetitions. Sweep points, load
+	// stages and prefill-only runs measure other workloads and keep to
+	// their sections (sweep, prefill_decode, models); pooling them would
+	// shift J/token. All null when every run was such a variant.
+	HeadlineModels       []string `json:"headline_models"`
+	Completed            *int     `json:"completed"`
+	Failed               *int     `json:"failed"`
+	OutputTokens         *int     `json:"output_tokens"`
 	JoulesPerOutputToken *float64 `json:"joules_per_output_token"`
 	WhPer1000Queries     *float64 `json:"wh_per_1000_queries"`
 
@@ -59,24 +64,51 @@ type Summary struct {
 	Warnings  []string           `json:"warnings"`
 }
 
+// A Headline is the main workload's figures: its RunTotals are what the
+// run's totals would be had it run the models in Models alone.
+type Headline struct {
+	Models []string
+	analysis.RunTotals
+}
+
+// Headline pools the main workload: every model whose label names no
+// variant but a repetition. false when every run was a sweep point, load
+// stage or prefill-only run: then there is no one workload to headline.
+func (s *Summary) Headline() (Headline, bool) {
+	var main []analysis.ModelResult
+	h := Headline{Models: []string{}}
+	for _, m := range s.Models {
+		if p := parseLabel(m.Model); p.tag() == "" {
+			main = append(main, m)
+			h.Models = append(h.Models, m.Model)
+		}
+	}
+	if len(main) == 0 {
+		return h, false
+	}
+	h.RunTotals = analysis.Totals(main, s.Carbon)
+	return h, true
+}
+
 func newSummary(raw *rundir.Raw, res *analysis.Result) *Summary {
 	m := raw.Meta
 	s := &Summary{
 		Schema: SummarySchema, Tool: m.Tool, Version: m.Version, Name: m.Name, RunID: m.RunID, Project: m.Carbon.ProjectName,
 		StartedAt: m.StartedAt, EndedAt: m.EndedAt, Interrupted: m.Interrupted, Error: m.Error,
 		Host: m.Host, Backend: m.Backend, Load: m.Load, Phases: m.Phases, Meters: m.Meters,
-		Carbon:               res.Carbon,
-		CountryISO:           m.Carbon.CountryISO,
-		Completed:            res.Totals.Completed,
-		Failed:               res.Totals.Failed,
-		OutputTokens:         res.Totals.OutputTokens,
-		JoulesPerOutputToken: res.Totals.JoulesPerOutputToken,
-		WhPer1000Queries:     res.Totals.WhPer1000Queries,
-		Models:               res.Models,
-		Totals:               res.Totals,
-		Channels:             res.Channels,
-		Truth:                m.Truth,
-		RateStats:            m.RateStats,
+		Carbon:     res.Carbon,
+		CountryISO: m.Carbon.CountryISO,
+		Models:     res.Models,
+		Totals:     res.Totals,
+		Channels:   res.Channels,
+		Truth:      m.Truth,
+		RateStats:  m.RateStats,
+	}
+	s.HeadlineModels = []string{}
+	if h, ok := s.Headline(); ok {
+		s.HeadlineModels = h.Models
+		s.Completed, s.Failed, s.OutputTokens = &h.Completed, &h.Failed, &h.OutputTokens
+		s.JoulesPerOutputToken, s.WhPer1000Queries = h.JoulesPerOutputToken, h.WhPer1000Queries
 	}
 	s.Warnings = append(s.Warnings, raw.Warnings...)
 	if m.Interrupted {

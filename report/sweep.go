@@ -16,8 +16,8 @@ type SweepPoint struct {
 	NetJoulesPerOutputToken *float64 `json:"net_joules_per_output_token"`
 	WhPer1000Queries        *float64 `json:"wh_per_1000_queries"`
 	OutputTokensPerS        float64  `json:"output_tokens_per_s"`
-	TTFTMsP50               float64  `json:"ttft_ms_p50"`
-	TPOTMsP50               float64  `json:"tpot_ms_p50"`
+	TTFTMsP50               *float64 `json:"ttft_ms_p50"` // null without streaming
+	TPOTMsP50               *float64 `json:"tpot_ms_p50"`
 	E2EMsP50                float64  `json:"e2e_ms_p50"`
 	E2EMsP99                float64  `json:"e2e_ms_p99"`
 	// On the Pareto front of J per output token vs median end-to-end
@@ -88,8 +88,8 @@ func sweep(models []analysis.ModelResult, reqs []analysis.Request, slo *rundir.S
 			return *v
 		}
 		sp.OutputTokensPerS = mean(func(m *analysis.ModelResult) float64 { return m.Throughput.OutputTokensPerS })
-		sp.TTFTMsP50 = mean(func(m *analysis.ModelResult) float64 { return m.Latency.TTFT.P50 })
-		sp.TPOTMsP50 = mean(func(m *analysis.ModelResult) float64 { return m.Latency.TPOT.P50 })
+		sp.TTFTMsP50 = meanOf(ms, func(m *analysis.ModelResult) *float64 { return p50(&m.Latency.TTFT) })
+		sp.TPOTMsP50 = meanOf(ms, func(m *analysis.ModelResult) *float64 { return p50(&m.Latency.TPOT) })
 		sp.E2EMsP50 = mean(func(m *analysis.ModelResult) float64 { return m.Latency.E2E.P50 })
 		sp.E2EMsP99 = mean(func(m *analysis.ModelResult) float64 { return m.Latency.E2E.P99 })
 		if slo != nil {
@@ -98,7 +98,7 @@ func sweep(models []analysis.ModelResult, reqs []analysis.Request, slo *rundir.S
 			haveEnergy := true
 			for _, m := range ms {
 				g, gt, c := sloRequests(byLabel[m.Model], slo)
-				good, goodTokens, completed = good+g, goodTokens+gt, completed+c
+				good, goodTokens, completed = good+g, analysis.SaturatingAdd(goodTokens, gt), completed+c
 				duration += m.DurationS
 				if m.EnergyJ == nil {
 					haveEnergy = false
@@ -193,7 +193,7 @@ func sweepTable(res *SweepResult) *table {
 		}
 		t.add(p.Model, p.Label, conc, rate, strconv.Itoa(p.Repetitions),
 			num(p.JoulesPerOutputToken), num(p.NetJoulesPerOutputToken), num(p.WhPer1000Queries), f64(p.OutputTokensPerS),
-			f64(p.TTFTMsP50), f64(p.TPOTMsP50), f64(p.E2EMsP50), f64(p.E2EMsP99), strconv.FormatBool(p.ParetoFront),
+			num(p.TTFTMsP50), num(p.TPOTMsP50), f64(p.E2EMsP50), f64(p.E2EMsP99), strconv.FormatBool(p.ParetoFront),
 			num(p.SLOAttainment), num(p.GoodputTokensPerS), num(p.JoulesPerGoodToken), meets,
 			strconv.FormatBool(res.Best[p.Model] == p.Label))
 	}

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -18,6 +20,17 @@ func PrintTable(w io.Writer, s *Summary) {
 		fmt.Fprintln(w, "INTERRUPTED: figures cover what was measured before the run stopped")
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	flagged := false // a figure is HighlyUncertain
+	pm := func(v, u *float64, prec int) string {
+		s, high := plusMinus(v, u, prec, "")
+		flagged = flagged || high
+		return s
+	}
+	pmEnergy := func(v, u *float64) string {
+		s, high := plusMinusEnergy(v, u)
+		flagged = flagged || high
+		return s
+	}
 	for i, m := range s.Models {
 		if i > 0 {
 			fmt.Fprintln(tw)
@@ -43,16 +56,28 @@ func PrintTable(w io.Writer, s *Summary) {
 		if m.EnergyJ == nil {
 			row("energy", "n/a (no meter data)")
 		} else {
-			row("energy", "%s J gross, %s J net  (%s: %s)", fig(m.EnergyJ, 1), fig(m.NetEnergyJ, 1), m.EnergyMethod, strings.Join(m.EnergyBasis, " + "))
+			row("energy from", "%s: %s", m.EnergyMethod, strings.Join(m.EnergyBasis, " + "))
+			// Gross and net side by side, each with its uncertainty; a
+			// per-work figure has its energy's relative uncertainty.
+			gu, nu := m.EnergyUncertaintyJ, m.NetEnergyUncertaintyJ
+			perWork := func(label string, gross, net *float64, prec int) {
+				row(label, "%s\t%s", pm(gross, DerivedUncertainty(gross, m.EnergyJ, gu), prec),
+					pm(net, DerivedUncertainty(net, m.NetEnergyJ, nu), prec))
+			}
+			row("", "gross\tnet of idle baseline")
+			row("energy", "%s\t%s", pmEnergy(m.EnergyJ, gu), pmEnergy(m.NetEnergyJ, nu))
 			if m.Items > 0 {
-				row("J/item", "%s gross, %s net", fig(m.JoulesPerItem, 4), fig(m.NetJoulesPerItem, 4))
+				perWork("J/item", m.JoulesPerItem, m.NetJoulesPerItem, 4)
 			}
 			if served {
-				row("J/output token", "%s gross, %s net", fig(m.JoulesPerOutputToken, 4), fig(m.NetJoulesPerOutputToken, 4))
+				perWork("J/output token", m.JoulesPerOutputToken, m.NetJoulesPerOutputToken, 4)
 				if m.ReasoningTokens > 0 {
-					row("J/answer token", "%s gross, %s net  (%d of %d output tokens were reasoning)", fig(m.JoulesPerAnswerToken, 4), fig(m.NetJoulesPerAnswerToken, 4), m.ReasoningTokens, m.OutputTokens)
+					perWork("J/answer token", m.JoulesPerAnswerToken, m.NetJoulesPerAnswerToken, 4)
 				}
-				row("Wh/1000 queries", "%s gross, %s net", fig(m.WhPer1000Queries, 3), fig(m.NetWhPer1000Queries, 3))
+				perWork("Wh/1000 queries", m.WhPer1000Queries, m.NetWhPer1000Queries, 3)
+				if m.ReasoningTokens > 0 {
+					row("reasoning", "%d of %d output tokens", m.ReasoningTokens, m.OutputTokens)
+				}
 				row("tokens/J", "%s", fig(m.TokensPerJoule, 2))
 			}
 			row("power", "avg %s W, peak %s W, idle baseline %s W", fig(m.AvgWatts, 1), fig(m.PeakWatts, 1), fig(m.BaselineWatts, 1))
@@ -79,7 +104,7 @@ func PrintTable(w io.Writer, s *Summary) {
 	}
 	if st := s.ServerStartup; st != nil {
 		fmt.Fprintln(tw)
-		fmt.Fprintf(tw, "server start-up\t%.1f s, %s J (%s), not in any model's figures\n", st.DurationS, fig(st.EnergyJ, 1), st.EnergyMethod)
+		fmt.Fprintf(tw, "server start-up\t%.1f s, %s (%s), not in any model's figures\n", st.DurationS, pmEnergy(st.EnergyJ, st.EnergyUncertaintyJ), st.EnergyMethod)
 	}
 	if len(s.Meters) > 0 {
 		fmt.Fprintln(tw)
@@ -101,9 +126,105 @@ func PrintTable(w io.Writer, s *Summary) {
 		fmt.Fprintf(tw, "%s\t%s\n", label, line)
 	}
 	tw.Flush()
+	if flagged {
+		fmt.Fprintf(w, "! uncertainty above %g %%: see warnings\n", 100*analysis.UncertaintyWarnFraction)
+	}
 	for _, warn := range s.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", warn)
 	}
+}
+
+// DerivedUncertainty is the uncertainty of a figure derived from an
+// energy (J per token, Wh per 1000 queries, g CO2eq): the energy's
+// relative uncertainty times the figure. nil when any is unknown, or the
+// energy is zero.
+func DerivedUncertainty(figure, energy, energyU *float64) *float64 {
+	if figure == nil || energy == nil || energyU == nil || *energy == 0 {
+		return nil
+	}
+	u := math.Abs(*figure / *energy * *energyU)
+	return &u
+}
+
+// HighlyUncertain tells whether u is above
+// analysis.UncertaintyWarnFraction of v, as the analysis warns: a figure
+// of zero always is.
+func HighlyUncertain(v, u *float64) bool {
+	return v != nil && u != nil && !(*v != 0 && *u <= analysis.UncertaintyWarnFraction*math.Abs(*v))
+}
+
+// plusMinus formats v ± u with prec decimals and unit, "6.9602 ± 0.0349";
+// u gets two significant digits where prec would round it to zero. A
+// unit adds the relative uncertainty: "41.23 kJ ± 0.61 kJ (1.5 %)".
+// " !" and high mark a highly uncertain figure (HighlyUncertain).
+// Without u it is v alone, without v "n/a".
+func plusMinus(v, u *float64, prec int, unit string) (s string, high bool) {
+	if unit != "" {
+		unit = " " + unit
+	}
+	if v == nil {
+		return "n/a", false
+	}
+	s = fmt.Sprintf("%.*f%s", prec, *v, unit)
+	if u == nil {
+		return s, false
+	}
+	uprec := prec
+	if *u > 0 && *u < 0.5*math.Pow10(-prec) {
+		uprec = min(1-int(math.Floor(math.Log10(*u))), 12)
+	}
+	s += fmt.Sprintf(" ± %.*f%s", uprec, *u, unit)
+	if unit != "" && *v != 0 {
+		s += " (" + UncertaintyPercent(*u/math.Abs(*v)) + ")"
+	}
+	if high = HighlyUncertain(v, u); high {
+		s += " !"
+	}
+	return s, high
+}
+
+// plusMinusEnergy is plusMinus for an energy in J, kJ or MJ, to four
+// significant digits of the larger of the figure and its uncertainty.
+func plusMinusEnergy(v, u *float64) (string, bool) {
+	if v == nil {
+		return plusMinus(nil, nil, 0, "")
+	}
+	top := math.Abs(*v)
+	if u != nil {
+		top = math.Max(top, *u)
+	}
+	scale, unit := 1.0, "J"
+	switch {
+	case top >= 1e6:
+		scale, unit = 1e6, "MJ"
+	case top >= 1e3:
+		scale, unit = 1e3, "kJ"
+	}
+	prec := 3
+	if top > 0 {
+		prec = min(max(3-int(math.Floor(math.Log10(top/scale))), 0), 9)
+	}
+	sv := *v / scale
+	var su *float64
+	if u != nil {
+		su = new(*u / scale)
+	}
+	return plusMinus(&sv, su, prec, unit)
+}
+
+// UncertaintyPercent formats a relative uncertainty as a percentage,
+// rounded up as uncertainties are, to one decimal or, below 0.1 %, two
+// significant digits: "1.5 %", "0.042 %". 2.04 % reads 2.1 %, never a
+// 2.0 % that seems within a 2 % limit.
+func UncertaintyPercent(f float64) string {
+	p := 100 * f
+	d := 1
+	if p > 0 && p < 0.1 {
+		d = min(1-int(math.Floor(math.Log10(p))), 9)
+	}
+	scale := math.Pow10(d)
+	p = max(math.Ceil(p*scale-1e-6)/scale, 0) // less 1e-6: 2.0000000000000004 is 2
+	return strconv.FormatFloat(p, 'f', d, 64) + " %"
 }
 
 func fig(p *float64, prec int) string {

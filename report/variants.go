@@ -99,12 +99,6 @@ type Repeated struct {
 // repetitions disagree enough to say so.
 const spreadWarnPercent = 5.0
 
-// tCritical95 are two-sided 95 % Student's t critical values for 1–30
-// degrees of freedom; above 30 the normal 1.96 is close enough.
-var tCritical95 = []float64{12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-	2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-	2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042}
-
 func spread(xs []float64) Spread {
 	s := Spread{N: len(xs)}
 	if len(xs) == 0 {
@@ -122,11 +116,7 @@ func spread(xs []float64) Spread {
 		ss += (x - s.Mean) * (x - s.Mean)
 	}
 	std := math.Sqrt(ss / float64(len(xs)-1))
-	t := 1.96
-	if df := len(xs) - 1; df <= len(tCritical95) {
-		t = tCritical95[df-1]
-	}
-	half := t * std / math.Sqrt(float64(len(xs)))
+	half := tQuantile95(len(xs)-1) * std / math.Sqrt(float64(len(xs)))
 	lo, hi := s.Mean-half, s.Mean+half
 	s.Std, s.CI95Low, s.CI95High = &std, &lo, &hi
 	if s.Mean != 0 {
@@ -146,8 +136,17 @@ var headlineFigures = []struct {
 	{"wh_per_1000_queries", func(m *analysis.ModelResult) *float64 { return m.WhPer1000Queries }},
 	{"energy_j", func(m *analysis.ModelResult) *float64 { return m.EnergyJ }},
 	{"output_tokens_per_s", func(m *analysis.ModelResult) *float64 { return &m.Throughput.OutputTokensPerS }},
-	{"ttft_ms_p50", func(m *analysis.ModelResult) *float64 { return &m.Latency.TTFT.P50 }},
-	{"e2e_ms_p50", func(m *analysis.ModelResult) *float64 { return &m.Latency.E2E.P50 }},
+	{"ttft_ms_p50", func(m *analysis.ModelResult) *float64 { return p50(&m.Latency.TTFT) }},
+	{"e2e_ms_p50", func(m *analysis.ModelResult) *float64 { return p50(&m.Latency.E2E) }},
+}
+
+// p50 is a distribution's median, nil when it holds no values (a TTFT
+// without streaming): a missing figure, not a 0.
+func p50(d *analysis.Distribution) *float64 {
+	if d.Count == 0 {
+		return nil
+	}
+	return &d.P50
 }
 
 // repetitions summarizes each repeated model variant, and warns when a
@@ -216,6 +215,9 @@ func meanOf(ms []*analysis.ModelResult, get func(*analysis.ModelResult) *float64
 }
 
 // sloRequests counts a variant's measured requests that meet the SLOs.
+// An objective is judged where it was observed: a TTFT or TPOT cannot be
+// seen without streaming, so it neither passes nor fails such a request,
+// while a stream that never carried content missed its first token.
 func sloRequests(reqs []analysis.Request, slo *rundir.SLO) (good, goodTokens, completed int) {
 	for _, r := range reqs {
 		if r.Phase != analysis.PhaseMeasured || !r.OK() {
@@ -224,17 +226,21 @@ func sloRequests(reqs []analysis.Request, slo *rundir.SLO) (good, goodTokens, co
 		completed++
 		ok := true
 		if slo.TTFTMs > 0 {
-			ok = ok && !math.IsNaN(r.FirstToken) && (r.FirstToken-r.Start)*1000 <= slo.TTFTMs
+			if ttft, seen := r.TTFT(); seen {
+				ok = ok && ttft*1000 <= slo.TTFTMs
+			} else if r.Streamed {
+				ok = false
+			}
 		}
-		if slo.TPOTMs > 0 && r.OutputTokens > 1 && !math.IsNaN(r.FirstToken) {
-			ok = ok && (r.End-r.FirstToken)*1000/float64(r.OutputTokens-1) <= slo.TPOTMs
+		if tpot, seen := r.TPOT(); slo.TPOTMs > 0 && seen {
+			ok = ok && tpot*1000 <= slo.TPOTMs
 		}
 		if slo.E2EMs > 0 {
 			ok = ok && (r.End-r.Start)*1000 <= slo.E2EMs
 		}
 		if ok {
 			good++
-			goodTokens += r.OutputTokens
+			goodTokens = analysis.SaturatingAdd(goodTokens, r.OutputTokens)
 		}
 	}
 	return good, goodTokens, completed

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/aienergy/aienergy/load"
+	"github.com/aienergy/aienergy/meter"
 )
 
 // Meta is run.json: what ran, where, with which meters, and how it ended.
@@ -100,6 +101,9 @@ type Meter struct {
 	IntervalS         float64 `json:"interval_s"`
 	// MaxRangeJ gives, keyed "meter/channel", where energy counters wrap.
 	MaxRangeJ map[string]float64 `json:"max_range_j,omitempty"`
+	// Resolution gives, keyed "meter/channel", the step of each channel's
+	// counter and power reading as the meter declares it.
+	Resolution map[string]meter.Resolution `json:"resolution,omitempty"`
 	// LiveName is set for a meter backed by a time-series store: its live
 	// reads are recorded under this name, and the store's own samples of
 	// the run, read afterwards, under Name (WindowSamples of them, or

@@ -42,7 +42,8 @@ func Read(dir string) (*Raw, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if err = readCSV(dir, RequestsFile, requestsHeader[:len(requestsHeader)-2], raw, func(f fields) error {
+	// items, reasoning_tokens and streamed came later: old runs lack them.
+	if err = readCSV(dir, RequestsFile, requestsHeader[:len(requestsHeader)-3], raw, func(f fields) error {
 		r := analysis.Request{
 			ID: f.int("id"), Model: f.str("model"), Phase: f.str("phase"),
 			Start: f.float("start_s"), FirstToken: f.optFloat("first_token_s"), End: f.float("end_s"),
@@ -63,6 +64,11 @@ func Read(dir string) (*Raw, error) {
 			}
 			r.Chunks = append(r.Chunks, v/1000)
 		}
+		if f.has("streamed") {
+			r.Streamed = f.str("streamed") == "true"
+		} else {
+			guessStreamed(&r, raw.Meta.Backend.Stream)
+		}
 		raw.Requests = append(raw.Requests, r)
 		return f.err
 	}); err != nil {
@@ -80,6 +86,7 @@ func Read(dir string) (*Raw, error) {
 	}); err != nil {
 		return nil, err
 	}
+	raw.Warnings = append(raw.Warnings, analysis.CheckUsage(raw.Requests)...)
 	slices.SortStableFunc(raw.Samples, func(a, b analysis.Sample) int {
 		switch {
 		case a.T < b.T:
@@ -90,6 +97,19 @@ func Read(dir string) (*Raw, error) {
 		return 0
 	})
 	return raw, nil
+}
+
+// guessStreamed tells, for a run recorded before requests.csv had its
+// streamed column, whether r was streamed, and forgets the times an
+// answer that came whole could not show. Such runs recorded that answer's
+// arrival as its first token and only chunk (TTFT = end-to-end, TPOT 0);
+// a stream cannot end in the very microsecond its one chunk arrived.
+func guessStreamed(r *analysis.Request, runStreamed bool) {
+	whole := r.FirstToken == r.End && len(r.Chunks) == 1
+	r.Streamed = runStreamed && !whole
+	if whole {
+		r.FirstToken, r.Chunks = math.NaN(), nil
+	}
 }
 
 // ReadJSON decodes name inside dir.

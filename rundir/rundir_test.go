@@ -29,7 +29,7 @@ func TestWriteReadRoundTrip(t *testing.T) {
 	w.Request("measured", backend.Record{
 		ID: 7, Model: "m", Start: at(1), FirstToken: at(1.05), End: at(1.5),
 		Chunks:      []time.Duration{50 * time.Millisecond, 60 * time.Millisecond},
-		InputTokens: 12, OutputTokens: 2, FinishReason: "length",
+		InputTokens: 12, OutputTokens: 2, FinishReason: "length", Streamed: true,
 	})
 	w.Request("measured", backend.Record{
 		ID: 8, Model: "m", Start: at(2), End: at(2.1),
@@ -58,7 +58,7 @@ func TestWriteReadRoundTrip(t *testing.T) {
 		t.Errorf("gpu sample = %+v", s)
 	}
 	ok, failed := raw.Requests[0], raw.Requests[1]
-	if ok.ID != 7 || ok.Start != 1 || ok.FirstToken != 1.05 || ok.End != 1.5 || ok.OutputTokens != 2 || !ok.OK() {
+	if ok.ID != 7 || ok.Start != 1 || ok.FirstToken != 1.05 || ok.End != 1.5 || ok.OutputTokens != 2 || !ok.OK() || !ok.Streamed || failed.Streamed {
 		t.Errorf("request = %+v", ok)
 	}
 	if len(ok.Chunks) != 2 || ok.Chunks[0] != 0.05 || ok.Chunks[1] != 0.06 {

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aienergy/aienergy/analysis"
 	"github.com/aienergy/aienergy/backend"
 	"github.com/aienergy/aienergy/meter"
 )
@@ -114,7 +115,7 @@ func (p *Progress) requestDone(rec backend.Record) {
 	if !rec.OK() {
 		p.failed++
 	}
-	p.outTokens += rec.OutputTokens
+	p.outTokens = analysis.SaturatingAdd(p.outTokens, rec.OutputTokens)
 	p.mu.Unlock()
 }
 

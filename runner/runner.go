@@ -198,6 +198,9 @@ func (r *run) openMeters(ctx context.Context) {
 				info.MaxRangeJ = cr.MaxRanges()
 				r.plan.Live.MaxRanges(info.MaxRangeJ)
 			}
+			if rs, ok := m.(meter.Resolver); ok {
+				info.Resolution = rs.Resolutions()
+			}
 			if e, ok := m.(meter.Estimator); ok {
 				info.Estimate = e.Estimates()
 			}

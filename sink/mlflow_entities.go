@@ -8,8 +8,10 @@ import (
 	"github.com/aienergy/aienergy/report"
 )
 
-// totalFigures are the run-level metrics, logged under their plain names;
-// each model's figures go under "<model>/<figure>".
+// totalFigures are the headline metrics — the main workload's, as in
+// summary.json's top level, never pooled with sweep points or
+// prefill-only runs — logged under their plain names; each model's
+// figures, variants' too, go under "<model>/<figure>".
 var totalFigures = []struct {
 	name string
 	get  func(t *analysis.RunTotals) *float64
@@ -37,17 +39,20 @@ func mlflowEntities(sum *report.Summary) (metrics []mlflowMetric, params, tags [
 	if sum.EndedAt.IsZero() {
 		endMS = sum.StartedAt.UnixMilli()
 	}
-	t := &sum.Totals
-	for _, c := range []struct {
-		name string
-		v    int
-	}{{"completed", t.Completed}, {"failed", t.Failed}, {"input_tokens", t.InputTokens}, {"output_tokens", t.OutputTokens}} {
-		metrics = append(metrics, mlflowMetric{Key: c.name, Value: float64(c.v), Timestamp: endMS})
-	}
-	metrics = append(metrics, mlflowMetric{Key: "duration_s", Value: t.DurationS, Timestamp: endMS})
-	for _, f := range totalFigures {
-		if v := f.get(t); v != nil {
-			metrics = append(metrics, mlflowMetric{Key: f.name, Value: *v, Timestamp: endMS})
+	headline, ok := sum.Headline()
+	if ok {
+		t := &headline.RunTotals
+		for _, c := range []struct {
+			name string
+			v    int
+		}{{"completed", t.Completed}, {"failed", t.Failed}, {"input_tokens", t.InputTokens}, {"output_tokens", t.OutputTokens}} {
+			metrics = append(metrics, mlflowMetric{Key: c.name, Value: float64(c.v), Timestamp: endMS})
+		}
+		metrics = append(metrics, mlflowMetric{Key: "duration_s", Value: t.DurationS, Timestamp: endMS})
+		for _, f := range totalFigures {
+			if v := f.get(t); v != nil {
+				metrics = append(metrics, mlflowMetric{Key: f.name, Value: *v, Timestamp: endMS})
+			}
 		}
 	}
 	models := make([]string, len(sum.Models))
@@ -90,6 +95,7 @@ func mlflowEntities(sum *report.Summary) (metrics []mlflowMetric, params, tags [
 		{"host.hostname", h.Hostname}, {"host.os", h.OS}, {"host.arch", h.Arch}, {"host.cpus", strconv.Itoa(h.CPUs)},
 		{"meters", strings.Join(meters, ",")},
 		{"models", strings.Join(models, ",")},
+		{"headline_models", strings.Join(headline.Models, ",")},
 		{"aienergy.version", sum.Version},
 	}, modelParams...) {
 		// MLflow rejects an empty param value on some stores; an unset

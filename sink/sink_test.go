@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aienergy/aienergy/analysis"
 	"github.com/aienergy/aienergy/report"
 	"github.com/aienergy/aienergy/rundir"
 )
@@ -97,7 +98,7 @@ func (r *run) figure(t *testing.T, model map[string]any, name string) (float64, 
 		var ok bool
 		if v, ok = model[name]; !ok {
 			if v, ok = model["throughput"].(map[string]any)[name]; !ok {
-				if name == "items" || strings.HasSuffix(name, "_item") || name == "energy_edge_uncertainty_j" {
+				if name == "items" || strings.HasSuffix(name, "_item") {
 					return 0, false // omitted when not reported
 				}
 				t.Fatalf("summary.json's models have no figure %q", name)
@@ -174,5 +175,29 @@ func TestLoadNeedsSummary(t *testing.T) {
 	_, _, err := Load(t.TempDir())
 	if err == nil || !strings.Contains(err.Error(), "aienergy report") {
 		t.Fatalf("Load of a directory without summary.json: %v, want a hint to run aienergy report", err)
+	}
+}
+
+// Every sink sends the energies' uncertainties beside them, and leaves
+// them out (never 0) where the analysis could not give one.
+func TestFiguresCarryUncertainty(t *testing.T) {
+	get := func(name string, m *analysis.ModelResult) (float64, bool) {
+		for _, f := range figures {
+			if f.name == name {
+				return f.get(&report.Summary{}, m)
+			}
+		}
+		t.Fatalf("no figure %q", name)
+		return 0, false
+	}
+	gross, net := 12.5, 30.0
+	m := &analysis.ModelResult{EnergyUncertaintyJ: &gross, NetEnergyUncertaintyJ: &net}
+	for name, want := range map[string]float64{"energy_uncertainty_j": gross, "net_energy_uncertainty_j": net} {
+		if v, ok := get(name, m); !ok || v != want {
+			t.Errorf("%s = %v, %v; want %v", name, v, ok, want)
+		}
+		if v, ok := get(name, &analysis.ModelResult{}); ok {
+			t.Errorf("%s without an uncertainty = %v, want it left out", name, v)
+		}
 	}
 }

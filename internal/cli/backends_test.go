@@ -70,7 +70,8 @@ func TestRunKServeBackendCountsItems(t *testing.T) {
 }
 
 // Ollama's native API (the first seed's server): tokens come from the
-// final object's eval counts, not from chunks.
+// final object's eval counts (3 for one chunk "Hello there"), not from
+// chunks.
 func TestRunOllamaBackend(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/tags", func(w http.ResponseWriter, _ *http.Request) {
@@ -79,7 +80,7 @@ func TestRunOllamaBackend(t *testing.T) {
 	mux.HandleFunc("POST /api/chat", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/x-ndjson")
 		io.WriteString(w, `{"model":"llama3.2","message":{"role":"assistant","content":"Hello there"},"done":false}`+"\n")
-		io.WriteString(w, `{"model":"llama3.2","message":{"role":"assistant","content":""},"done_reason":"stop","done":true,"prompt_eval_count":26,"eval_count":282}`+"\n")
+		io.WriteString(w, `{"model":"llama3.2","message":{"role":"assistant","content":""},"done_reason":"stop","done":true,"prompt_eval_count":26,"eval_count":3}`+"\n")
 	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
@@ -91,7 +92,7 @@ func TestRunOllamaBackend(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	s := readSummary(t, dir)
-	if s.Completed != 3 || s.OutputTokens != 3*282 {
-		t.Errorf("completed %d with %d output tokens, want 3 and %d (from eval_count)", s.Completed, s.OutputTokens, 3*282)
+	if s.Completed != 3 || s.OutputTokens != 3*3 {
+		t.Errorf("completed %d with %d output tokens, want 3 and %d (from eval_count)", s.Completed, s.OutputTokens, 3*3)
 	}
 }

@@ -65,7 +65,7 @@ func TestWrapIsExactWithMaxRanges(t *testing.T) {
 			})
 		}
 	}
-	series, err := analysis.GroupSeries(samples, m.MaxRanges())
+	series, err := analysis.GroupSeries(samples, analysis.Declared{MaxRangeJ: m.MaxRanges()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,6 +59,11 @@
 // PDU total rather than adding to it — so adding them up counts nothing
 // twice. To compare an outlet with the whole PDU, configure two meters.
 //
+// The meter loads no MIB: the type each object is first answered with
+// tells where an energy counter wraps (Counter32 at 2^32 raw units, …) and
+// whether a raw unit is the channel's step; it declares both to the
+// runner (meter.CounterRanger, meter.Resolver; see ranges.go).
+//
 // SNMPv1 cannot carry Counter64 values: an agent answers noSuchName for
 // them. Energy counters are often Counter64, so the meter says so when a
 // v1 read of an energy object fails. A wrong community and an unknown host

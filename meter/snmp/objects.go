@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gosnmp/gosnmp"
+
 	"github.com/aienergy/aienergy/meter"
 )
 
@@ -43,6 +45,12 @@ type object struct {
 	// where the model does not measure this figure. Presets only; a
 	// custom object may legitimately be negative.
 	negativeUnsupported bool
+
+	// typ is the SNMP type the agent answered with, recorded at the first
+	// read that answered a number (UnknownType until then): the MIB is not
+	// loaded, so only the answer tells a Counter32 from a Counter64, and
+	// with it where the counter wraps and whether a raw unit is its step.
+	typ gosnmp.Asn1BER
 }
 
 // describe names the object for error messages: "name (oid)".
@@ -186,4 +194,13 @@ func checkChannels(spec meter.Spec, objs []object) error {
 		comp[o.channel] = o.component
 	}
 	return nil
+}
+
+// value converts a raw answer into W or J.
+func (o *object) value(raw float64) float64 {
+	v := raw * o.scale
+	if o.divisor > 1 {
+		v /= o.divisor // dividing by 10^d rounds once; multiplying by 0.1 would not
+	}
+	return v
 }

@@ -168,10 +168,10 @@ func (m *pduMeter) readings(vars []gosnmp.SnmpPDU) ([]meter.Reading, error) {
 			errs = append(errs, fmt.Errorf("%s is %v: the PDU reports this figure as not supported by this model; wrong preset?", o.describe(), raw))
 			continue
 		}
-		v := raw * o.scale
-		if o.divisor > 1 {
-			v /= o.divisor // dividing by 10^d rounds once; multiplying by 0.1 would not
+		if o.typ == gosnmp.UnknownType {
+			o.typ = vars[i].Type
 		}
+		v := o.value(raw)
 		r := byChannel[o.channel]
 		r.Component = o.component
 		if o.quantity == power {

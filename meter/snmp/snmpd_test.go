@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net"
 	"strings"
@@ -186,6 +187,79 @@ func TestAgent(t *testing.T) {
 		a.set(playpen+".2", "gauge", 3001)
 		m := a.meterFor(t, map[string]any{"oids": custom})
 		check(t, read(t, m), map[string]want{"rack": {1500.5, 12345678901234}})
+	})
+
+	t.Run("counter ranges and resolutions follow the answered types", func(t *testing.T) {
+		a.set(playpen+".3", "counter", 4294967290) // Counter32, 6 below its wrap
+		a.set(playpen+".4", "string", "12.5")      // a number the agent sends as text
+		a.set(playpen+".1", "counter64", 12345678901234)
+		a.set(playpen+".2", "gauge", 3001)
+		objs := append([]any{
+			map[string]any{"oid": playpen + ".3", "channel": "c32", "kind": "energy", "scale": 3600},
+			map[string]any{"oid": playpen + ".4", "channel": "text", "kind": "energy", "scale": 3600},
+		}, custom...)
+		m := a.meterFor(t, map[string]any{"oids": objs})
+		read(t, m)
+		wantRanges := map[string]float64{"pdu/c32": math.Pow(2, 32) * 3600, "pdu/rack": math.Pow(2, 64)}
+		if got := m.MaxRanges(); !maps.Equal(got, wantRanges) {
+			t.Errorf("MaxRanges() = %v, want %v", got, wantRanges)
+		}
+		wantRes := map[string]meter.Resolution{"pdu/c32": {EnergyJ: 3600}, "pdu/rack": {EnergyJ: 1, PowerW: 0.5}}
+		if got := m.Resolutions(); !maps.Equal(got, wantRes) {
+			t.Errorf("Resolutions() = %v, want %v", got, wantRes)
+		}
+
+		// rPDU2's INTEGERs in hundredths of kW and tenths of kWh.
+		a.set(rPDU2DevicePower, "integer", 130)
+		a.set(rPDU2DeviceEnrgy, "integer", 10020)
+		m = a.meterFor(t, map[string]any{"preset": "apc_rpdu2"})
+		read(t, m)
+		if got, want := m.Resolutions(), map[string]meter.Resolution{"pdu/pdu1": {EnergyJ: 360000, PowerW: 10}}; !maps.Equal(got, want) {
+			t.Errorf("apc_rpdu2: Resolutions() = %v, want %v", got, want)
+		}
+		if got, want := m.MaxRanges(), map[string]float64{"pdu/pdu1": math.Pow(2, 31) * 360000}; !maps.Equal(got, want) {
+			t.Errorf("apc_rpdu2: MaxRanges() = %v, want %v", got, want)
+		}
+
+		// Raritan's Unsigned32 (Gauge32) values with one decimal digit.
+		const power, powerDigits = ".1.3.6.1.4.1.13742.6.5.2.3.1.4.1.1.5", ".1.3.6.1.4.1.13742.6.3.3.4.1.7.1.1.5"
+		const energy, energyDigits = ".1.3.6.1.4.1.13742.6.5.2.3.1.4.1.1.8", ".1.3.6.1.4.1.13742.6.3.3.4.1.7.1.1.8"
+		a.set(power, "gauge", 1805)
+		a.set(powerDigits, "gauge", 1)
+		a.set(energy, "gauge", 123456)
+		a.set(energyDigits, "gauge", 1)
+		m = a.meterFor(t, map[string]any{"preset": "raritan"})
+		read(t, m)
+		if got, want := m.Resolutions(), map[string]meter.Resolution{"pdu/inlet1": {EnergyJ: 360, PowerW: 0.1}}; !maps.Equal(got, want) {
+			t.Errorf("raritan: Resolutions() = %v, want %v", got, want)
+		}
+		if got, want := m.MaxRanges(), map[string]float64{"pdu/inlet1": math.Pow(2, 32) * 3600 / 10}; !maps.Equal(got, want) {
+			t.Errorf("raritan: MaxRanges() = %v, want %v", got, want)
+		}
+	})
+
+	t.Run("ranges and resolutions while reading", func(t *testing.T) {
+		// The runner asks for them once, but a sampler may be reading:
+		// -race checks the meter's lock covers them.
+		a.set(rPDU2DevicePower, "integer", 130)
+		a.set(rPDU2DeviceEnrgy, "integer", 10020)
+		m := a.meterFor(t, map[string]any{"preset": "apc_rpdu2"})
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			for range 20 {
+				if _, err := m.Read(context.Background()); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+		for range 200 {
+			m.MaxRanges()
+			m.Resolutions()
+		}
+		wg.Wait()
+		if got := m.Resolutions()["pdu/pdu1"]; got != (meter.Resolution{EnergyJ: 360000, PowerW: 10}) {
+			t.Errorf("Resolutions()[pdu/pdu1] = %v", got)
+		}
 	})
 
 	t.Run("SNMPv1 reads integers but not Counter64", func(t *testing.T) {

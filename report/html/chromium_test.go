@@ -25,6 +25,7 @@ const ArtifactsEnv = "AIENERGY_ARTIFACTS_DIR"
 
 var bodyRE = regexp.MustCompile(`<body ([^>]*)>`)
 var attrRE = regexp.MustCompile(`(data-[a-z-]+)="([^"]*)"`)
+var headlineRE = regexp.MustCompile(`(?s)<table id="headline-table">.*?</table>`)
 
 // TestChromium opens the report in a real headless Chromium: the page
 // must run its script without an error or console message, draw every
@@ -88,6 +89,12 @@ func TestChromium(t *testing.T) {
 			}
 			if n := strings.Count(dom, `class="chart empty"`); n != 5-charts {
 				t.Errorf("%d charts say they have no data, want %d", n, 5-charts)
+			}
+			// Every energy the browser shows in the headline carries its
+			// uncertainty.
+			h := strings.NewReplacer("&nbsp;", " ", nbsp, " ").Replace(headlineRE.FindString(dom))
+			if strings.Count(h, " ± ") < 2 {
+				t.Errorf("headline without the energy's uncertainty (±): %.1500s", h)
 			}
 			for _, l := range strings.Split(logs, "\n") {
 				if strings.Contains(l, ":CONSOLE") {

@@ -19,6 +19,7 @@ import (
 	"io"
 	"path/filepath"
 
+	"github.com/aienergy/aienergy/analysis"
 	"github.com/aienergy/aienergy/report"
 	"github.com/aienergy/aienergy/rundir"
 )
@@ -70,13 +71,15 @@ func Render(s *report.Summary, raw *rundir.Raw) ([]byte, error) {
 		return nil, fmt.Errorf("html report: %w", err)
 	}
 	p := page{
-		S:         s,
-		Duration:  duration(s),
-		Totals:    totalsRow(s.Totals),
-		EnergyBar: bars,
-		Methods:   methods(s),
-		Meters:    meters(s),
-		Buckets:   displayBuckets,
+		S:                  s,
+		Duration:           duration(s),
+		Totals:             summaryRow(s),
+		EnergyBar:          bars,
+		Methods:            methods(s),
+		Meters:             meters(s),
+		Channels:           channelSummaries(s),
+		Buckets:            displayBuckets,
+		HighUncertaintyPct: 100 * analysis.UncertaintyWarnFraction,
 		// json.Marshal escapes <, > and &, so the data cannot close its
 		// script element.
 		Charts:       template.JS(charts),

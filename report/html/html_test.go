@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aienergy/aienergy/analysis"
 	"github.com/aienergy/aienergy/report"
 	"github.com/aienergy/aienergy/rundir"
 )
@@ -69,21 +70,32 @@ func seriesCounts(pc pageCharts) map[string]int {
 	return out
 }
 
+// mustContain checks page has every string of want, in HTML or as text;
+// no-break spaces match spaces.
 func mustContain(t *testing.T, page string, want ...string) {
 	t.Helper()
+	page = strings.ReplaceAll(page, nbsp, " ")
 	for _, w := range want {
+		w = strings.ReplaceAll(w, nbsp, " ")
 		if !strings.Contains(page, w) && !strings.Contains(stdhtml.UnescapeString(page), w) {
 			t.Errorf("page lacks %q", w)
 		}
 	}
 }
 
+// uncertaintyRE matches the uncertainty shown beside a figure: " ± 12
+// (0.8 %) !".
+var uncertaintyRE = regexp.MustCompile(`[ \x{a0}]±[ \x{a0}][0-9.]+(?:[ \x{a0}]\([0-9.]+[ \x{a0}]%\))?(?:[ \x{a0}]!)?`)
+
 // run-constant: 150 W over a 10 s measured phase, 50 W idle, ten requests
 // of ten output tokens, 400 g/kWh, PUE 1.5.
 func TestRenderConstantRun(t *testing.T) {
 	_, s, raw := fixture(t, "../testdata/run-constant")
 	page, pc := render(t, s, raw)
-	mustContain(t, page,
+	// The figures, by hand; TestRenderShowsUncertainty checks what is
+	// beside them.
+	mustContain(t, page, "<td>15.00 ± ", "<td>1500 ± ")
+	mustContain(t, uncertaintyRE.ReplaceAllString(page, ""),
 		"<td>15.00 / 10.00</td>",   // J/output token: 1500 J / 100, net (150−50) W × 10 s / 100
 		"<td>41.67 / 27.78</td>",   // Wh/1000 queries: 1500 J / 3600 / 10 × 1000
 		"<td>0.2500 / 0.1667</td>", // gCO2eq: 1500 J / 3.6e6 × 400 × 1.5
@@ -223,7 +235,7 @@ func TestWriteFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(b), "<td>15.00 / 10.00</td>") {
+	if !strings.Contains(uncertaintyRE.ReplaceAllString(string(b), ""), "<td>15.00 / 10.00</td>") {
 		t.Error("report.html lacks the headline figure")
 	}
 	if err := WriteFile(t.TempDir(), s, nil); err == nil || !strings.Contains(err.Error(), "run.json") {
@@ -255,4 +267,52 @@ func TestRenderWithoutRequests(t *testing.T) {
 	if got, want := seriesCounts(pc), map[string]int{"power": 1, "ttft": 0, "itl": 0, "e2e": 0, "throughput": 0}; !equalMaps(got, want) {
 		t.Errorf("series per chart %v, want %v", got, want)
 	}
+}
+
+// Every energy shows its uncertainty, per-work figures their energy's
+// relative one, and a figure past 2 % is marked; here with uncertainties
+// set by hand on run-constant (1500 J gross, 1000 J net).
+func TestRenderShowsUncertainty(t *testing.T) {
+	_, s, raw := fixture(t, "../testdata/run-constant")
+	u := func(v float64) *float64 { return &v }
+	m := &s.Models[0]
+	m.EnergyUncertaintyJ, m.NetEnergyUncertaintyJ = u(12), u(40) // 0.8 %, 4 %
+	s.Totals.EnergyUncertaintyJ, s.Totals.NetEnergyUncertaintyJ = u(12), u(40)
+	c := &m.Channels[0]
+	c.UncertaintyJ, c.NetUncertaintyJ = u(12), u(40)
+	c.MethodReason = "the counter's 1 J step is finer than integrated power over 10 s"
+	c.Alternative = &analysis.MethodAlternative{Method: "integration", EnergyJ: 1495, UncertaintyJ: 29, DifferencePct: u(-1.0 / 3)}
+	c.Rejected = map[string]int{"negative power": 3, "counter backwards": 1}
+	gpu := m.Components["gpu"]
+	gpu.UncertaintyJ, gpu.NetUncertaintyJ = u(12), u(40)
+	m.Components["gpu"] = gpu
+	s.Channels[0].CounterResolutionJ, s.Channels[0].PowerResolutionW = u(0.001), u(1)
+	s.Channels[0].Rejected = c.Rejected
+
+	page, _ := render(t, s, raw)
+	mustContain(t, page,
+		// J/output token 15 ± 15 × 0.8 %, net 10 ± 10 × 4 %
+		"<td>15.00 ± 0.12 / 10.00 ± 0.40 !</td>",
+		// Wh/1000 queries 41.67 ± 0.8 %, 27.78 ± 4 %
+		"<td>41.67 ± 0.33 / 27.78 ± 1.11 !</td>",
+		"<td>1500 ± 12 (0.8 %) / 1000 ± 40 (4.0 %) !</td>",
+		// the channel, the component and the method paragraph
+		"<td>1500 ± 12 (0.8 %)</td><td>1000 ± 40 (4.0 %) !</td>",
+		"<td>1500 ± 12 (0.8 %) / 1000 ± 40 (4.0 %) !</td><td>50.00</td><td>15.00 ± 0.12 / 10.00 ± 0.40 !</td>",
+		"energy J (gross / net): 1500 ± 12 (0.8 %) / 1000 ± 40 (4.0 %) !.",
+		"<br><span class=\"note\">the counter's 1 J step is finer than integrated power over 10 s</span>",
+		"integration: 1495 ± 29, -0.33 % vs counter",
+		"1 counter backwards, 3 negative power",
+		"<td>0.001000 J</td><td>1.000 W</td>",
+		"above 2 % of the figure",
+		"sqrt(Σ(|ΔP<sub>i</sub>|·Δt<sub>i</sub>)² / 3)",
+	)
+	if n := strings.Count(strings.ReplaceAll(page, nbsp, " "), "<td>1500 ± 12 (0.8 %) / 1000 ± 40 (4.0 %) !</td>"); n != 3 {
+		t.Errorf("energy with uncertainty in %d cells, want 3 (model, totals, component)", n)
+	}
+
+	// Unknown uncertainties show no ± at all, rather than one of 0.
+	m.EnergyUncertaintyJ, m.NetEnergyUncertaintyJ, c.UncertaintyJ, c.NetUncertaintyJ = nil, nil, nil, nil
+	page, _ = render(t, s, raw)
+	mustContain(t, page, "<td>15.00 / 10.00</td>", "<td>1500 / 1000</td>", "<td>1500</td><td>1000</td>")
 }

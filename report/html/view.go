@@ -3,6 +3,7 @@ package html
 import (
 	"fmt"
 	"html/template"
+	"maps"
 	"slices"
 	"strings"
 
@@ -19,14 +20,17 @@ type page struct {
 	EnergyBar []template.HTML
 	Methods   []modelMethod
 	Meters    []meterRow
+	Channels  []channelSummaryRow
 	Charts    template.JS // chartsData as JSON
 	UPlotJS   template.JS
 	UPlotCSS  template.CSS
 	AppJS     template.JS
 	License   string
 
-	Buckets      int // display buckets per line
-	UPlotVersion string
+	Buckets int // display buckets per line
+	// HighUncertaintyPct is analysis.UncertaintyWarnFraction in percent.
+	HighUncertaintyPct float64
+	UPlotVersion       string
 }
 
 type headlineRow struct {
@@ -43,15 +47,16 @@ func headline(m analysis.ModelResult) headlineRow {
 		}
 		return sig(d.P50) + " / " + sig(d.P99)
 	}
+	e := energies{m.EnergyJ, m.EnergyUncertaintyJ, m.NetEnergyJ, m.NetEnergyUncertaintyJ}
 	return headlineRow{
 		Model:        m.Model,
 		Requests:     requests(m.RequestCounts),
 		OutputTokens: fmt.Sprint(m.OutputTokens),
-		JPerToken:    pair(m.JoulesPerOutputToken, m.NetJoulesPerOutputToken),
-		WhPer1000:    pair(m.WhPer1000Queries, m.NetWhPer1000Queries),
+		JPerToken:    e.pair(m.JoulesPerOutputToken, m.NetJoulesPerOutputToken),
+		WhPer1000:    e.pair(m.WhPer1000Queries, m.NetWhPer1000Queries),
 		GCO2:         pair(m.GCO2eq, m.NetGCO2eq),
 		GCO2Per1000:  pair(m.GCO2eqPer1000Queries, m.NetGCO2eqPer1000Queries),
-		Energy:       pair(m.EnergyJ, m.NetEnergyJ),
+		Energy:       e.energy(),
 		AvgW:         opt(m.AvgWatts),
 		BaselineW:    opt(m.BaselineWatts),
 		TokensPerS:   sig(m.Throughput.OutputTokensPerS),
@@ -70,13 +75,43 @@ func requests(n analysis.RequestCounts) string {
 	return s
 }
 
+// energies are a gross and a net energy with their uncertainties; a
+// figure derived from one has its relative uncertainty.
+type energies struct{ gross, grossU, net, netU *float64 }
+
+// energy formats "gross ± u (%) / net ± u (%)".
+func (e energies) energy() string {
+	return withU(e.gross, e.grossU, true) + " / " + withU(e.net, e.netU, true)
+}
+
+// pair formats "gross ± u / net ± u" for figures derived from e.
+func (e energies) pair(gross, net *float64) string {
+	return withU(gross, report.DerivedUncertainty(gross, e.gross, e.grossU), false) + " / " +
+		withU(net, report.DerivedUncertainty(net, e.net, e.netU), false)
+}
+
+// summaryRow is the row under the models: the run's totals, or, when
+// the run has variants (sweep points, prefill-only runs), the main
+// workload alone, since per-work figures pooled over variants answer no
+// question.
+func summaryRow(s *report.Summary) headlineRow {
+	h, ok := s.Headline()
+	if !ok || len(h.Models) == len(s.Models) {
+		return totalsRow(s.Totals)
+	}
+	r := totalsRow(h.RunTotals)
+	r.Model = fmt.Sprintf("main workload (%d of %d runs)", len(h.Models), len(s.Models))
+	return r
+}
+
 func totalsRow(t analysis.RunTotals) headlineRow {
+	e := energies{t.EnergyJ, t.EnergyUncertaintyJ, t.NetEnergyJ, t.NetEnergyUncertaintyJ}
 	return headlineRow{
 		Model: "all models", Requests: requests(t.RequestCounts), OutputTokens: fmt.Sprint(t.OutputTokens),
-		JPerToken: pair(t.JoulesPerOutputToken, t.NetJoulesPerOutputToken),
-		WhPer1000: pair(t.WhPer1000Queries, t.NetWhPer1000Queries),
+		JPerToken: e.pair(t.JoulesPerOutputToken, t.NetJoulesPerOutputToken),
+		WhPer1000: e.pair(t.WhPer1000Queries, t.NetWhPer1000Queries),
 		GCO2:      pair(t.GCO2eq, t.NetGCO2eq), GCO2Per1000: dash,
-		Energy: pair(t.EnergyJ, t.NetEnergyJ), AvgW: dash, BaselineW: dash,
+		Energy: e.energy(), AvgW: dash, BaselineW: dash,
 		TokensPerS: dash, ReqPerS: dash, TTFT: dash, E2E: dash, ITL: dash,
 	}
 }
@@ -130,10 +165,11 @@ type modelMethod struct {
 	Warnings                                  []string
 }
 
+// channelRow is one channel over a model's measured phase; its warnings
+// are the model's, prefixed with its key.
 type channelRow struct {
-	Key, Component, Method, Samples, Coverage, Gaps          string
-	Baseline, BaselineSplit, Avg, Peak, Energy, Net, EdgeUnc string
-	Warnings                                                 string
+	Key, Component, Method, MethodReason, Samples, Gaps string
+	Baseline, Power, Energy, Net, Alternative           string
 }
 
 type componentRow struct {
@@ -148,7 +184,7 @@ func methods(s *report.Summary) []modelMethod {
 			Window:      fmt.Sprintf("%s s to %s s (%s s)", sig(m.Window.StartS), sig(m.Window.EndS), sig(m.Window.DurationS)),
 			Basis:       strings.Join(m.EnergyBasis, " + "),
 			Method:      m.EnergyMethod,
-			Uncertainty: opt(m.EnergyEdgeUncertaintyJ),
+			Uncertainty: energies{m.EnergyJ, m.EnergyUncertaintyJ, m.NetEnergyJ, m.NetEnergyUncertaintyJ}.energy(),
 			Warnings:    m.Warnings,
 		}
 		if m.Items > 0 {
@@ -158,15 +194,18 @@ func methods(s *report.Summary) []modelMethod {
 			mm.Basis = "no channel had data over the measured phase"
 		}
 		for _, c := range m.Channels {
+			gaps := fmt.Sprintf("%d gaps (max %s s), %d resets, %d wraps", c.Gaps, sig(c.MaxGapS), c.Resets, c.Wraps)
+			if len(c.Rejected) > 0 {
+				gaps += "; rejected: " + rejected(c.Rejected)
+			}
 			mm.Channels = append(mm.Channels, channelRow{
-				Key: c.Key, Component: c.Component, Method: orDash(c.Method),
-				Samples: fmt.Sprint(c.Samples), Coverage: percent(c.Coverage),
-				Gaps:          fmt.Sprintf("%d gaps (max %s s), %d resets, %d wraps", c.Gaps, sig(c.MaxGapS), c.Resets, c.Wraps),
-				Baseline:      opt(c.BaselineWatts),
-				BaselineSplit: opt(c.BaselineBeforeWatts) + " / " + opt(c.BaselineAfterWatts),
-				Avg:           opt(c.AvgWatts), Peak: opt(c.PeakWatts),
-				Energy: opt(c.EnergyJ), Net: opt(c.NetEnergyJ), EdgeUnc: opt(c.EdgeUncertaintyJ),
-				Warnings: strings.Join(c.Warnings, "; "),
+				Key: c.Key, Component: c.Component, Method: orDash(c.Method), MethodReason: c.MethodReason,
+				Samples:  fmt.Sprintf("%d (%s covered)", c.Samples, percent(c.Coverage)),
+				Gaps:     gaps,
+				Baseline: fmt.Sprintf("%s (%s / %s)", opt(c.BaselineWatts), opt(c.BaselineBeforeWatts), opt(c.BaselineAfterWatts)),
+				Power:    opt(c.AvgWatts) + " / " + opt(c.PeakWatts),
+				Energy:   withU(c.EnergyJ, c.UncertaintyJ, true), Net: withU(c.NetEnergyJ, c.NetUncertaintyJ, true),
+				Alternative: alternative(c.Alternative, c.Method),
 			})
 		}
 		for _, name := range componentNames {
@@ -182,14 +221,67 @@ func methods(s *report.Summary) []modelMethod {
 				}
 				checks = append(checks, fmt.Sprintf("%s (%s, %s): %s J, %s", x.Meter, strings.Join(x.Channels, ", "), orDash(x.Method), opt(x.EnergyJ), diff))
 			}
+			e := energies{r.EnergyJ, r.UncertaintyJ, r.NetEnergyJ, r.NetUncertaintyJ}
 			mm.Components = append(mm.Components, componentRow{
 				Name: name, Meter: r.Meter, Channels: strings.Join(r.Channels, ", "), Method: orDash(r.Method),
-				Energy: pair(r.EnergyJ, r.NetEnergyJ), Baseline: opt(r.BaselineWatts),
-				PerToken:    pair(r.JoulesPerOutputToken, r.NetJoulesPerOutputToken),
+				Energy: e.energy(), Baseline: opt(r.BaselineWatts),
+				PerToken:    e.pair(r.JoulesPerOutputToken, r.NetJoulesPerOutputToken),
 				CrossChecks: orDash(strings.Join(checks, "; ")),
 			})
 		}
 		out = append(out, mm)
+	}
+	return out
+}
+
+// alternative formats the other method's energy for a channel, in J, a
+// cross-check of the chosen one: "integration: 1495 ± 29, -0.33 % vs
+// counter".
+func alternative(a *analysis.MethodAlternative, chosen string) string {
+	if a == nil {
+		return dash
+	}
+	s := a.Method + ": " + withU(&a.EnergyJ, &a.UncertaintyJ, false)
+	if a.DifferencePct != nil {
+		s += fmt.Sprintf(", %+.2f %% vs %s", *a.DifferencePct, orDash(chosen))
+	}
+	return s
+}
+
+// rejected lists readings left out as impossible, by reason: "3
+// negative power, 1 counter backwards".
+func rejected(by map[string]int) string {
+	var out []string
+	for _, reason := range slices.Sorted(maps.Keys(by)) {
+		out = append(out, fmt.Sprintf("%d %s", by[reason], reason))
+	}
+	return orDash(strings.Join(out, ", "))
+}
+
+// channelSummaryRow is how one channel behaved over the whole run.
+type channelSummaryRow struct {
+	Key, Component, Method, Samples, Rate, Spacing, CounterUpdate string
+	Gaps, ResetsWraps, CounterRes, PowerRes, Rejected             string
+}
+
+func channelSummaries(s *report.Summary) []channelSummaryRow {
+	var out []channelSummaryRow
+	unit := func(v *float64, u string) string {
+		if v == nil {
+			return dash
+		}
+		return sig(*v) + " " + u
+	}
+	for _, c := range s.Channels {
+		out = append(out, channelSummaryRow{
+			Key: c.Key, Component: c.Component, Method: orDash(c.Method), Samples: fmt.Sprint(c.Samples),
+			Rate: unit(c.SampleRateHz, "Hz"), Spacing: sig(c.SampleSpacingS) + " s",
+			CounterUpdate: unit(c.CounterUpdateS, "s"),
+			Gaps:          fmt.Sprintf("%d (max %s s)", c.Gaps, sig(c.MaxGapS)),
+			ResetsWraps:   fmt.Sprintf("%d / %d", c.Resets, c.Wraps),
+			CounterRes:    unit(c.CounterResolutionJ, "J"), PowerRes: unit(c.PowerResolutionW, "W"),
+			Rejected: rejected(c.Rejected),
+		})
 	}
 	return out
 }

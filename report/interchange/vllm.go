@@ -168,9 +168,9 @@ func vllmBench(s *report.Summary, m *analysis.ModelResult, reqs []analysis.Reque
 		allITLs = append(allITLs, gaps...)
 		if hasFirst {
 			ttfts = append(ttfts, t)
-			if q.OutputTokens > 1 {
-				tpots = append(tpots, (lat-t)/float64(q.OutputTokens-1))
-			}
+		}
+		if v, ok := q.TPOT(); ok {
+			tpots = append(tpots, v)
 		}
 	}
 	r.MeanTTFTMs, r.MedianTTFTMs, r.StdTTFTMs, r.P90TTFTMs, r.P99TTFTMs = msStats(ttfts)

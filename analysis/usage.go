@@ -1,0 +1,92 @@
+package analysis
+
+import (
+	"fmt"
+	"math"
+)
+
+// A streamed answer's text chunks bound its output tokens. vLLM, TGI,
+// SGLang, llama.cpp and Ollama send one token per chunk, speculative
+// decoding up to k+1 (k ≤ 7 in practice); tokens that show no text
+// (special tokens, a held-back stop string or partial UTF-8) add a few.
+// So a server's completion count above maxTokensPerChunk × chunks +
+// tokenSlack, or of 0 for a stream that carried text, does not describe
+// that stream: a broken usage report, or a count of something else.
+const (
+	maxTokensPerChunk = 8
+	tokenSlack        = 16
+)
+
+// CheckUsage replaces, in place, the output token counts of streamed
+// requests that their stream contradicts by the chunk count (one token
+// per chunk, the common case) and marks them estimated; it returns one
+// warning per model that had such requests. Answers that came whole
+// cannot be checked: token totals saturate instead of overflowing (see
+// SaturatingAdd). A proxy that buffers the stream into large chunks
+// (Azure's content filter) trips the check: the warning says so.
+func CheckUsage(reqs []Request) []string {
+	type tally struct {
+		bad, streamed int
+		first         string
+	}
+	byModel := map[string]*tally{}
+	var order []string
+	for i := range reqs {
+		r := &reqs[i]
+		if !r.Streamed {
+			continue
+		}
+		t := byModel[r.Model]
+		if t == nil {
+			t = &tally{}
+			byModel[r.Model] = t
+			order = append(order, r.Model)
+		}
+		t.streamed++
+		if usagePlausible(*r) {
+			continue
+		}
+		t.bad++
+		if t.first == "" {
+			t.first = fmt.Sprintf("request %d: %d output tokens for %d text chunks", r.ID, r.OutputTokens, len(r.Chunks))
+		}
+		r.OutputTokens = len(r.Chunks)
+		r.ReasoningTokens = min(max(r.ReasoningTokens, 0), r.OutputTokens)
+		r.TokensEstimated = true
+	}
+	var warnings []string
+	for _, m := range order {
+		if t := byModel[m]; t.bad > 0 {
+			warnings = append(warnings, fmt.Sprintf("%s: %d of %d streamed requests report output tokens their stream contradicts (%s; more than %d per chunk + %d, or 0 with text): their output tokens are estimated as one per chunk (a proxy that buffers the stream into large chunks also trips this)",
+				m, t.bad, t.streamed, t.first, maxTokensPerChunk, tokenSlack))
+		}
+	}
+	return warnings
+}
+
+// usagePlausible reports whether a streamed request's output count could
+// describe its chunks. Reasoning tokens a server keeps hidden stream no
+// text, so only the rest is held against the chunks.
+func usagePlausible(r Request) bool {
+	n, chunks := r.OutputTokens, len(r.Chunks)
+	switch {
+	case n < 0 || r.ReasoningTokens < 0 || r.ReasoningTokens > n:
+		return false
+	case n == 0:
+		return chunks == 0
+	}
+	return n-r.ReasoningTokens <= maxTokensPerChunk*chunks+tokenSlack
+}
+
+// SaturatingAdd adds two counts, stopping at the largest int instead of
+// wrapping to a negative total: one absurd count (a server reporting
+// MaxInt64 tokens) must not turn a run's J/token negative.
+func SaturatingAdd(a, b int) int {
+	switch {
+	case b > 0 && a > math.MaxInt-b:
+		return math.MaxInt
+	case b < 0 && a < math.MinInt-b:
+		return math.MinInt
+	}
+	return a + b
+}

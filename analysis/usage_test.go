@@ -1,0 +1,89 @@
+package analysis
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+// With 20 text chunks the bound is 8 × 20 + 16 = 176 output tokens.
+func TestCheckUsage(t *testing.T) {
+	chunks := func(n int) []float64 {
+		c := make([]float64, n)
+		for i := range c {
+			c[i] = float64(i+1) / 100
+		}
+		return c
+	}
+	tests := []struct {
+		name          string
+		r             Request
+		wantOut       int
+		wantEstimated bool
+	}{
+		{"one token per chunk", Request{Streamed: true, OutputTokens: 20, Chunks: chunks(20)}, 20, false},
+		{"at the bound", Request{Streamed: true, OutputTokens: 176, Chunks: chunks(20)}, 176, false},
+		{"one above the bound", Request{Streamed: true, OutputTokens: 177, Chunks: chunks(20)}, 20, true},
+		{"a million for 20 chunks", Request{Streamed: true, OutputTokens: 1_000_000, Chunks: chunks(20)}, 20, true},
+		{"MaxInt64 for 20 chunks", Request{Streamed: true, OutputTokens: math.MaxInt64, Chunks: chunks(20)}, 20, true},
+		{"0 for 20 text chunks", Request{Streamed: true, OutputTokens: 0, Chunks: chunks(20)}, 20, true},
+		{"0 for an empty stream", Request{Streamed: true, OutputTokens: 0}, 0, false},
+		{"16 tokens without text", Request{Streamed: true, OutputTokens: 16}, 16, false},
+		// 500 − 400 hidden reasoning = 100 visible ≤ 176.
+		{"hidden reasoning", Request{Streamed: true, OutputTokens: 500, ReasoningTokens: 400, Chunks: chunks(20)}, 500, false},
+		{"more reasoning than output", Request{Streamed: true, OutputTokens: 20, ReasoningTokens: 21, Chunks: chunks(20)}, 20, true},
+		{"negative", Request{Streamed: true, OutputTokens: -5, Chunks: chunks(20)}, 20, true},
+		{"not streamed: nothing to check", Request{OutputTokens: 1_000_000}, 1_000_000, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reqs := []Request{tt.r}
+			reqs[0].Model = "m"
+			warnings := CheckUsage(reqs)
+			r := reqs[0]
+			if r.OutputTokens != tt.wantOut || r.TokensEstimated != tt.wantEstimated {
+				t.Errorf("output %d estimated %v, want %d %v", r.OutputTokens, r.TokensEstimated, tt.wantOut, tt.wantEstimated)
+			}
+			if r.ReasoningTokens < 0 || r.ReasoningTokens > r.OutputTokens {
+				t.Errorf("reasoning %d outside [0, %d]", r.ReasoningTokens, r.OutputTokens)
+			}
+			if got := len(warnings) == 1 && strings.HasPrefix(warnings[0], "m: 1 of 1 streamed requests"); got != tt.wantEstimated {
+				t.Errorf("warnings %q, want one for model m: %v", warnings, tt.wantEstimated)
+			}
+		})
+	}
+}
+
+// Two answers of MaxInt64 tokens each: before, the totals wrapped to −2
+// and J/token went negative.
+func TestTokenTotalsSaturate(t *testing.T) {
+	huge := Request{Model: "m", Phase: PhaseMeasured, Start: 1, End: 2, FirstToken: nan, InputTokens: math.MaxInt, OutputTokens: math.MaxInt}
+	reqs := []Request{huge, huge}
+	n := countRequests(reqs)
+	if n.InputTokens != math.MaxInt || n.OutputTokens != math.MaxInt || n.Completed != 2 {
+		t.Errorf("countRequests = %d in, %d out, %d completed; want MaxInt, MaxInt, 2", n.InputTokens, n.OutputTokens, n.Completed)
+	}
+	if sum := addCounts(n, n); sum.InputTokens != math.MaxInt || sum.OutputTokens != math.MaxInt || sum.Completed != 4 {
+		t.Errorf("addCounts = %d in, %d out, %d completed; want MaxInt, MaxInt, 4", sum.InputTokens, sum.OutputTokens, sum.Completed)
+	}
+	if _, s := steadyRequests(reqs, 0, 3); s.InputTokens != math.MaxInt || s.OutputTokens != math.MaxInt {
+		t.Errorf("steadyRequests = %d in, %d out; want MaxInt, MaxInt", s.InputTokens, s.OutputTokens)
+	}
+	j := 1000.0
+	w := perWork(&j, n)
+	for name, v := range map[string]*float64{"J/output token": w.perOutputToken, "J/token": w.perToken, "tokens/J": w.tokensPerJoule} {
+		if v == nil || !(*v > 0) {
+			t.Errorf("%s = %v, want positive", name, deref(v))
+		}
+	}
+	if tp := measureThroughput(reqs, n, 0, 10, 0); !(tp.TotalTokensPerS > 0) {
+		t.Errorf("total tokens/s = %v, want positive", tp.TotalTokensPerS)
+	}
+	for _, tt := range []struct{ a, b, want int }{
+		{1, 2, 3}, {math.MaxInt, 1, math.MaxInt}, {math.MaxInt - 1, 1, math.MaxInt}, {math.MinInt, -1, math.MinInt}, {-3, 5, 2},
+	} {
+		if got := SaturatingAdd(tt.a, tt.b); got != tt.want {
+			t.Errorf("SaturatingAdd(%d, %d) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
