@@ -71,9 +71,15 @@ func Analyze(samples []Sample, requests []Request, phases []Phase, opts Options)
 	}
 	measured := map[string][]Request{}
 	unknown := map[string]int{}
+	bad, firstBad := 0, ""
 	for i, r := range requests {
 		if err := checkRequest(r); err != nil {
-			return nil, fmt.Errorf("request %d (id %d, model %q): %w", i, r.ID, r.Model, err)
+			// One impossible record (a clock that jumped, a hand-edited
+			// file) must not void the run: leave it out and say so.
+			if bad++; firstBad == "" {
+				firstBad = fmt.Sprintf("request %d (id %d, model %q): %v", i, r.ID, r.Model, err)
+			}
+			continue
 		}
 		if _, ok := models.byName[r.Model]; !ok {
 			unknown[r.Model]++
@@ -82,6 +88,9 @@ func Analyze(samples []Sample, requests []Request, phases []Phase, opts Options)
 		if r.Phase == PhaseMeasured {
 			measured[r.Model] = append(measured[r.Model], r)
 		}
+	}
+	if bad > 0 {
+		warnings = append(warnings, fmt.Sprintf("%d request record(s) left out as impossible; the first: %s", bad, firstBad))
 	}
 	for _, m := range slices.Sorted(maps.Keys(unknown)) {
 		warnings = append(warnings, fmt.Sprintf("%d request(s) for model %q, which has no phases, ignored", unknown[m], m))

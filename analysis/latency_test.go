@@ -129,7 +129,9 @@ func TestConcurrencyClipsToWindow(t *testing.T) {
 	}
 }
 
-func TestBadRequestsAreRejected(t *testing.T) {
+// An impossible request record is left out with a warning naming it; the
+// run keeps its other requests and its figures.
+func TestBadRequestsAreLeftOut(t *testing.T) {
 	phases := []Phase{{Model: "m", Name: PhaseMeasured, Start: 0, End: 10}}
 	base := Request{Model: "m", Phase: PhaseMeasured, Start: 1, FirstToken: 1.5, End: 2, OutputTokens: 3, Chunks: []float64{0.5, 0.7}}
 	tests := []struct {
@@ -148,9 +150,15 @@ func TestBadRequestsAreRejected(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := base
 			tc.mutate(&r)
-			_, err := Analyze(nil, []Request{base, r}, phases, Options{})
-			if err == nil || !strings.Contains(err.Error(), "request 1") {
-				t.Errorf("err = %v, want an error naming request 1", err)
+			res, err := Analyze(nil, []Request{base, r}, phases, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !containsWarning(res.Warnings, "1 request record(s) left out as impossible; the first: request 1 ") {
+				t.Errorf("warnings %q, want one naming request 1", res.Warnings)
+			}
+			if got := res.Models[0].Completed; got != 1 {
+				t.Errorf("completed = %d, want the good request only", got)
 			}
 		})
 	}

@@ -34,10 +34,13 @@ func Read(dir string) (*Raw, error) {
 	}
 	var err error
 	if err = readCSV(dir, PowerFile, powerHeader, raw, func(f fields) error {
-		raw.Samples = append(raw.Samples, analysis.Sample{
+		s := analysis.Sample{
 			T: f.float("t_s"), Meter: f.str("meter"), Channel: f.str("channel"),
 			Component: f.str("component"), Watts: f.optFloat("watts"), Joules: f.optFloat("joules"),
-		})
+		}
+		if f.err == nil {
+			raw.Samples = append(raw.Samples, s)
+		}
 		return f.err
 	}); err != nil {
 		return nil, err
@@ -69,7 +72,9 @@ func Read(dir string) (*Raw, error) {
 		} else {
 			guessStreamed(&r, raw.Meta.Backend.Stream)
 		}
-		raw.Requests = append(raw.Requests, r)
+		if f.err == nil {
+			raw.Requests = append(raw.Requests, r)
+		}
 		return f.err
 	}); err != nil {
 		return nil, err
@@ -191,17 +196,34 @@ func readCSV(dir, name string, header []string, raw *Raw, row func(fields) error
 			return fmt.Errorf("%s:1: missing column %q (is this an aienergy run directory?)", path, h)
 		}
 	}
+	// A row that cannot be read is skipped and counted: one damaged cell
+	// must not cost the run every figure. phases.csv is the exception:
+	// without its rows nothing can be placed in time.
+	skipped, first := 0, ""
+	defer func() {
+		if skipped > 0 {
+			raw.Warnings = append(raw.Warnings, fmt.Sprintf("%s: %d unreadable row(s) skipped; the first: %s", name, skipped, first))
+		}
+	}()
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
 			return nil
 		}
 		line, _ := r.FieldPos(0)
-		if err != nil {
+		if err == nil {
+			err = row(fields{cols: cols, row: rec})
+		} else if len(rec) < len(got) {
+			rec = nil // csv returns short rows with ErrFieldCount; others are unusable
+		}
+		if err == nil {
+			continue
+		}
+		if name == PhasesFile {
 			return fmt.Errorf("%s:%d: %w", path, line, err)
 		}
-		if err := row(fields{cols: cols, row: rec}); err != nil {
-			return fmt.Errorf("%s:%d: %w", path, line, err)
+		if skipped++; first == "" {
+			first = fmt.Sprintf("line %d: %v", line, err)
 		}
 	}
 }

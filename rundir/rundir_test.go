@@ -97,13 +97,23 @@ func TestReadDropsHalfWrittenLastRow(t *testing.T) {
 func TestReadErrorsNameFileAndLine(t *testing.T) {
 	dir := t.TempDir()
 	WriteJSON(dir, MetaFile, Meta{})
-	os.WriteFile(filepath.Join(dir, PowerFile), []byte(strings.Join(powerHeader, ",")+"\n0.1,1,m,c,gpu,50,\nzero,1,m,c,gpu,50,\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, RequestsFile), []byte("id,model\n"), 0o644)
-	_, err := Read(dir)
-	if err == nil || !strings.Contains(err.Error(), "power.csv:3: t_s: \"zero\" is not a number") {
-		t.Errorf("err = %v, want it to name power.csv:3 and the column", err)
+	// A damaged cell costs its row, not the run: the row is skipped and a
+	// warning names the file, the line and the column.
+	os.WriteFile(filepath.Join(dir, PowerFile), []byte(strings.Join(powerHeader, ",")+"\n0.1,1,m,c,gpu,50,\nzero,1,m,c,gpu,50,\n0.3,1,m,c,gpu,16x.000,\n0.4,1,m,c,gpu,50\n0.5,1,m,c,gpu,50,\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, RequestsFile), []byte(strings.Join(requestsHeader, ",")+"\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, PhasesFile), []byte(strings.Join(phasesHeader, ",")+"\n"), 0o644)
+	raw, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(dir, PowerFile), []byte(strings.Join(powerHeader, ",")+"\n"), 0o644)
+	if len(raw.Samples) != 2 || len(raw.Warnings) != 1 || !strings.Contains(raw.Warnings[0], "power.csv: 3 unreadable row(s) skipped; the first: line 3: t_s: \"zero\" is not a number") {
+		t.Errorf("samples %d, warnings %q; want 2 samples and a warning naming line 3", len(raw.Samples), raw.Warnings)
+	}
+	os.WriteFile(filepath.Join(dir, PhasesFile), []byte(strings.Join(phasesHeader, ",")+"\nm,measured,x,1\n"), 0o644)
+	if _, err := Read(dir); err == nil || !strings.Contains(err.Error(), "phases.csv:2") {
+		t.Errorf("err = %v, want phases.csv:2: a phase without times places nothing", err)
+	}
+	os.WriteFile(filepath.Join(dir, RequestsFile), []byte("id,model\n"), 0o644)
 	_, err = Read(dir)
 	if err == nil || !strings.Contains(err.Error(), `requests.csv:1: missing column "phase"`) {
 		t.Errorf("err = %v, want a missing column error", err)
