@@ -195,7 +195,7 @@ func integrationUncertainty(t, w []float64, lo, hi, update float64) float64 {
 		span := h(k)
 		// Beyond the samples the edge value is held for a while.
 		span += math.Max(t[0]-x, 0) + math.Max(x-t[n-1], 0)
-		return math.Max(swing(t, w, x-2*span, x+2*span), math.Abs(w[k]-w[k-1])) * 1.5 * span
+		return math.Max(swingOf(t, w, x-2*span, x+2*span), math.Abs(w[k]-w[k-1])) * 1.5 * span
 	}
 	edges := edge(lo, kLo)
 	if kHi != kLo {
@@ -208,8 +208,8 @@ func integrationUncertainty(t, w []float64, lo, hi, update float64) float64 {
 	return edges + math.Sqrt(sq/3)
 }
 
-// swing is the range of the samples within [from, to].
-func swing(t, w []float64, from, to float64) float64 {
+// swingOf is the range of the samples within [from, to].
+func swingOf(t, w []float64, from, to float64) float64 {
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for i := sort.SearchFloat64s(t, from); i < len(t) && t[i] <= to; i++ {
 		lo, hi = math.Min(lo, w[i]), math.Max(hi, w[i])
@@ -279,14 +279,19 @@ func (s *Series) finishCounter(e *WindowEnergy, from, to, lo, hi, threshold floa
 }
 
 // counterEdgeUncertainty is how far the interpolated counter values at lo
-// and hi can be off. Between two change points the counter's true value
-// lies somewhere on the step between them, so one step bounds each edge;
-// where power is known to vary little across the step (power readings
-// inside it, or else the neighbouring steps' average power), the swing of
-// that power times the step's duration bounds it more tightly. The
-// meter's declared resolution is added, and beyond the last change point
-// the energy the last rate would add since then if larger. When both edges
-// fall on one step, one edge's bound covers the delta.
+// and hi can be off. Between two change points a and b the counter rose by
+// one step Δ, and at an edge a fraction f of the way from a to b the
+// straight line says f·Δ. With power never negative the truth lies in
+// [0, Δ], so the error is at most max(f, 1−f)·Δ; with power within a
+// swing S across the step (power readings inside it, or else the
+// neighbouring steps' average power), at most f(1−f)·S·(b−a) — the
+// deviation of the integral of any power within S from its chord. The
+// tighter of the two counts, plus the meter's declared resolution, plus,
+// for a counter refreshed more slowly than it is read, the energy of half
+// a read spacing (when in that spacing it changed is unknown). Beyond the
+// last change point, the energy the last rate would add since then if
+// larger. When both edges fall on one step, the larger edge bound covers
+// the delta.
 func (s *Series) counterEdgeUncertainty(lo, hi float64) float64 {
 	ct, cc := s.chgT, s.chgC
 	n := len(ct)
@@ -299,7 +304,14 @@ func (s *Series) counterEdgeUncertainty(lo, hi float64) float64 {
 	}
 	edge := func(x float64, k int) float64 {
 		step, dt := cc[k]-cc[k-1], ct[k]-ct[k-1]
-		u := math.Min(step, s.powerSwing(k)*dt) + s.declaredCounterRes
+		f := 0.5
+		if dt > 0 {
+			f = min(max((x-ct[k-1])/dt, 0), 1)
+		}
+		u := math.Min(math.Max(f, 1-f)*step, f*(1-f)*s.powerSwing(k)*dt) + s.declaredCounterRes
+		if s.staleCounter && dt > 0 {
+			u += step / dt * s.counterSpacing / 2
+		}
 		if x > ct[n-1] {
 			u = math.Max(u, edgeRate(ct, cc, n-1, -1)*(x-ct[n-1]))
 		}
@@ -315,40 +327,42 @@ func (s *Series) counterEdgeUncertainty(lo, hi float64) float64 {
 	return edge(lo, kLo) + edge(hi, kHi)
 }
 
-// powerSwing is how much power varied across the counter's step k (between
-// change points k-1 and k): the range of the power readings inside it when
-// there are at least two, else the largest difference between its average
-// power and its neighbours'.
+// powerSwing is how much power may have varied across the counter's step k
+// (between change points k-1 and k): the range of its and its neighbours'
+// average power — the step's own average lies between the extremes inside
+// it — and, where the channel also reads power, the range of the power
+// readings over the step widened by one refresh of the power reading (a
+// reading refreshed once a second and averaged over it shows one value
+// for the whole second, hiding any change inside it).
 func (s *Series) powerSwing(k int) float64 {
-	a, b := s.chgT[k-1], s.chgT[k]
-	if s.HasPower() {
-		i := sort.SearchFloat64s(s.powerT, a)
-		lo, hi, n := math.Inf(1), math.Inf(-1), 0
-		for ; i < len(s.powerT) && s.powerT[i] <= b; i++ {
-			lo, hi, n = math.Min(lo, s.powerW[i]), math.Max(hi, s.powerW[i]), n+1
-		}
-		if n >= 2 {
-			return hi - lo
-		}
-	}
 	rate := func(j int) (float64, bool) {
 		if j < 1 || j >= len(s.chgT) || !(s.chgT[j] > s.chgT[j-1]) {
 			return 0, false
 		}
 		return (s.chgC[j] - s.chgC[j-1]) / (s.chgT[j] - s.chgT[j-1]), true
 	}
-	p, ok := rate(k)
-	if !ok {
-		return math.Inf(1)
-	}
-	swing, any := 0.0, false
-	for _, j := range []int{k - 1, k + 1} {
-		if q, ok := rate(j); ok {
-			swing, any = math.Max(swing, math.Abs(q-p)), true
+	swing := math.Inf(1) // one step alone: nothing says power held still
+	if p, ok := rate(k); ok {
+		lo, hi, n := p, p, 0
+		for _, j := range []int{k - 1, k + 1} {
+			if q, ok := rate(j); ok {
+				lo, hi, n = math.Min(lo, q), math.Max(hi, q), n+1
+			}
+		}
+		if n > 0 {
+			swing = hi - lo
 		}
 	}
-	if !any {
-		return math.Inf(1) // one step alone: nothing says power held still
+	if s.HasPower() {
+		widen := math.Max(s.powerUpdate, s.powerSpacing)
+		a, b := s.chgT[k-1]-widen, s.chgT[k]+widen
+		if i := sort.SearchFloat64s(s.powerT, a); i+1 < len(s.powerT) && s.powerT[i+1] <= b {
+			readings := swingOf(s.powerT, s.powerW, a, b)
+			if math.IsInf(swing, 1) {
+				return readings
+			}
+			return math.Max(swing, readings)
+		}
 	}
 	return swing
 }

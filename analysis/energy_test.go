@@ -165,21 +165,27 @@ func TestCounterEnergy(t *testing.T) {
 	}
 }
 
-// An NVML-like counter refreshed every 0.1 s and read every 0.05 s:
-// readings 0, 0, 10, 10, 20, 20, … at 100 W, then 30 J per refresh (300 W)
-// from 0.5 s. Energy interpolates between the refreshes, and each edge is
-// uncertain by the step holding it only where power changes around it.
+// An NVML-like counter refreshed every 0.1 s (at 0.075, 0.175, …) and read
+// every 0.05 s, so each value is first seen up to 0.05 s after its refresh:
+// 100 W until 0.475 s, then 300 W. Energy interpolates between the
+// refreshes, placed halfway between the last old and the first new
+// reading (exactly where they happened here); each edge is uncertain by
+// f(1−f) × the power swing around its step × the step's duration, plus
+// the energy of half a read spacing, when in it the refresh came being
+// unknown.
 func TestSteppedCounterEdgeUncertainty(t *testing.T) {
 	truth := func(x float64) float64 { // true energy since 0
-		if x <= 0.5 {
+		if x <= 0.475 {
 			return 100 * x
 		}
-		return 50 + 300*(x-0.5)
+		return 47.5 + 300*(x-0.475)
 	}
 	var ts, js []float64
 	for k := 0; k <= 20; k++ {
-		ts = append(ts, float64(k)/20)
-		js = append(js, truth(float64(k/2)/10)) // the value of the last refresh
+		tk := float64(k) / 20
+		ts = append(ts, tk)
+		last := math.Floor((tk+0.025)*10+1e-9)/10 - 0.025 // the refresh shown at tk
+		js = append(js, truth(math.Max(last, 0)))
 	}
 	s := oneSeries(t, counterSamples("nvml", "gpu0", "gpu", ts, js), nil)
 	tests := []struct {
@@ -187,13 +193,13 @@ func TestSteppedCounterEdgeUncertainty(t *testing.T) {
 		from, to             float64
 		uncertainty, avg, pk float64
 	}{
-		// Steady 100 W around both edges: the steps are regular, so the
-		// interpolation is exact.
-		{name: "steady", from: 0.2, to: 0.3, uncertainty: 0, avg: 100, pk: 100},
-		// 0.45 lies on the step 0.4–0.5 (10 J) whose neighbour runs at 300 W:
-		// a swing of 200 W over 0.1 s bounds it by 20 J, the step by 10 J.
-		// 0.8 lies among steps of 300 W: exact.
-		{name: "edge next to a load change", from: 0.45, to: 0.8, uncertainty: 10, avg: 95 / 0.35, pk: 300},
+		// Steady 100 W around both edges: only the refresh timing, 100 W ×
+		// 0.025 s at each edge.
+		{name: "steady", from: 0.2, to: 0.3, uncertainty: 5, avg: 100, pk: 100},
+		// 0.45 is 3/4 of the way along the step 0.375–0.475 (100 W), whose
+		// neighbour runs at 300 W: 3/16 × 200 W × 0.1 s = 3.75 J, + 2.5 J
+		// timing. 0.8 lies among steps of 300 W: 7.5 J timing alone.
+		{name: "edge next to a load change", from: 0.45, to: 0.8, uncertainty: 13.75, avg: 100 / 0.35, pk: 300},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -202,9 +208,7 @@ func TestSteppedCounterEdgeUncertainty(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkNear(t, "joules", e.Joules, truth(tc.to)-truth(tc.from))
-			if math.Abs(e.UncertaintyJ-tc.uncertainty) > 1e-9 {
-				t.Errorf("uncertainty = %v, want %v", e.UncertaintyJ, tc.uncertainty)
-			}
+			checkNear(t, "uncertainty", e.UncertaintyJ, tc.uncertainty)
 			checkPtr(t, "avg watts", e.AvgWatts, ptr(tc.avg))
 			checkPtr(t, "peak watts", e.PeakWatts, ptr(tc.pk))
 		})

@@ -54,6 +54,9 @@ type Series struct {
 	// chgT, chgC are the change points: the readings where the counter
 	// moved. Energy interpolates between them, not between repeats.
 	chgT, chgC []float64
+	// staleCounter: the counter changes less often than it is read, so a
+	// change point's time is known to half a read spacing only.
+	staleCounter bool
 	// Segments between successive change points, for power derived from
 	// a counter that updates in steps (NVML every ~100 ms): stepT[k] is
 	// where segment k ends and stepW[k] its average power.
@@ -257,6 +260,15 @@ func newSeries(samples []Sample, idx []int, maxRange, counterRes, powerRes float
 	s.powerSpacing = medianSpacing(s.powerT)
 	s.counterSpacing = medianSpacing(s.counterT)
 	s.chgT, s.chgC = changePoints(s.counterT, s.counterC)
+	// A counter that changes less often than it is read refreshed at some
+	// moment between the last reading of the old value and the first of
+	// the new: the middle is the unbiased guess (the first new reading is
+	// on average half a spacing late, the same at every change, so it
+	// shortens every window that starts under lower power than it ends).
+	if u := medianSpacing(s.chgT); u > staleFactor*s.counterSpacing {
+		s.staleCounter = true
+		s.chgT = midChangeTimes(s.counterT, s.counterC)
+	}
 	s.powerUpdate = refreshInterval(s.powerT, s.powerW, s.powerSpacing)
 	s.stepT, s.stepW, s.counterUpdate = counterSteps(s.chgT, s.chgC)
 	s.counterRes = math.Max(counterRes, minPositiveStep(s.chgC))
@@ -331,6 +343,25 @@ func refreshInterval(t, w []float64, spacing float64) float64 {
 		}
 	}
 	return math.Max(shortest, spacing)
+}
+
+// staleFactor: a counter whose changes come more than this many read
+// spacings apart is refreshed more slowly than it is read.
+const staleFactor = 1.5
+
+// midChangeTimes is, for each change point changePoints finds, the time
+// halfway between it and the reading before.
+func midChangeTimes(t, c []float64) []float64 {
+	var out []float64
+	for i := range c {
+		switch {
+		case i == 0 && len(c) > 1 && c[1] != c[0]:
+			out = append(out, t[0])
+		case i > 0 && c[i] != c[i-1]:
+			out = append(out, (t[i-1]+t[i])/2)
+		}
+	}
+	return out
 }
 
 // minPositiveStep is the smallest non-zero difference between successive

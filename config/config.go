@@ -81,6 +81,9 @@ type Sim struct {
 	MaxWatts    float64       `yaml:"max_watts"`
 	GPUs        int           `yaml:"gpus"`
 	Seed        int64         `yaml:"seed"`
+	// MetricsRefresh is how often the simulator's dcgm-exporter metrics
+	// change, as a real exporter's collect interval; 0: every scrape.
+	MetricsRefresh time.Duration `yaml:"metrics_refresh"`
 }
 
 // Scenario says what to ask the model.

@@ -20,7 +20,8 @@
 //	  timeout: 5m                   # per request
 //	  ignore_eos: false
 //	  sim: {ttft: 50ms, itl: 10ms, max_num_seqs: 16, idle_watts: 60,
-//	        watts_per_seq: 25, max_watts: 400, gpus: 1, seed: 0}
+//	        watts_per_seq: 25, max_watts: 400, gpus: 1, seed: 0,
+//	        metrics_refresh: 0}     # > 0: /metrics changes only this often
 //	scenario:
 //	  dataset_name: builtin         # or a dataset such as AIEnergyScore/text_generation
 //	  text_column_name: text

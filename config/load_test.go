@@ -166,7 +166,7 @@ func TestFullConfig(t *testing.T) {
 		APIKeyEnv: "VLLM_API_KEY", Headers: map[string]string{"X-Team": "energy"},
 		Timeout: 90 * time.Second, IgnoreEOS: true,
 		Sim: Sim{TTFT: 20 * time.Millisecond, ITL: 5 * time.Millisecond, MaxNumSeqs: 64,
-			IdleWatts: 80, WattsPerSeq: 10, MaxWatts: 700, GPUs: 2, Seed: 42},
+			IdleWatts: 80, WattsPerSeq: 10, MaxWatts: 700, GPUs: 2, Seed: 42, MetricsRefresh: 2 * time.Second},
 	}
 	if !reflect.DeepEqual(c.Backend, want) {
 		t.Errorf("backend:\n got %+v\nwant %+v", c.Backend, want)

@@ -146,6 +146,7 @@ func (v *validator) sim() {
 		v.fail("backend.sim.max_watts", "must be at least backend.sim.idle_watts (%g), got %g", s.IdleWatts, s.MaxWatts)
 	}
 	v.atLeast("backend.sim.gpus", s.GPUs, 1)
+	v.nonNegative("backend.sim.metrics_refresh", s.MetricsRefresh)
 }
 
 func (v *validator) scenario() {

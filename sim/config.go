@@ -25,6 +25,10 @@ type Config struct {
 	GPUs             int           // GPUs sharing every sequence; default 1
 	Seed             int64         // varies output lengths, words and GPU UUIDs
 	GPUModelName     string        // modelName label in the DCGM metrics
+	// MetricsRefresh makes /metrics behave like a dcgm-exporter that
+	// collects every MetricsRefresh: its power and energy change only at
+	// multiples of it since New. 0 refreshes them at every scrape.
+	MetricsRefresh time.Duration
 }
 
 // Defaults, exported so that a CLI can show them in its help.
@@ -80,6 +84,9 @@ func (cfg Config) withDefaults() (Config, error) {
 		bad("sim: MaxWatts (%g W) is below IdleWatts (%g W)", cfg.MaxWatts, cfg.IdleWatts)
 	}
 
+	if cfg.MetricsRefresh < 0 {
+		bad("sim: MetricsRefresh must not be negative, got %s", cfg.MetricsRefresh)
+	}
 	if cfg.GPUModelName == "" {
 		cfg.GPUModelName = DefaultGPUModelName
 	}

@@ -32,6 +32,13 @@
 // completions; the server logs each change, so Energy integrates the model
 // exactly rather than by sampling.
 //
+// /metrics shows each GPU's power and energy counter as of the scrape. A
+// real dcgm-exporter refreshes them only every collect interval (1–30 s);
+// Config.MetricsRefresh imitates that: both change only at New + k ×
+// MetricsRefresh and hold in between, the counter at its exact value at
+// that instant and the power at its average over the interval that ended
+// there (NVML's trailing average). Energy and /sim/energy stay exact.
+//
 // # Token counts
 //
 // Text is counted by a deterministic stand-in tokenizer: within each

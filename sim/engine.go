@@ -12,8 +12,9 @@ import (
 // per-model counters vLLM exports. One mutex guards it all so that a scrape
 // sees queue, power and energy at the same instant.
 type engine struct {
-	now   func() time.Time
-	power powerModel
+	now     func() time.Time
+	power   powerModel
+	refresh time.Duration // of the DCGM metrics; 0: every scrape
 
 	mu      sync.Mutex
 	slots   int
@@ -44,8 +45,9 @@ func newEngine(cfg Config, now func() time.Time) *engine {
 		power: powerModel{
 			idle: cfg.IdleWatts, perSeq: cfg.WattsPerSeq, max: cfg.MaxWatts, gpus: cfg.GPUs,
 		},
-		slots:  cfg.MaxNumSeqs,
-		models: make(map[string]*modelStats, len(cfg.Models)),
+		refresh: cfg.MetricsRefresh,
+		slots:   cfg.MaxNumSeqs,
+		models:  make(map[string]*modelStats, len(cfg.Models)),
 	}
 	for _, m := range cfg.Models {
 		e.models[m] = &modelStats{finished: map[string]int64{}}
@@ -155,6 +157,12 @@ type snapshot struct {
 	watts   float64 // all GPUs
 	joules  float64 // since the origin, all GPUs
 	models  map[string]modelStats
+
+	// meterWatts and meterJoules are what the DCGM metrics show, all
+	// GPUs: watts and joules now, or, with a refresh interval, the energy
+	// at the last refresh instant and the average power over the interval
+	// that ended there, as NVML reports a trailing average.
+	meterWatts, meterJoules float64
 }
 
 func (e *engine) snapshot() snapshot {
@@ -169,10 +177,28 @@ func (e *engine) snapshot() snapshot {
 		joules:  e.log.joulesAt(now, now),
 		models:  make(map[string]modelStats, len(e.models)),
 	}
+	s.meterWatts, s.meterJoules = s.watts, s.joules
+	if e.refresh > 0 {
+		s.meterWatts, s.meterJoules = e.refreshedLocked(now)
+	}
 	for name, m := range e.models {
 		c := *m
 		c.finished = maps.Clone(m.finished)
 		s.models[name] = c
 	}
 	return s
+}
+
+// refreshedLocked is the power and energy of a meter that refreshes at
+// origin + k × e.refresh, as seen at now: the energy at the last refresh
+// and the average power over the interval that ended there. Before the
+// first refresh it shows the idle draw, the level at the origin.
+func (e *engine) refreshedLocked(now time.Time) (watts, joules float64) {
+	since := now.Sub(e.log.origin)
+	last := e.log.origin.Add(since - since%e.refresh)
+	joules = e.log.joulesAt(last, now)
+	if !last.After(e.log.origin) {
+		return e.power.total(0), joules
+	}
+	return (joules - e.log.joulesAt(last.Add(-e.refresh), now)) / e.refresh.Seconds(), joules
 }

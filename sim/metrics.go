@@ -42,17 +42,19 @@ func newGPULabels(cfg Config) []gpuLabels {
 
 // handleMetrics serves GET /metrics: per-GPU power and energy as NVIDIA's
 // dcgm-exporter writes them, then the vLLM engine gauges and counters. The
-// energy counter is the model's exact integral at the scrape, in whole mJ.
+// energy counter is the model's exact integral at the scrape, in whole mJ;
+// with Config.MetricsRefresh both DCGM series hold their values between
+// refresh instants (see engine.refreshedLocked).
 func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	snap := s.engine.snapshot()
 	var b bytes.Buffer
 
-	perGPUWatts := s.engine.power.perGPU(snap.running)
+	perGPUWatts := snap.meterWatts / float64(s.cfg.GPUs)
 	family(&b, "DCGM_FI_DEV_POWER_USAGE", "gauge", "Power draw (in W).")
 	for _, l := range s.gpus {
 		fmt.Fprintf(&b, "DCGM_FI_DEV_POWER_USAGE{%s} %f\n", l, perGPUWatts)
 	}
-	perGPUmJ := int64(math.Round(snap.joules / float64(s.cfg.GPUs) * 1000))
+	perGPUmJ := int64(math.Round(snap.meterJoules / float64(s.cfg.GPUs) * 1000))
 	family(&b, "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION", "counter", "Total energy consumption since boot (in mJ).")
 	for _, l := range s.gpus {
 		fmt.Fprintf(&b, "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION{%s} %d\n", l, perGPUmJ)

@@ -131,7 +131,7 @@ func buildPlan(ctx context.Context, cfg *config.Config, output string, dryRun bo
 		p.Sim = &sim.Config{
 			Models: p.Models, TTFT: s.TTFT, ITL: s.ITL, MaxNumSeqs: s.MaxNumSeqs,
 			IdleWatts: s.IdleWatts, WattsPerSeq: s.WattsPerSeq, MaxWatts: s.MaxWatts,
-			GPUs: s.GPUs, Seed: s.Seed,
+			GPUs: s.GPUs, Seed: s.Seed, MetricsRefresh: s.MetricsRefresh,
 		}
 	}
 	p.Meta = planMeta(cfg, p)
