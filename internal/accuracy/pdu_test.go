@@ -39,6 +39,8 @@ func TestPDUFiguresAgainstTruth(t *testing.T) {
 		Start:   time.Now().Add(1500 * time.Millisecond).Truncate(time.Microsecond),
 		Offset:  100*pduemu.TenthKWh - 20000,
 		Refresh: time.Second,
+		// 13.4 kJ below where a Counter32 in Wh wraps: mid-load.
+		Counter32Offset: (1<<32)*pduemu.WattHour - 13400,
 	})
 	cases := []struct {
 		name, preset string
@@ -47,6 +49,10 @@ func TestPDUFiguresAgainstTruth(t *testing.T) {
 		{"apc-10hz", "apc_rpdu2", 100 * time.Millisecond},
 		{"apc-1hz", "apc_rpdu2", time.Second},
 		{"raritan-1hz", "raritan", time.Second},
+		// A Counter32 Wh object alone, read at 10 Hz: it wraps inside the
+		// measured phase, which the meter's declared range must make a
+		// wrap, not a reset that loses the step.
+		{"counter32-wh", "", 100 * time.Millisecond},
 	}
 	type result struct {
 		samples []analysis.Sample
@@ -56,7 +62,12 @@ func TestPDUFiguresAgainstTruth(t *testing.T) {
 	var wg sync.WaitGroup
 	end := pdu.Start.Add(idleBefore + measured + idleAfterS + 300*time.Millisecond)
 	for i, c := range cases {
-		m, err := meter.New(pdu.Spec(c.name, c.preset))
+		spec := pdu.Spec(c.name, c.preset)
+		if c.preset == "" {
+			delete(spec.Options, "preset")
+			spec.Options["oids"] = []any{map[string]any{"oid": pduemu.Counter32WhOID, "kind": "energy", "scale": pduemu.WattHour, "channel": "pdu1"}}
+		}
+		m, err := meter.New(spec)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -110,6 +121,12 @@ func TestPDUFiguresAgainstTruth(t *testing.T) {
 			t.Logf("%d samples; %s", len(results[i].samples), m.Channels[0].MethodReason)
 			holds(t, "gross", m.EnergyJ, m.EnergyUncertaintyJ, gross, m.Warnings)
 			holds(t, "net", m.NetEnergyJ, m.NetEnergyUncertaintyJ, net, m.Warnings)
+			if c.preset == "" {
+				if ch := m.Channels[0]; m.EnergyMethod != analysis.MethodCounter || ch.Wraps != 1 || ch.Resets != 0 {
+					t.Errorf("method %q, %d wraps, %d resets: want the counter, wrapped once", m.EnergyMethod, ch.Wraps, ch.Resets)
+				}
+				return
+			}
 			if m.EnergyMethod != analysis.MethodIntegration {
 				t.Errorf("method %q: over %v at %.0f W a %s counter is too coarse, power should be integrated", m.EnergyMethod, measured, loadW, c.preset)
 			}

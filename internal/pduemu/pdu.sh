@@ -12,6 +12,7 @@
 #               0 W before START_US, the last step's power after the end
 #   APC_BASE APC_REM  the energy counted before the start, as whole tenths
 #   RAR_BASE RAR_REM  of kWh (APC) or Wh (Raritan) and a remainder in nJ
+#   C32_BASE C32_REM  the same for the Counter32 Wh object
 #
 # Energy is the exact integral of the profile in integer nJ (mW × µs;
 # 64-bit shell arithmetic lasts 9.2e9 J), floored to the counter's unit
@@ -26,6 +27,7 @@ RAR_POWER=.1.3.6.1.4.1.13742.6.5.2.3.1.4.1.1.5    # inlet 1 activePower, Unsigne
 RAR_ENERGY=.1.3.6.1.4.1.13742.6.5.2.3.1.4.1.1.8   # inlet 1 activeEnergy, Unsigned32 Wh
 RAR_POWER_DIGITS=.1.3.6.1.4.1.13742.6.3.3.4.1.7.1.1.5
 RAR_ENERGY_DIGITS=.1.3.6.1.4.1.13742.6.3.3.4.1.7.1.1.8
+C32_ENERGY=.1.3.6.1.4.1.318.99.1.0                # Counter32 Wh, wraps at 2^32
 TENTH_KWH_NJ=360000000000000
 WH_NJ=3600000000000
 
@@ -68,6 +70,7 @@ while read -r cmd; do
 		"$RAR_POWER") now; answer gauge $(((P + 500) / 1000)) ;;
 		"$RAR_ENERGY") now; answer gauge $((RAR_BASE + (RAR_REM + E) / WH_NJ)) ;;
 		"$RAR_POWER_DIGITS" | "$RAR_ENERGY_DIGITS") answer gauge 0 ;;
+		"$C32_ENERGY") now; answer counter $(((C32_BASE + (C32_REM + E) / WH_NJ) % 4294967296)) ;;
 		*) echo NONE ;;
 		esac
 		;;

@@ -43,6 +43,10 @@ import (
 //go:embed pdu.sh
 var script string
 
+// Counter32WhOID is an extra energy object, not of any vendor's MIB: a
+// Counter32 in Wh that wraps at 2³², as counters of that type do.
+const Counter32WhOID = ".1.3.6.1.4.1.318.99.1.0"
+
 // The counters' units in J.
 const (
 	TenthKWh = 360000.0 // rPDU2DeviceStatusEnergy
@@ -69,6 +73,9 @@ type Options struct {
 	// counters begin: 100*TenthKWh - 500 puts the APC counter 500 J below
 	// a step (and the Raritan one too, a Wh dividing 0.1 kWh).
 	Offset float64
+	// Counter32Offset is where the extra Counter32 Wh object (Counter32WhOID)
+	// starts, in J: put it a few Wh below 2³² Wh to see it wrap.
+	Counter32Offset float64
 	// Refresh makes the PDU recompute its values only every Refresh from
 	// the start and hold them in between, as real PDUs do every 1–3 s;
 	// 0: every request sees the moment it is answered. Whole µs.
@@ -151,6 +158,9 @@ func check(profile Profile, opts Options) error {
 	if !(opts.Offset >= 0) || math.IsInf(opts.Offset, 0) {
 		return fmt.Errorf("offset %v J is not a finite, non-negative number", opts.Offset)
 	}
+	if !(opts.Counter32Offset >= 0) || opts.Counter32Offset >= (1<<32)*WattHour {
+		return fmt.Errorf("counter32 offset %v J is not within [0, 2³² Wh)", opts.Counter32Offset)
+	}
 	if opts.Refresh < 0 || opts.Refresh%time.Microsecond != 0 {
 		return fmt.Errorf("refresh %v is not a whole, non-negative number of µs", opts.Refresh)
 	}
@@ -165,8 +175,9 @@ func (p *PDU) config() string {
 	}
 	apcBase, apcRem := counterStart(p.opts.Offset, TenthKWh)
 	rarBase, rarRem := counterStart(p.opts.Offset, WattHour)
-	return fmt.Sprintf("START_US=%d\nREFRESH_US=%d\nSTEPS='%s'\nAPC_BASE=%d APC_REM=%d\nRAR_BASE=%d RAR_REM=%d\n",
-		p.Start.UnixMicro(), p.opts.Refresh.Microseconds(), strings.Join(steps, " "), apcBase, apcRem, rarBase, rarRem)
+	c32Base, c32Rem := counterStart(p.opts.Counter32Offset, WattHour)
+	return fmt.Sprintf("START_US=%d\nREFRESH_US=%d\nSTEPS='%s'\nAPC_BASE=%d APC_REM=%d\nRAR_BASE=%d RAR_REM=%d\nC32_BASE=%d C32_REM=%d\n",
+		p.Start.UnixMicro(), p.opts.Refresh.Microseconds(), strings.Join(steps, " "), apcBase, apcRem, rarBase, rarRem, c32Base, c32Rem)
 }
 
 // counterStart splits offset J into whole units of unit J and a remainder

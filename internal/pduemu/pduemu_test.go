@@ -158,7 +158,9 @@ func TestFollowsProfile(t *testing.T) {
 	profile := Profile{{time.Second, 60.6}, {2 * time.Second, 1304.4}, {time.Second, 250}}
 	// Both counters 500 J below a step: the idle second adds 60.6 J and
 	// the load crosses the step 0.34 s later.
-	p := Start(t, profile, Options{Offset: 100*TenthKWh - 500})
+	// The profile starts once the agent surely answers (snmpd can take
+	// over a second to start on a loaded machine), so no step is missed.
+	p := Start(t, profile, Options{Start: time.Now().Add(2 * time.Second).Truncate(time.Microsecond), Offset: 100*TenthKWh - 500})
 	apcM, rarM := newMeter(t, p, apc.preset), newMeter(t, p, rar.preset)
 	seen := map[string]map[float64]bool{}
 	for _, k := range []string{"apc W", "apc J", "rar W", "rar J"} {
