@@ -180,7 +180,7 @@ func (k *KServe) Check(ctx context.Context, model string) error {
 	case status < 200 || status > 299:
 		return &checkError{msg: k.h.redact(fmt.Sprintf(
 			"KServe v2 server at %s is not ready (HTTP %d to GET /v2/health/ready): its models may still be loading; wait and retry (server said: %s)",
-			base, status, serverMessage(body)))}
+			base, status, serverMessage(k.h.red, body)))}
 	}
 	if model == "" {
 		return nil
@@ -193,7 +193,7 @@ func (k *KServe) Check(ctx context.Context, model string) error {
 	if status < 200 || status > 299 {
 		return &checkError{msg: k.h.redact(fmt.Sprintf(
 			"model %q is not ready on the KServe v2 server at %s (HTTP %d to GET %s): check the name and version, and that the server loaded it (Triton lists its models with POST /v2/repository/index) (server said: %s)",
-			model, base, status, readyPath, serverMessage(body)))}
+			model, base, status, readyPath, serverMessage(k.h.red, body)))}
 	}
 	_, _, err = k.plan(ctx, model)
 	return err
@@ -224,7 +224,7 @@ func (k *KServe) plan(ctx context.Context, model string) (*kservePlan, string, e
 	if err := json.Unmarshal(body, &meta); err != nil {
 		return nil, ErrorProtocol, &checkError{msg: k.h.redact(fmt.Sprintf(
 			"KServe v2 server at %s answered GET %s with something that is not model metadata (%v): %s",
-			k.h.base.Redacted(), path, err, truncate(string(body), maxMessage))), cause: err}
+			k.h.base.Redacted(), path, err, k.h.red.Quote(string(body), maxMessage))), cause: err}
 	}
 	p, err = k.buildPlan(model, &meta)
 	if err != nil {
@@ -509,17 +509,17 @@ func (k *KServe) Do(ctx context.Context, req Request) Record {
 		return rec
 	}
 	if len(data) > maxJSONBody {
-		return fail(ErrorProtocol, "response body is larger than %d MiB", maxJSONBody>>20)
+		return fail(ErrorProtocol, "%v", errBodyTooLarge)
 	}
 	var r kserveResponse
 	if err := json.Unmarshal(data, &r); err != nil {
-		return fail(ErrorProtocol, "response is not valid JSON (%v): %s", err, truncate(string(data), maxMessage))
+		return fail(ErrorProtocol, "response is not valid JSON (%v): %s", err, k.h.red.Quote(string(data), maxMessage))
 	}
 	if len(r.Error) > 0 && string(r.Error) != "null" {
-		return fail(ErrorHTTP, "server reported an error: %s", errorFieldMessage(r.Error))
+		return fail(ErrorHTTP, "server reported an error: %s", errorFieldMessage(k.h.red, r.Error))
 	}
 	if len(r.Outputs) == 0 {
-		return fail(ErrorProtocol, "response has no outputs: %s", truncate(string(data), maxMessage))
+		return fail(ErrorProtocol, "response has no outputs: %s", k.h.red.Quote(string(data), maxMessage))
 	}
 	if r.ID != nil && *r.ID != strconv.Itoa(req.ID) {
 		return fail(ErrorProtocol, "response is for request id %q, not %q", *r.ID, strconv.Itoa(req.ID))

@@ -601,7 +601,7 @@ func TestKServeInferErrors(t *testing.T) {
 		s := newOIPServer(t, "kserve_metadata_simple.json")
 		s.infer = func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 401, `{"error":"bad token `+testKey+`"}`) }
 		rec := newKServeClient(t, s.srv.URL, KServeOptions{APIKey: testKey}).Do(context.Background(), Request{Model: "simple"})
-		if rec.ErrorClass != ErrorHTTP || strings.Contains(rec.Error, testKey) || !strings.Contains(rec.Error, "[redacted]") {
+		if rec.ErrorClass != ErrorHTTP || strings.Contains(rec.Error, testKey) || !strings.Contains(rec.Error, "REDACTED") {
 			t.Errorf("got %s: %q", rec.ErrorClass, rec.Error)
 		}
 	})

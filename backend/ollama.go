@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/aienergy/aienergy/internal/redact"
 )
 
 // OllamaOptions configure a backend for Ollama's native API (/api/chat,
@@ -174,7 +176,7 @@ func (o *Ollama) Do(ctx context.Context, req Request) Record {
 	if o.h.failStatus(resp, o.endpoint, &rec, func(msg string) string { return ollamaHint(resp.StatusCode, msg, req.Model) }) {
 		return rec
 	}
-	acc := &ollamaAcc{rec: &rec, clock: o.h.clock}
+	acc := &ollamaAcc{rec: &rec, clock: o.h.clock, red: o.h.red}
 	rec.Streamed = isNDJSON(resp.Header.Get("Content-Type"), o.stream)
 	if rec.Streamed {
 		acc.readStream(resp.Body)
@@ -293,6 +295,7 @@ func (l *ollamaLine) text() int {
 type ollamaAcc struct {
 	rec       *Record
 	clock     func() time.Time
+	red       *redact.Redactor // masks secrets in quoted answers
 	textChars int
 	lines     int         // objects seen, for error messages
 	final     *ollamaLine // the done:true object
@@ -305,8 +308,8 @@ func (a *ollamaAcc) fail(class, format string, args ...any) {
 	a.errMsg = fmt.Sprintf(format, args...)
 }
 
-// maxNDJSONLine bounds one line in memory, as sseMaxLine does for events.
-const maxNDJSONLine = 16 << 20
+// maxNDJSONLine bounds one line in memory, as sseMaxEvent does for events.
+const maxNDJSONLine = sseMaxEvent
 
 // readStream consumes an NDJSON body. Lines may arrive in pieces; each is
 // handled when its newline (or the end of the body) arrives.
@@ -330,19 +333,16 @@ func (a *ollamaAcc) readStream(body io.Reader) {
 		a.lines++
 		var l ollamaLine
 		if err := json.Unmarshal(line, &l); err != nil {
-			a.fail(ErrorProtocol, "line %d is not valid JSON (%v): %s", a.lines, err, truncate(string(line), maxMessage))
+			a.fail(ErrorProtocol, "line %d is not valid JSON (%v): %s", a.lines, err, a.red.Quote(string(line), maxMessage))
 			return
 		}
 		if len(l.Error) > 0 && string(l.Error) != "null" {
-			a.fail(ErrorHTTP, "server reported an error mid-stream: %s", errorFieldMessage(l.Error))
+			a.fail(ErrorHTTP, "server reported an error mid-stream: %s", errorFieldMessage(a.red, l.Error))
 			return
 		}
 		if n := l.text(); n > 0 {
 			a.textChars += n
-			if a.rec.FirstToken.IsZero() {
-				a.rec.FirstToken = arrived
-			}
-			a.rec.Chunks = append(a.rec.Chunks, arrived.Sub(a.rec.Start))
+			addChunk(a.rec, arrived)
 		}
 		if l.Done {
 			a.rec.End = arrived
@@ -354,28 +354,27 @@ func (a *ollamaAcc) readStream(body io.Reader) {
 
 // readJSON consumes a non-streaming answer.
 func (a *ollamaAcc) readJSON(body io.Reader) {
-	data, err := io.ReadAll(io.LimitReader(body, maxJSONBody+1))
-	arrived := a.clock()
-	a.rec.End = arrived
+	data, err := readBody(body)
+	a.rec.End = a.clock()
+	if err == errBodyTooLarge {
+		a.fail(ErrorProtocol, "%v; set backend.stream: true to stream it", err)
+		return
+	}
 	if err != nil {
 		a.fail(ErrorProtocol, "reading response body: %v", err)
 		return
 	}
-	if len(data) > maxJSONBody {
-		a.fail(ErrorProtocol, "response body is larger than %d MiB", maxJSONBody>>20)
-		return
-	}
 	var l ollamaLine
 	if err := json.Unmarshal(data, &l); err != nil {
-		a.fail(ErrorProtocol, "response is not valid JSON (%v): %s", err, truncate(string(data), maxMessage))
+		a.fail(ErrorProtocol, "response is not valid JSON (%v): %s", err, a.red.Quote(string(data), maxMessage))
 		return
 	}
 	if len(l.Error) > 0 && string(l.Error) != "null" {
-		a.fail(ErrorHTTP, "server reported an error: %s", errorFieldMessage(l.Error))
+		a.fail(ErrorHTTP, "server reported an error: %s", errorFieldMessage(a.red, l.Error))
 		return
 	}
 	if !l.Done {
-		a.fail(ErrorProtocol, "response is not a finished Ollama answer (no done:true): %s", truncate(string(data), maxMessage))
+		a.fail(ErrorProtocol, "response is not a finished Ollama answer (no done:true): %s", a.red.Quote(string(data), maxMessage))
 		return
 	}
 	a.textChars = l.text()
@@ -451,7 +450,7 @@ func (o *Ollama) Check(ctx context.Context, model string) error {
 	if err := json.Unmarshal(body, &tags); err != nil || tags.Models == nil {
 		return &checkError{msg: o.h.redact(fmt.Sprintf(
 			"Ollama server at %s answered GET /api/tags with something that is not an Ollama model list: %s",
-			base, truncate(string(body), maxMessage))), cause: err}
+			base, o.h.red.Quote(string(body), maxMessage))), cause: err}
 	}
 	if model == "" {
 		return nil
@@ -504,7 +503,7 @@ type nativeHTTP struct {
 	server    string // "Ollama" or "KServe v2", for messages
 	base      *url.URL
 	apiKey    string
-	secrets   []string // values to redact from messages
+	red       *redact.Redactor // the secrets sent, for messages
 	timeout   time.Duration
 	headers   map[string]string
 	clock     func() time.Time
@@ -523,16 +522,11 @@ func newNativeHTTP(kind, server string, o nativeOptions) (*nativeHTTP, error) {
 	if o.maxConns < 0 {
 		return nil, fmt.Errorf("%s backend: max connections %d is negative", kind, o.maxConns)
 	}
-	h := &nativeHTTP{server: server, base: base, apiKey: o.apiKey, timeout: o.timeout, headers: o.headers, clock: o.clock}
-	if o.apiKey != "" {
-		h.secrets = append(h.secrets, o.apiKey)
-	}
-	for name, value := range o.headers {
+	h := &nativeHTTP{server: server, base: base, apiKey: o.apiKey, timeout: o.timeout, headers: o.headers, clock: o.clock,
+		red: newRedactor(o.apiKey, o.headers, base)}
+	for name := range o.headers {
 		if name == "" || strings.ContainsAny(name, " :\r\n") {
 			return nil, fmt.Errorf("%s backend: header name %q is not valid", kind, name)
-		}
-		if credentialHeader(name) && value != "" {
-			h.secrets = append(h.secrets, value)
 		}
 	}
 	if h.clock == nil {
@@ -545,18 +539,6 @@ func newNativeHTTP(kind, server string, o nativeOptions) (*nativeHTTP, error) {
 	h.transport = newTransport(maxConns)
 	h.client = &http.Client{Transport: h.transport}
 	return h, nil
-}
-
-// credentialHeader reports whether a header's value is likely a secret,
-// to be kept out of messages.
-func credentialHeader(name string) bool {
-	n := strings.ToLower(name)
-	for _, s := range []string{"auth", "key", "token", "secret", "cookie", "password"} {
-		if strings.Contains(n, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // parseRootURL checks a server root URL and drops a trailing slash.
@@ -677,7 +659,7 @@ func (h *nativeHTTP) failStatus(resp *http.Response, endpoint string, rec *Recor
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		return false
 	}
-	msg := serverMessage(readSome(resp.Body, maxErrorBody))
+	msg := serverMessage(h.red, readSome(resp.Body, maxErrorBody))
 	if hint != nil {
 		msg = hint(msg)
 	}
@@ -690,11 +672,11 @@ func (h *nativeHTTP) failStatus(resp *http.Response, endpoint string, rec *Recor
 func (h *nativeHTTP) contextMessage(ctx context.Context, endpoint string) string {
 	if ctx.Err() == context.DeadlineExceeded {
 		if h.timeout > 0 {
-			return fmt.Sprintf("request to %s did not finish within the deadline (timeout %v)", endpoint, h.timeout)
+			return h.redact(fmt.Sprintf("request to %s did not finish within the deadline (timeout %v)", endpoint, h.timeout))
 		}
-		return fmt.Sprintf("request to %s did not finish within the deadline", endpoint)
+		return h.redact(fmt.Sprintf("request to %s did not finish within the deadline", endpoint))
 	}
-	return fmt.Sprintf("request to %s was canceled", endpoint)
+	return h.redact(fmt.Sprintf("request to %s was canceled", endpoint))
 }
 
 func (h *nativeHTTP) classifySendError(ctx context.Context, endpoint string, err error) (class, msg string) {
@@ -707,12 +689,7 @@ func (h *nativeHTTP) classifySendError(ctx context.Context, endpoint string, err
 	return ErrorConnect, h.redact(fmt.Sprintf("connection to %s failed before a response: %v", h.base.Redacted(), err))
 }
 
-func (h *nativeHTTP) redact(msg string) string {
-	for _, s := range h.secrets {
-		msg = strings.ReplaceAll(msg, s, "[redacted]")
-	}
-	return msg
-}
+func (h *nativeHTTP) redact(msg string) string { return h.red.String(msg) }
 
 // checkHints are the backend's advice in Check errors.
 type checkHints struct {
@@ -763,10 +740,10 @@ func (h *nativeHTTP) statusError(path string, status int, body []byte, hints che
 		return &checkError{msg: fmt.Sprintf("%s server at %s refused access (HTTP %d): the API key is wrong or lacks permission", h.server, base, status)}
 	case status == http.StatusNotFound:
 		return &checkError{msg: h.redact(fmt.Sprintf("%s server at %s has no %s (HTTP 404): %s (server said: %s)",
-			h.server, base, path, hints.notFound, serverMessage(body)))}
+			h.server, base, path, hints.notFound, serverMessage(h.red, body)))}
 	}
 	return &checkError{msg: h.redact(fmt.Sprintf("%s server at %s answered HTTP %d to GET %s: %s",
-		h.server, base, status, path, serverMessage(body)))}
+		h.server, base, status, path, serverMessage(h.red, body)))}
 }
 
 // mediaType returns a Content-Type's media type, or "" if it has none.

@@ -465,13 +465,14 @@ func TestOllamaConnectionErrors(t *testing.T) {
 			t.Errorf("got %s: %q", rec.ErrorClass, rec.Error)
 		}
 	})
+	// Every header value is a secret, as in config.yaml: even a Host.
 	t.Run("secrets redacted", func(t *testing.T) {
 		const token = "tok-SECRET-99"
 		srv := statusServer(t, 401, "application/json", `{"error":"bad key `+testKey+` or token `+token+` for host gpu-box.internal"}`)
 		c := newOllamaClient(t, srv.URL, OllamaOptions{APIKey: testKey, Headers: map[string]string{"X-Api-Token": token, "Host": "gpu-box.internal"}})
 		rec := c.Do(context.Background(), Request{Model: "m"})
 		if rec.ErrorClass != ErrorHTTP || strings.Contains(rec.Error, testKey) || strings.Contains(rec.Error, token) ||
-			!strings.Contains(rec.Error, "bad key [redacted] or token [redacted] for host gpu-box.internal") {
+			!strings.Contains(rec.Error, "bad key REDACTED or token REDACTED for host REDACTED") {
 			t.Errorf("got %s: %q", rec.ErrorClass, rec.Error)
 		}
 	})

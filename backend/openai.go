@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/aienergy/aienergy/internal/redact"
 )
 
 // OpenAIOptions configure an OpenAI-compatible backend (vLLM, TGI,
@@ -58,6 +60,7 @@ type OpenAI struct {
 	chat      bool
 	stream    bool
 	apiKey    string
+	red       *redact.Redactor // the secrets above, for messages
 	timeout   time.Duration
 	headers   map[string]string
 	clock     func() time.Time
@@ -114,6 +117,7 @@ func NewOpenAI(opts OpenAIOptions) (*OpenAI, error) {
 		chat:      chat,
 		stream:    opts.Stream,
 		apiKey:    opts.APIKey,
+		red:       newRedactor(opts.APIKey, opts.Headers, base),
 		timeout:   opts.Timeout,
 		headers:   opts.Headers,
 		clock:     clock,
@@ -282,13 +286,13 @@ func (c *OpenAI) send(ctx, reqCtx context.Context, req Request, rec *Record) *ht
 // receive reads the response into rec.
 func (c *OpenAI) receive(ctx context.Context, resp *http.Response, prompt string, rec *Record) {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		msg := serverMessage(readSome(resp.Body, maxErrorBody))
+		msg := serverMessage(c.red, readSome(resp.Body, maxErrorBody))
 		rec.End = c.clock()
 		rec.ErrorClass = ErrorHTTP
 		rec.Error = c.redact(fmt.Sprintf("HTTP %s from %s: %s", statusText(resp), c.endpoint, msg))
 		return
 	}
-	acc := &accumulator{rec: rec, clock: c.clock}
+	acc := &accumulator{rec: rec, clock: c.clock, red: c.red}
 	rec.Streamed = isEventStream(resp.Header.Get("Content-Type"), c.stream)
 	if rec.Streamed {
 		acc.readStream(resp.Body)

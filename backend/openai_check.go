@@ -71,10 +71,10 @@ func (c *OpenAI) Check(ctx context.Context, model string) error {
 	case resp.StatusCode == http.StatusNotFound:
 		return &checkError{msg: c.redact(fmt.Sprintf(
 			"model server at %s has no %s (HTTP 404): is the base URL right? OpenAI-compatible servers usually serve under /v1 (server said: %s)",
-			base, "/models", serverMessage(body)))}
+			base, "/models", serverMessage(c.red, body)))}
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		return &checkError{msg: c.redact(fmt.Sprintf("model server at %s answered HTTP %s to GET /models: %s",
-			base, statusText(resp), serverMessage(body)))}
+			base, statusText(resp), serverMessage(c.red, body)))}
 	}
 
 	var list struct {
@@ -85,7 +85,7 @@ func (c *OpenAI) Check(ctx context.Context, model string) error {
 	if err := json.Unmarshal(body, &list); err != nil || list.Data == nil {
 		return &checkError{msg: c.redact(fmt.Sprintf(
 			"model server at %s answered GET /models with something that is not an OpenAI model list: %s",
-			base, truncate(string(body), maxMessage))), cause: err}
+			base, c.red.Quote(string(body), maxMessage))), cause: err}
 	}
 	if model == "" {
 		return nil

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"strings"
 	"syscall"
-	"unicode/utf8"
+
+	"github.com/aienergy/aienergy/internal/redact"
 )
 
 const (
@@ -34,11 +36,11 @@ func contextClass(ctx context.Context) (string, bool) {
 func (c *OpenAI) contextMessage(ctx context.Context) string {
 	if ctx.Err() == context.DeadlineExceeded {
 		if c.timeout > 0 {
-			return fmt.Sprintf("request to %s did not finish within the deadline (timeout %v)", c.endpoint, c.timeout)
+			return c.redact(fmt.Sprintf("request to %s did not finish within the deadline (timeout %v)", c.endpoint, c.timeout))
 		}
-		return fmt.Sprintf("request to %s did not finish within the deadline", c.endpoint)
+		return c.redact(fmt.Sprintf("request to %s did not finish within the deadline", c.endpoint))
 	}
-	return fmt.Sprintf("request to %s was canceled", c.endpoint)
+	return c.redact(fmt.Sprintf("request to %s was canceled", c.endpoint))
 }
 
 // classifySendError explains an error from sending a request, when no
@@ -81,12 +83,19 @@ func unreachable(err error) (string, bool) {
 	return "", false
 }
 
-// redact removes the API key from a message in case a server echoed it.
-func (c *OpenAI) redact(msg string) string {
-	if c.apiKey == "" {
-		return msg
+// redact removes the secrets the client sends (API key, headers, URL
+// password) from a message, in case a server echoed them.
+func (c *OpenAI) redact(msg string) string { return c.red.String(msg) }
+
+// newRedactor knows the secrets a client sends with every request: the
+// API key, every header value, and the base URL's password (also as the
+// Basic credentials Go's client derives from it).
+func newRedactor(apiKey string, headers map[string]string, base *url.URL) *redact.Redactor {
+	secrets := append([]string{apiKey}, redact.URLSecrets(base.String())...)
+	for _, v := range headers {
+		secrets = append(secrets, v)
 	}
-	return strings.ReplaceAll(msg, c.apiKey, "[redacted]")
+	return redact.New(secrets...)
 }
 
 // readSome reads at most limit bytes of r.
@@ -104,8 +113,9 @@ func readSome(r io.Reader, limit int64) []byte {
 //	{"detail": "..."} or {"detail": [...]}    FastAPI validation
 //
 // Anything else is quoted as text. The result is one line of at most
-// maxMessage characters.
-func serverMessage(body []byte) string {
+// maxMessage characters, cut after r has masked the secrets, so that no
+// secret's start is left at the cut.
+func serverMessage(r *redact.Redactor, body []byte) string {
 	var shape struct {
 		Error   json.RawMessage `json:"error"`
 		Message string          `json:"message"`
@@ -114,34 +124,23 @@ func serverMessage(body []byte) string {
 	if json.Unmarshal(body, &shape) == nil {
 		if len(shape.Error) > 0 && string(shape.Error) != "null" {
 			if msg, err := messageFromErrorField(shape.Error); err == nil {
-				return truncate(msg, maxMessage)
+				return r.Quote(msg, maxMessage)
 			}
 		}
 		if shape.Message != "" {
-			return truncate(shape.Message, maxMessage)
+			return r.Quote(shape.Message, maxMessage)
 		}
 		if len(shape.Detail) > 0 && string(shape.Detail) != "null" {
 			var s string
 			if json.Unmarshal(shape.Detail, &s) == nil {
-				return truncate(s, maxMessage)
+				return r.Quote(s, maxMessage)
 			}
-			return truncate(string(shape.Detail), maxMessage)
+			return r.Quote(string(shape.Detail), maxMessage)
 		}
 	}
 	text := strings.TrimSpace(string(body))
 	if text == "" {
 		return "(empty response body)"
 	}
-	return truncate(text, maxMessage)
-}
-
-// truncate collapses whitespace to single spaces and cuts s to at most n
-// characters, marking the cut.
-func truncate(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	runes := []rune(s)
-	return string(runes[:n]) + "…"
+	return r.Quote(text, maxMessage)
 }

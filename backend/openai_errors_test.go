@@ -134,7 +134,7 @@ func TestOpenAIHTTPErrors(t *testing.T) {
 		{"FastAPI detail", 422, `{"detail":[{"loc":["body","messages"],"msg":"field required","type":"value_error.missing"}]}`, "field required"},
 		{"plain text", 502, "Bad Gateway\n", "Bad Gateway"},
 		{"empty body", 503, "", "(empty response body)"},
-		{"echoed key is redacted", 401, `{"error":{"message":"Incorrect API key provided: ` + testKey + `"}}`, "Incorrect API key provided: [redacted]"},
+		{"echoed key is redacted", 401, `{"error":{"message":"Incorrect API key provided: ` + testKey + `"}}`, "Incorrect API key provided: REDACTED"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,10 +8,47 @@ import (
 	"io"
 	"time"
 	"unicode/utf8"
+
+	"github.com/aienergy/aienergy/internal/redact"
 )
 
-// maxJSONBody bounds a non-streaming answer held in memory.
-const maxJSONBody = 64 << 20
+// Limits on what one response may cost in memory. They are constants: a
+// real server stays far below them, and a request that passes one fails
+// (or, for chunks, records less) instead of taking the benchmark down.
+const (
+	// maxJSONBody bounds an answer that is not streamed (and a Check
+	// answer). A long text answer is well under 1 MiB.
+	maxJSONBody = 16 << 20
+	// maxRecordedChunks bounds the chunk arrival times kept per request
+	// (Record.Chunks, the chunk_ms cell of requests.csv): 64 Ki chunks is
+	// more tokens than any model is asked for. A stream that goes on is
+	// still read, its text and time counted; only its later chunk times
+	// are not recorded.
+	maxRecordedChunks = 1 << 16
+)
+
+// errBodyTooLarge says that an answer passed maxJSONBody.
+var errBodyTooLarge = fmt.Errorf("response body is larger than the %d MiB limit for an answer that is not streamed", maxJSONBody>>20)
+
+// readBody reads an answer that is not streamed, up to maxJSONBody.
+func readBody(body io.Reader) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(body, maxJSONBody+1))
+	if err == nil && len(data) > maxJSONBody {
+		return nil, errBodyTooLarge
+	}
+	return data, err
+}
+
+// addChunk notes the arrival of a chunk that carries content, keeping at
+// most maxRecordedChunks of their times.
+func addChunk(rec *Record, arrived time.Time) {
+	if rec.FirstToken.IsZero() {
+		rec.FirstToken = arrived
+	}
+	if len(rec.Chunks) < maxRecordedChunks {
+		rec.Chunks = append(rec.Chunks, arrived.Sub(rec.Start))
+	}
+}
 
 // openAIChoice covers the choice shapes of chat chunks, chat answers and
 // completions, streaming or not.
@@ -68,6 +105,7 @@ type openAIPayload struct {
 type accumulator struct {
 	rec   *Record
 	clock func() time.Time
+	red   *redact.Redactor // masks secrets in quoted answers; nil: structural rules only
 
 	textChars int // characters of generated text, for the estimate
 	usage     *openAIUsage
@@ -99,7 +137,7 @@ func (a *accumulator) readStream(body io.Reader) {
 			return
 		}
 		if ev.Name == "error" {
-			a.fail(ErrorHTTP, "server reported an error mid-stream: %s", serverMessage(ev.Data))
+			a.fail(ErrorHTTP, "server reported an error mid-stream: %s", serverMessage(a.red, ev.Data))
 			return
 		}
 		data := bytes.TrimSpace(ev.Data)
@@ -112,47 +150,42 @@ func (a *accumulator) readStream(body io.Reader) {
 		a.chunks++
 		var p openAIPayload
 		if err := json.Unmarshal(data, &p); err != nil {
-			a.fail(ErrorProtocol, "chunk %d is not valid JSON (%v): %s", a.chunks, err, truncate(string(data), maxMessage))
+			a.fail(ErrorProtocol, "chunk %d is not valid JSON (%v): %s", a.chunks, err, a.red.Quote(string(data), maxMessage))
 			return
 		}
-		if msg, ok := p.errorMessage(); ok {
+		if msg, ok := p.errorMessage(a.red); ok {
 			a.fail(ErrorHTTP, "server reported an error mid-stream: %s", msg)
 			return
 		}
 		if n := a.take(&p); n > 0 {
-			offset := arrived.Sub(a.rec.Start)
-			if a.rec.FirstToken.IsZero() {
-				a.rec.FirstToken = arrived
-			}
-			a.rec.Chunks = append(a.rec.Chunks, offset)
+			addChunk(a.rec, arrived)
 		}
 	}
 }
 
 // readJSON consumes a non-streaming answer.
 func (a *accumulator) readJSON(body io.Reader) {
-	data, err := io.ReadAll(io.LimitReader(body, maxJSONBody+1))
-	arrived := a.clock()
-	a.rec.End = arrived // the answer is complete when it has arrived, not after parsing
+	data, err := readBody(body)
+	a.rec.End = a.clock() // the answer is complete when it has arrived, not after parsing
+	if err == errBodyTooLarge {
+		a.fail(ErrorProtocol, "%v; set backend.stream: true to stream it", err)
+		return
+	}
 	if err != nil {
 		a.fail(ErrorProtocol, "reading response body: %v", err)
 		return
 	}
-	if len(data) > maxJSONBody {
-		a.fail(ErrorProtocol, "response body is larger than %d MiB", maxJSONBody>>20)
-		return
-	}
 	var p openAIPayload
 	if err := json.Unmarshal(data, &p); err != nil {
-		a.fail(ErrorProtocol, "response is not valid JSON (%v): %s", err, truncate(string(data), maxMessage))
+		a.fail(ErrorProtocol, "response is not valid JSON (%v): %s", err, a.red.Quote(string(data), maxMessage))
 		return
 	}
-	if msg, ok := p.errorMessage(); ok {
+	if msg, ok := p.errorMessage(a.red); ok {
 		a.fail(ErrorHTTP, "server reported an error: %s", msg)
 		return
 	}
 	if p.Choices == nil {
-		a.fail(ErrorProtocol, "response has no choices: %s", truncate(string(data), maxMessage))
+		a.fail(ErrorProtocol, "response has no choices: %s", a.red.Quote(string(data), maxMessage))
 		return
 	}
 	a.take(&p)
@@ -217,13 +250,13 @@ func (a *accumulator) fillTokens(prompt string) {
 func estimateTokens(chars int) int { return (chars + 3) / 4 }
 
 // errorMessage reports whether a payload is an error rather than output.
-func (p *openAIPayload) errorMessage() (string, bool) {
+func (p *openAIPayload) errorMessage(r *redact.Redactor) (string, bool) {
 	if len(p.Error) > 0 && string(p.Error) != "null" {
-		return errorFieldMessage(p.Error), true
+		return errorFieldMessage(r, p.Error), true
 	}
 	if p.Object == "error" {
 		if p.Message != "" {
-			return truncate(p.Message, maxMessage), true
+			return r.Quote(p.Message, maxMessage), true
 		}
 		return "unspecified error", true
 	}
@@ -233,13 +266,13 @@ func (p *openAIPayload) errorMessage() (string, bool) {
 var errNoMessage = errors.New("no message")
 
 // errorFieldMessage reads an "error" field that may be a string or an
-// object with a message.
-func errorFieldMessage(raw json.RawMessage) string {
+// object with a message, masking secrets before it is cut.
+func errorFieldMessage(r *redact.Redactor, raw json.RawMessage) string {
 	msg, err := messageFromErrorField(raw)
 	if err != nil {
-		return truncate(string(raw), maxMessage)
+		return r.Quote(string(raw), maxMessage)
 	}
-	return truncate(msg, maxMessage)
+	return r.Quote(msg, maxMessage)
 }
 
 func messageFromErrorField(raw json.RawMessage) (string, error) {

@@ -2,7 +2,7 @@ package backend
 
 import (
 	"bytes"
-	"errors"
+	"fmt"
 	"io"
 )
 
@@ -16,19 +16,25 @@ type Event struct {
 	Data []byte
 }
 
-// ErrSSELineTooLong is returned when one line of a stream is longer than
-// the reader accepts.
-var ErrSSELineTooLong = errors.New("sse: line too long")
-
 const (
 	sseInitialBuffer = 8 << 10
-	// sseMaxLine bounds memory per stream. Real chunks are a few hundred
-	// bytes, but a non-streaming-sized answer or a base64 image can arrive
-	// as one data line, so the bound is generous.
-	sseMaxLine = 16 << 20
+	// sseMaxEvent bounds memory per stream: no line and no event's data
+	// may be longer. Real chunks are a few hundred bytes, but a
+	// non-streaming-sized answer or a base64 image can arrive as one
+	// event, so the bound is generous. It is a constant: no real server
+	// needs more, and a stream that passes it fails its request.
+	sseMaxEvent = 8 << 20
 	// sseMaxEmptyReads mirrors bufio: a reader that keeps returning 0, nil
 	// is broken, and looping on it forever would hang a benchmark.
 	sseMaxEmptyReads = 100
+)
+
+// ErrSSELineTooLong is returned when one line of a stream is longer than
+// sseMaxEvent; ErrSSEEventTooLarge when an event's data lines add up to
+// more.
+var (
+	ErrSSELineTooLong   = fmt.Errorf("sse: a line is longer than the %d MiB limit", sseMaxEvent>>20)
+	ErrSSEEventTooLarge = fmt.Errorf("sse: an event's data is larger than the %d MiB limit", sseMaxEvent>>20)
 )
 
 // An SSEReader reads server-sent events from a stream, following the
@@ -57,9 +63,10 @@ type SSEReader struct {
 	err error // sticky error from r
 
 	buf        []byte
-	start, end int // unread bytes are buf[start:end]
-	scanned    int // bytes of buf[start:end] known to hold no line end
-	maxLine    int
+	start, end int  // unread bytes are buf[start:end]
+	scanned    int  // bytes of buf[start:end] known to hold no line end
+	maxLine    int  // sseMaxEvent, smaller in tests
+	maxEvent   int  // sseMaxEvent, smaller in tests
 	skipLF     bool // last line ended in "\r": a following "\n" belongs to it
 	sawFirst   bool // the BOM check has been done
 	data       []byte
@@ -70,13 +77,14 @@ type SSEReader struct {
 
 // NewSSEReader returns a reader of the events in r.
 func NewSSEReader(r io.Reader) *SSEReader {
-	return &SSEReader{r: r, maxLine: sseMaxLine}
+	return &SSEReader{r: r, maxLine: sseMaxEvent, maxEvent: sseMaxEvent}
 }
 
 // Next returns the next event. At the end of the stream it returns io.EOF;
 // any other error comes from the underlying reader or is
-// ErrSSELineTooLong. An event cut short by an error other than io.EOF is
-// not returned.
+// ErrSSELineTooLong or ErrSSEEventTooLarge, after which the reader reads
+// no more. An event cut short by an error other than io.EOF is not
+// returned.
 func (s *SSEReader) Next() (Event, error) {
 	s.data = s.data[:0]
 	s.hasData = false
@@ -101,14 +109,18 @@ func (s *SSEReader) Next() (Event, error) {
 			s.name = s.name[:0]
 			continue
 		}
-		s.field(line)
+		if err := s.field(line); err != nil {
+			s.err = err
+			s.start, s.end, s.scanned, s.skipLF = 0, 0, 0, false
+			return Event{}, err
+		}
 	}
 }
 
 // field applies one non-blank line to the event being built.
-func (s *SSEReader) field(line []byte) {
+func (s *SSEReader) field(line []byte) error {
 	if line[0] == ':' {
-		return
+		return nil
 	}
 	name, value := line, []byte(nil)
 	if i := bytes.IndexByte(line, ':'); i >= 0 {
@@ -120,6 +132,9 @@ func (s *SSEReader) field(line []byte) {
 	switch string(name) { // no allocation: the compiler optimises this
 	case "data":
 		if s.hasData {
+			if len(s.data)+1+len(value) > s.maxEvent {
+				return ErrSSEEventTooLarge
+			}
 			s.data = append(s.data, '\n')
 		}
 		s.data = append(s.data, value...)
@@ -127,6 +142,7 @@ func (s *SSEReader) field(line []byte) {
 	case "event":
 		s.name = append(s.name[:0], value...)
 	}
+	return nil
 }
 
 func (s *SSEReader) dispatch() Event {

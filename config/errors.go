@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"strings"
+
+	"github.com/aienergy/aienergy/internal/redact"
 )
 
 // An Error is one problem with a configuration, tied to the place that
@@ -24,7 +26,7 @@ func (e *Error) Error() string {
 	var parts []string
 	switch {
 	case e.Override != "":
-		parts = append(parts, fmt.Sprintf("override %q", e.Override))
+		parts = append(parts, fmt.Sprintf("override %q", redactOverride(e.Override)))
 	case e.Line > 0:
 		parts = append(parts, fmt.Sprintf("%s:%d", e.File, e.Line))
 	case e.File != "":
@@ -34,7 +36,22 @@ func (e *Error) Error() string {
 		parts = append(parts, e.Key)
 	}
 	parts = append(parts, oneLine(e.Msg))
-	return strings.Join(parts, ": ")
+	return redact.URLs(strings.Join(parts, ": "))
+}
+
+// redactOverride masks the value of an override that sets a secret.
+func redactOverride(o string) string {
+	if k, _, ok := strings.Cut(o, "="); ok && isSecretOverride(o) {
+		return k + "=" + redact.Mask
+	}
+	return o
+}
+
+// isSecretOverride reports whether an override sets a secret: a key named
+// like one, or anything under headers.
+func isSecretOverride(o string) bool {
+	k, _, _ := strings.Cut(o, "=")
+	return redact.IsSecretKey(k) || strings.Contains(strings.ToLower(k), "headers")
 }
 
 // Errors lists every problem found in one configuration, in file order.

@@ -104,7 +104,7 @@ func TestInlineErrors(t *testing.T) {
 		{"prompts with dataset", sim + "scenario:\n  dataset_name: AIEnergyScore/text_generation\n  prompts: [hi]\n", `x.yaml:4: scenario.prompts: give scenario.prompts or scenario.dataset_name "AIEnergyScore/text_generation", not both`},
 		{"duplicate meter names", sim + "meters:\n  - {name: a, type: rapl}\n  - {name: a, type: nvml}\n", `x.yaml:4: meters[1].name: duplicate meter name "a" (also meters[0]); give each meter its own name`},
 		{"meter not a mapping", sim + "meters: [nvml]\n", `x.yaml:2: meters[0]: expected a meter mapping such as {name: gpu, type: nvml}, got "nvml"`},
-		{"api key in env name", "backend: {type: sim, model: m, api_key_env: sk=123}\n", `x.yaml:1: backend.api_key_env: must be the name of an environment variable (not the key itself), got "sk=123"`},
+		{"api key in env name", "backend: {type: sim, model: m, api_key_env: sk=123}\n", `x.yaml:1: backend.api_key_env: must be the name of an environment variable, not the key itself (not shown here: it may be a secret)`},
 		{"negative sim refresh", "backend:\n  type: sim\n  model: m\n  sim:\n    metrics_refresh: -1s\n", `x.yaml:5: backend.sim.metrics_refresh: must not be negative, got -1s`},
 		{"sim max below idle", "backend:\n  type: sim\n  model: m\n  sim:\n    idle_watts: 100\n    max_watts: 50\n", `x.yaml:6: backend.sim.max_watts: must be at least backend.sim.idle_watts (100), got 50`},
 		{"syntax on line 1", "backend: type: sim\n", `x.yaml:1: YAML syntax error: mapping values are not allowed in this context`},

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/aienergy/aienergy/internal/redact"
 )
 
 // Overrides follow Hydra's command-line grammar:
@@ -43,7 +45,19 @@ type override struct {
 func (o *override) dotted(n int) string { return strings.Join(o.segs[:n], ".") }
 
 func (o *override) errorf(format string, args ...any) *Error {
-	return &Error{Override: o.raw, Msg: fmt.Sprintf(format, args...)}
+	msg := fmt.Sprintf(format, args...)
+	if v := o.valueText(); v != "" && isSecretOverride(o.raw) {
+		msg = strings.ReplaceAll(msg, v, redact.Mask)
+	}
+	return &Error{Override: o.raw, Msg: msg}
+}
+
+// describe is the package's describe, except for a secret.
+func (o *override) describe(n *yaml.Node) string {
+	if isSecretOverride(o.raw) {
+		return "a secret (not shown)"
+	}
+	return describe(n)
 }
 
 var indexSuffix = regexp.MustCompile(`\[(\d+)\]`)
@@ -187,7 +201,7 @@ func (o *override) applyMapping(m *yaml.Node, src *source) *Error {
 			return o.errorf("%s is already set (%s); use %s=%s to change it", key, o.here(m.Content[j+1], src), key, o.valueText())
 		case opDelete:
 			if o.value != nil && !sameValue(m.Content[j+1], o.value) {
-				return o.errorf("%s is %s, not %s; not deleted", key, describe(resolveAlias(m.Content[j+1])), describe(o.value))
+				return o.errorf("%s is %s, not %s; not deleted", key, o.describe(resolveAlias(m.Content[j+1])), o.describe(o.value))
 			}
 			m.Content = append(m.Content[:j], m.Content[j+2:]...)
 		default:
@@ -221,7 +235,7 @@ func (o *override) applySequence(s *yaml.Node) *Error {
 		return o.errorf("%s is already set; use %s=%s to change it", o.dotted(len(o.segs)), o.dotted(len(o.segs)), o.valueText())
 	case o.op == opDelete:
 		if o.value != nil && !sameValue(s.Content[idx], o.value) {
-			return o.errorf("%s is %s, not %s; not deleted", o.dotted(len(o.segs)), describe(resolveAlias(s.Content[idx])), describe(o.value))
+			return o.errorf("%s is %s, not %s; not deleted", o.dotted(len(o.segs)), o.describe(resolveAlias(s.Content[idx])), o.describe(o.value))
 		}
 		s.Content = append(s.Content[:idx], s.Content[idx+1:]...)
 	default:
@@ -237,7 +251,7 @@ func (o *override) here(n *yaml.Node, src *source) string {
 		return fmt.Sprintf("by override %q", loc.override)
 	}
 	if n.Kind == yaml.ScalarNode {
-		return fmt.Sprintf("%s at %s:%d", describe(n), src.file, loc.line)
+		return fmt.Sprintf("%s at %s:%d", o.describe(n), src.file, loc.line)
 	}
 	return fmt.Sprintf("%s:%d", src.file, loc.line)
 }

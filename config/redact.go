@@ -2,14 +2,15 @@ package config
 
 import (
 	"fmt"
-	"net/url"
+	"os"
 	"reflect"
 	"sort"
 	"strings"
 	"time"
-	"unicode"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/aienergy/aienergy/internal/redact"
 )
 
 // Redacted returns the resolved configuration, with every default filled
@@ -30,8 +31,6 @@ func (c *Config) Redacted() ([]byte, error) {
 	}
 	return out, nil
 }
-
-const redacted = "REDACTED"
 
 // deleteKey removes the key at path from a tree of mappings, if present.
 func deleteKey(m *yaml.Node, path ...string) {
@@ -145,77 +144,59 @@ func formatDuration(d time.Duration) string {
 // redactNode replaces secrets in a YAML tree in place; all says that
 // everything below is secret.
 func redactNode(n *yaml.Node, all bool) {
+	walkSecrets(n, all, func(n *yaml.Node, secret bool) {
+		if secret {
+			n.Value, n.Tag, n.Style = redact.Mask, "!!str", 0
+		} else {
+			n.Value = redact.URLs(n.Value)
+		}
+	})
+}
+
+// walkSecrets calls f for every non-null scalar of a tree, saying whether
+// it is a secret as a whole: the value of a key named like a secret, or
+// of a header. Other scalars may still hold a URL with a password.
+func walkSecrets(n *yaml.Node, all bool, f func(n *yaml.Node, secret bool)) {
 	switch n.Kind {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i].Value
-			redactNode(n.Content[i+1], all || isSecretKey(k) || strings.EqualFold(k, "headers"))
+			walkSecrets(n.Content[i+1], all || redact.IsSecretKey(k) || strings.EqualFold(k, "headers"), f)
 		}
 	case yaml.SequenceNode:
 		for _, c := range n.Content {
-			redactNode(c, all)
+			walkSecrets(c, all, f)
 		}
 	case yaml.ScalarNode:
-		if isNull(n) {
-			return
-		}
-		if all {
-			n.Value, n.Tag, n.Style = redacted, "!!str", 0
-			return
-		}
-		if u, err := url.Parse(n.Value); err == nil && u.User != nil {
-			if _, has := u.User.Password(); has {
-				u.User = url.UserPassword(u.User.Username(), redacted)
-				n.Value = u.String()
-			}
+		if !isNull(n) {
+			f(n, all)
 		}
 	}
 }
 
-// secretWords are the words of a key name that mark its value secret.
-var secretWords = []string{"key", "token", "secret", "password", "passwd", "credential", "credentials", "auth", "authorization", "community", "cookie", "bearer"}
-
-// isSecretKey reports whether a key's value is a secret: one of its words
-// (split at _, -, . and camelCase) ends with a secret word ("apikey").
-// "max_new_tokens" is not secret ("tokens" is a count); "api_key_env" is
-// not either, since it names the variable, not the key.
-func isSecretKey(key string) bool {
-	words := splitWords(key)
-	if len(words) == 0 || words[len(words)-1] == "env" {
-		return false
+// Secrets returns every secret value of the configuration, for redacting
+// them wherever they might appear verbatim (an error body that echoes a
+// request): values that Redacted masks, the passwords of URLs (and the
+// Basic credentials a client sends for them), and the values of the
+// environment variables that hold the API key and the reporters' and
+// Electricity Maps' passwords and tokens.
+func (c *Config) Secrets() []string {
+	var out []string
+	walkSecrets(encodeValue(reflect.ValueOf(*c)), false, func(n *yaml.Node, secret bool) {
+		if secret {
+			out = append(out, n.Value)
+		} else {
+			out = append(out, redact.URLSecrets(n.Value)...)
+		}
+	})
+	envs := []string{c.Backend.APIKeyEnv, c.Metrics.ElectricityMapsTokenEnv}
+	for _, r := range c.Reporters {
+		envs = append(envs, r.PasswordEnv, r.TokenEnv)
 	}
-	for _, w := range words {
-		for _, s := range secretWords {
-			if strings.HasSuffix(w, s) {
-				return true
-			}
+	for _, name := range envs {
+		if v := os.Getenv(name); name != "" && v != "" {
+			out = append(out, v)
 		}
 	}
-	return false
-}
-
-func splitWords(s string) []string {
-	var words []string
-	var cur []rune
-	flush := func() {
-		if len(cur) > 0 {
-			words = append(words, strings.ToLower(string(cur)))
-			cur = cur[:0]
-		}
-	}
-	prevLower := false
-	for _, r := range s {
-		switch {
-		case !unicode.IsLetter(r) && !unicode.IsDigit(r):
-			flush()
-			prevLower = false
-			continue
-		case unicode.IsUpper(r) && prevLower:
-			flush()
-		}
-		cur = append(cur, r)
-		prevLower = unicode.IsLower(r)
-	}
-	flush()
-	return words
+	return out
 }

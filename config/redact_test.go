@@ -78,31 +78,33 @@ func TestRedacted(t *testing.T) {
 	}
 }
 
-func TestIsSecretKey(t *testing.T) {
-	tests := []struct {
-		key  string
-		want bool
-	}{
-		{"api_key", true},
-		{"apikey", true},
-		{"APIKey", true},
-		{"token", true},
-		{"auth_token", true},
-		{"password", true},
-		{"db-password", true},
-		{"secret", true},
-		{"community", true},
-		{"api_key_env", false},
-		{"max_new_tokens", false},
-		{"min_new_tokens", false},
-		{"country_iso_code", false},
-		{"url", false},
-		{"name", false},
-		{"", false},
+func TestSecrets(t *testing.T) {
+	t.Setenv("OPENAI_API_KEY", "sk-from-env-42")
+	c, err := Load("testdata/secrets.yaml", []string{"+reporter=[{type: clickhouse, url: 'http://ch:chpass99@127.0.0.1:8123'}]"})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		if got := isSecretKey(tt.key); got != tt.want {
-			t.Errorf("isSecretKey(%q) = %v, want %v", tt.key, got, tt.want)
+	got := strings.Join(c.Secrets(), "\n")
+	for _, want := range []string{"hunter2", "Bearer sk-live-123", "energy", "c0mmunity-str", "influx-token-abc", "/etc/key.pem", "chpass99", "sk-from-env-42"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("Secrets lacks %q:\n%s", want, got)
+		}
+	}
+	for _, not := range []string{"OPENAI_API_KEY", "api.example.com", "10.0.0.5:161", "gpt-4o-mini"} {
+		if strings.Contains(got, not) {
+			t.Errorf("Secrets holds %q, which is no secret:\n%s", not, got)
+		}
+	}
+}
+
+// An error about a secret, or an override that sets one, does not quote it.
+func TestErrorsHideSecrets(t *testing.T) {
+	for _, override := range []string{"backend.endpoint=ftp://u:pw-Secret9@h/v1", "backend.headers.X-Team=[pw-Secret9]", "+meters[0].community=[pw-Secret9]"} {
+		_, err := Load("testdata/secrets.yaml", []string{override})
+		if err == nil {
+			t.Errorf("%s: no error", override)
+		} else if strings.Contains(err.Error(), "pw-Secret9") {
+			t.Errorf("%s: error shows the secret: %v", override, err)
 		}
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/aienergy/aienergy/internal/redact"
 )
 
 // A validator checks value ranges, enumerations and the rules that tie
@@ -113,7 +115,7 @@ func (v *validator) backend() {
 		v.atLeast(indexKey("backend.device_ids", i), id, 0)
 	}
 	if b.APIKeyEnv != "" && strings.ContainsAny(b.APIKeyEnv, "= \t") {
-		v.fail("backend.api_key_env", "must be the name of an environment variable (not the key itself), got %q", b.APIKeyEnv)
+		v.fail("backend.api_key_env", "must be the name of an environment variable, not the key itself (not shown here: it may be a secret)")
 	}
 	if b.BatchSize < 0 {
 		v.fail("backend.batch_size", "must be at least 1, got %d", b.BatchSize)
@@ -131,7 +133,7 @@ func (v *validator) endpoint(backendType, endpoint string) {
 	}
 	u, err := url.Parse(endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		v.fail(key, "must be an http:// or https:// URL such as http://localhost:8000/v1, got %q", endpoint)
+		v.fail(key, "must be an http:// or https:// URL such as http://localhost:8000/v1, got %q", redact.URLs(endpoint))
 	}
 }
 

@@ -43,8 +43,9 @@ type Set struct {
 	Config, Split string
 	// Column is the column the prompts came from ("" when not a table).
 	Column string
-	// Rows is the number of usable rows read before sampling; for a Hub
-	// dataset without Shuffle, those of the shards that were needed.
+	// Rows is the number of usable rows read before sampling: without
+	// Shuffle, reading stops once NumSamples rows are in hand, so a
+	// source with more shows NumSamples.
 	Rows int
 	// Skipped counts null or empty values left out.
 	Skipped int

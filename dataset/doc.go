@@ -29,6 +29,17 @@
 // Spec.NumSamples > 0 keeps that many; a source with fewer rows keeps them
 // all and says so in Set.Warnings (the runner cycles through them).
 //
+// # Limits
+//
+// Files are streamed, never read whole: without Shuffle, reading stops
+// once NumSamples prompts are in hand; with it, the source is read twice,
+// to count its rows and then to keep only those the shuffle picks (the
+// same prompts as shuffling every row). A record (JSONL line, CSV record,
+// Parquet value) may hold 16 MiB, the prompts kept 256 MiB, and a source
+// 10 million rows; a Parquet file's stated sizes are checked before
+// parquet-go allocates them and its panics are recovered into errors.
+// docs/limits.md has the details.
+//
 // # Hugging Face Hub
 //
 // Hub datasets are read from the Parquet conversion that the Hub keeps on

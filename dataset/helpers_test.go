@@ -29,7 +29,7 @@ func strp(s string) *string { return &s }
 
 // parquetBytes writes rows as a Parquet file with parquet-go, in pages
 // small enough that a few rows span several pages and row groups.
-func parquetBytes[T any](t *testing.T, rows []T, opts ...parquet.WriterOption) []byte {
+func parquetBytes[T any](t testing.TB, rows []T, opts ...parquet.WriterOption) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	w := parquet.NewGenericWriter[T](&b, append([]parquet.WriterOption{parquet.PageBufferSize(64)}, opts...)...)

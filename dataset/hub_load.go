@@ -49,38 +49,38 @@ func loadHub(ctx context.Context, repo string, spec Spec) (*Set, error) {
 		return nil, err
 	}
 	set.Config, set.Split = cfg.name, split.name
-	// Without a shuffle the first rows are the sample, so later shards are
-	// only fetched when the earlier ones hold too few rows.
-	limit := 0
-	if !spec.Shuffle {
-		limit = spec.NumSamples
+	// The shards read as one table, each fetched only when reached: without
+	// a shuffle the first rows are the sample, so later shards are only
+	// fetched when the earlier ones hold too few rows.
+	rows := func(yield func(string) bool) (table, error) {
+		var t table
+		more := true
+		for i := 0; i < len(split.urls) && more; i++ {
+			path := shardPath(dir, cfg.name, split.name, i)
+			if err := h.shard(ctx, repo, cfg.name, split.name, i, path); err != nil {
+				return t, err
+			}
+			one, err := readParquet(path, spec.TextColumn, func(s string) bool { more = yield(s); return more })
+			if err != nil {
+				return t, fmt.Errorf("dataset %s: %w", repo, err)
+			}
+			if t.column != "" && one.column != t.column {
+				return t, fmt.Errorf("dataset %s: shard %d's text column is %q, earlier shards' %q", repo, i, one.column, t.column)
+			}
+			t.column = one.column
+			t.skipped += one.skipped
+		}
+		return t, nil
 	}
-	var t table
-	for i := range split.urls {
-		if limit > 0 && len(t.rows) >= limit {
-			break
-		}
-		path := shardPath(dir, cfg.name, split.name, i)
-		if err := h.shard(ctx, repo, cfg.name, split.name, i, path); err != nil {
-			return nil, err
-		}
-		one, err := readParquet(path, spec.TextColumn)
-		if err != nil {
-			return nil, fmt.Errorf("dataset %s: %w", repo, err)
-		}
-		if t.column != "" && one.column != t.column {
-			return nil, fmt.Errorf("dataset %s: shard %d's text column is %q, earlier shards' %q", repo, i, one.column, t.column)
-		}
-		t.column = one.column
-		t.rows = append(t.rows, one.rows...)
-		t.skipped += one.skipped
+	set, err = collect(set, rows, spec)
+	if err != nil {
+		return nil, err
 	}
-	if len(t.rows) == 0 {
+	if len(set.Prompts) == 0 {
 		return nil, fmt.Errorf("dataset %s (config %s, split %s): no prompts in column %q (%d null or empty values)",
-			repo, cfg.name, split.name, t.column, t.skipped)
+			repo, cfg.name, split.name, set.Column, set.Skipped)
 	}
-	set.Column, set.Skipped = t.column, t.skipped
-	return sample(set, t.rows, spec), nil
+	return set, nil
 }
 
 // listing gets the dataset's Parquet listing from the Hub and caches it;

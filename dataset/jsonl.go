@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 )
 
@@ -12,17 +14,22 @@ import (
 // JSONL file has neither "text" nor "prompt".
 const messagesColumn = "messages"
 
-// readJSONL reads one JSON object per line. The column is chosen on the
-// first record; every later record must have it too.
-func readJSONL(path, col string) (table, error) {
+// readJSONL streams one JSON object per line to yield. The column is
+// chosen on the first record; every later record must have it too.
+func readJSONL(path, col string, yield func(string) bool) (table, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return table{}, fmt.Errorf("dataset file %s: %w", path, err)
 	}
 	defer f.Close()
-	var t table
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 64*1024), 64<<20) // long prompts: lines up to 64 MiB
+	return jsonlRows(f, path, col, yield)
+}
+
+// jsonlRows reads the JSONL file r, named path, for readJSONL.
+func jsonlRows(r io.Reader, path, col string, yield func(string) bool) (table, error) {
+	t := table{yield: yield}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), maxRecordBytes)
 	line := 0
 	for sc.Scan() {
 		line++
@@ -36,9 +43,11 @@ func readJSONL(path, col string) (table, error) {
 		}
 		where := fmt.Sprintf("%s:%d", path, line)
 		if t.column == "" {
-			if t.column, err = jsonlColumn(where, col, rec); err != nil {
+			c, err := jsonlColumn(where, col, rec)
+			if err != nil {
 				return table{}, err
 			}
+			t.column = c
 		}
 		raw, ok := rec[t.column]
 		if !ok {
@@ -52,7 +61,12 @@ func readJSONL(path, col string) (table, error) {
 			t.skipped++
 			continue
 		}
-		t.add(s)
+		if !t.add(s) {
+			return t, nil
+		}
+	}
+	if errors.Is(sc.Err(), bufio.ErrTooLong) {
+		return table{}, fmt.Errorf("%s: line %d is longer than %d MiB, the limit for one record", path, line+1, maxRecordBytes>>20)
 	}
 	if err := sc.Err(); err != nil {
 		return table{}, fmt.Errorf("%s: line %d: %w", path, line+1, err)

@@ -45,40 +45,26 @@ func loadFile(path string, spec Spec) (*Set, error) {
 	if st.IsDir() {
 		return nil, fmt.Errorf("dataset file %s is a folder; name a .jsonl, .csv or .parquet file", path)
 	}
-	var t table
+	var read func(path, col string, yield func(string) bool) (table, error)
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".jsonl":
-		t, err = readJSONL(path, spec.TextColumn)
+		read = readJSONL
 	case ".csv":
-		t, err = readCSV(path, spec.TextColumn)
+		read = readCSV
 	case ".parquet":
-		t, err = readParquet(path, spec.TextColumn)
+		read = readParquet
 	default:
 		return nil, fmt.Errorf("dataset file %s: unknown extension %q; use .jsonl, .csv or .parquet", path, ext)
 	}
+	rows := func(yield func(string) bool) (table, error) { return read(path, spec.TextColumn, yield) }
+	set, err := collect(&Set{Source: path}, rows, spec)
 	if err != nil {
 		return nil, err
 	}
-	if len(t.rows) == 0 {
-		return nil, fmt.Errorf("dataset file %s: no prompts in column %q (%d null or empty values)", path, t.column, t.skipped)
+	if len(set.Prompts) == 0 {
+		return nil, fmt.Errorf("dataset file %s: no prompts in column %q (%d null or empty values)", path, set.Column, set.Skipped)
 	}
-	set := &Set{Source: path, Column: t.column, Skipped: t.skipped}
-	return sample(set, t.rows, spec), nil
-}
-
-// table is the text column of a source.
-type table struct {
-	column  string
-	rows    []string
-	skipped int
-}
-
-func (t *table) add(s string) {
-	if strings.TrimSpace(s) == "" {
-		t.skipped++
-		return
-	}
-	t.rows = append(t.rows, s)
+	return set, nil
 }
 
 // columnCandidates lists the columns tried for a text column: the one

@@ -53,12 +53,12 @@ func TestReadParquetLayouts(t *testing.T) {
 			if err := os.WriteFile(p, tt.data, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			got, err := readParquet(p, "")
+			rows, got, err := readAllParquet(p, "")
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !slices.Equal(got.rows, want) || got.skipped != 2 || got.column != "text" {
-				t.Errorf("rows %q skipped %d column %q; want %q, 2, text", got.rows, got.skipped, got.column, want)
+			if !slices.Equal(rows, want) || got.skipped != 2 || got.column != "text" {
+				t.Errorf("rows %q skipped %d column %q; want %q, 2, text", rows, got.skipped, got.column, want)
 			}
 		})
 	}
@@ -74,8 +74,15 @@ func TestReadParquetNestedColumn(t *testing.T) {
 	if err := os.WriteFile(p, parquetBytes(t, []listRow{{1, []string{"a", "b"}}}), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := readParquet(p, "text")
+	_, _, err := readAllParquet(p, "text")
 	if err == nil || !strings.Contains(err.Error(), `column "text" is a list or struct, not text`) {
 		t.Errorf("err = %v", err)
 	}
+}
+
+// readAllParquet reads every prompt of a Parquet file.
+func readAllParquet(path, col string) ([]string, table, error) {
+	var rows []string
+	t, err := readParquet(path, col, func(s string) bool { rows = append(rows, s); return true })
+	return rows, t, err
 }

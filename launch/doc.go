@@ -5,7 +5,10 @@
 // with shell-like quoting and no expansion) in a process group of its own,
 // so stopping it reaches the workers a server such as vLLM forks, and a
 // Ctrl-C at the terminal reaches aienergy, which then stops the server in
-// order, rather than the server directly. Start returns once the server
+// order, rather than the server directly. Should aienergy die without
+// stopping it, even by SIGKILL, a guard process (aienergy's binary run
+// again) ends the whole group, and the kernel's parent-death signal ends
+// the server process at once on Linux. Start returns once the server
 // answers its health URL; Started and Ready bound the start-up phase, whose
 // energy the caller reports apart from the benchmark's.
 package launch

@@ -1,6 +1,7 @@
 package launch
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -52,7 +53,12 @@ func helperArgv(t *testing.T, mode string, args ...any) []string {
 //	stubborn PORT            serves, ignores SIGTERM
 //	family PORT PIDFILE      forks a grandchild that ignores SIGTERM, serves
 //	die PORT AFTER_MS        serves, then fails with exit status 1
+//	launcher PORT PIDFILE    acts as aienergy: launches "sh -c 'SELF serve PORT 0 & wait'",
+//	                         writes the server's group id, waits to be killed
 func helperMain(args []string) int {
+	if args[0] == "launcher" {
+		return launcherMain(args[1], args[2])
+	}
 	fmt.Println("loading model")
 	fmt.Printf("env LAUNCH_TEST_VALUE=%s\n", os.Getenv("LAUNCH_TEST_VALUE"))
 	if wd, err := os.Getwd(); err == nil {
@@ -202,4 +208,24 @@ func requireNoneLeft(t *testing.T, pgid int, pids ...int) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// launcherMain starts a server whose real work is a grandchild under a
+// shell, as a launch script makes it, then waits for its test to kill it.
+func launcherMain(port, pidFile string) int {
+	n, _ := strconv.Atoi(port)
+	s, err := Start(context.Background(), Options{
+		Argv: []string{"sh", "-c", `"$0" serve "$1" 0 & wait`, os.Args[0], port},
+		Env:  []string{helperEnv}, HealthURL: healthURL(n),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return 2
+	}
+	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(s.Pid())), 0o644); err != nil {
+		fmt.Println(err)
+		return 2
+	}
+	time.Sleep(time.Hour)
+	return 0
 }

@@ -12,4 +12,4 @@ import (
 func sysProcAttr() *syscall.SysProcAttr { return nil }
 func terminate(p *os.Process) error     { return p.Kill() }
 func kill(p *os.Process) error          { return p.Kill() }
-func groupAlive(*os.Process) bool       { return false }
+func groupAlive(int) bool               { return false }

@@ -33,7 +33,7 @@ func signalGroup(pgid int, sig syscall.Signal) error {
 
 // groupAlive reports whether any process of the group is left. EPERM
 // means one is, running as another user (it could not be signalled).
-func groupAlive(p *os.Process) bool {
-	err := syscall.Kill(-p.Pid, 0)
+func groupAlive(pgid int) bool {
+	err := syscall.Kill(-pgid, 0)
 	return err == nil || errors.Is(err, syscall.EPERM)
 }

@@ -29,6 +29,8 @@ type Server struct {
 	name string // argv[0]'s base name, for messages
 	cmd  *exec.Cmd
 	log  *logSink
+	// guard ends the server's group should aienergy die without Stop.
+	guard *guard
 
 	started time.Time
 	ready   time.Time
@@ -88,6 +90,9 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 			hint = "; is it installed and on PATH? (or give its full path)"
 		}
 		return nil, fmt.Errorf("launch: cannot start %q: %w%s", o.Argv[0], err, hint)
+	}
+	if s.guard, err = startGuard(s.cmd.Process.Pid, o.StopTimeout); err != nil {
+		s.log.note(fmt.Sprintf("no guard for the server's process group (%v): should aienergy be killed outright, processes the server forked may outlive it", err))
 	}
 	go s.watch(ctx)
 
@@ -223,6 +228,7 @@ func (s *Server) stop() error {
 			err = fmt.Errorf("launch: %s's process group %d still has processes %v after SIGKILL; see them with: ps -o pid,stat,cmd -g %d", s.name, p.Pid, killWait, p.Pid)
 		}
 	}
+	s.guard.release() // the group is gone, or beyond what SIGKILL can do
 	select {
 	case <-s.copied:
 	case <-time.After(drainWait):
@@ -238,7 +244,7 @@ func (s *Server) stop() error {
 func (s *Server) alive() bool {
 	select {
 	case <-s.exited:
-		return groupAlive(s.cmd.Process)
+		return groupAlive(s.cmd.Process.Pid)
 	default:
 		return true
 	}

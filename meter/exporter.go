@@ -17,6 +17,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/aienergy/aienergy/internal/redact"
 )
 
 // The "exporter" meter scrapes a Prometheus text endpoint: dcgm-exporter
@@ -54,6 +56,7 @@ type exporter struct {
 	shown   string // url with any password hidden, for messages
 	timeout time.Duration
 	headers map[string]string
+	red     *redact.Redactor // the headers' values and url's password, kept out of messages
 	labels  map[string]string
 	preset  preset
 	rules   []metricRule
@@ -90,6 +93,11 @@ func newExporter(spec Spec) (Meter, error) {
 	if e.headers, err = spec.StringMap("headers"); err != nil {
 		return nil, err
 	}
+	secrets := redact.URLSecrets(e.url)
+	for _, v := range e.headers {
+		secrets = append(secrets, v)
+	}
+	e.red = redact.New(secrets...)
 	custom, err := customRules(spec)
 	if err != nil {
 		return nil, err
@@ -317,8 +325,9 @@ func (e *exporter) scrape(ctx context.Context) ([]byte, error) {
 		_ = resp.Body.Close()
 	}()
 	if resp.StatusCode != http.StatusOK {
-		head, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
-		return nil, fmt.Errorf("GET %s: %s: %s", e.shown, resp.Status, strings.TrimSpace(string(head)))
+		// Read more than is shown: an echoed secret is masked whole, then cut.
+		head, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+		return nil, fmt.Errorf("GET %s: %s: %s", e.shown, resp.Status, e.red.Quote(string(head), 200))
 	}
 	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == "application/vnd.google.protobuf" {
 		return nil, fmt.Errorf("GET %s: the server answered in protobuf although text was asked for", e.shown)

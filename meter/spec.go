@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/aienergy/aienergy/internal/redact"
 )
 
 // A Spec is one configured meter, as the config package hands it over.
@@ -36,7 +38,7 @@ func (e *OptionError) Error() string {
 		b.WriteString(e.Path)
 		b.WriteString(": ")
 	}
-	b.WriteString(e.Err.Error())
+	b.WriteString(redact.URLs(e.Err.Error())) // a value quoted back may be a URL with a password
 	return b.String()
 }
 

@@ -34,6 +34,13 @@ func GenerateRaw(dir string) (*Summary, *rundir.Raw, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if raw.CutOff {
+		// The run was killed before it could record that it stopped
+		// early; its recovered figures say so, and so must run.json.
+		if err := rundir.MarkInterrupted(dir); err != nil {
+			return nil, nil, err
+		}
+	}
 	opts := analysis.Options{
 		CarbonIntensity:      raw.Meta.Carbon.IntensityGPerKWh,
 		CarbonName:           raw.Meta.Carbon.IntensityName,

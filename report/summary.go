@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aienergy/aienergy/analysis"
+	"github.com/aienergy/aienergy/internal/redact"
 	"github.com/aienergy/aienergy/rundir"
 )
 
@@ -104,6 +105,8 @@ func newSummary(raw *rundir.Raw, res *analysis.Result) *Summary {
 		Truth:      m.Truth,
 		RateStats:  m.RateStats,
 	}
+	// A run directory from before redaction may hold a URL password.
+	s.Backend.Endpoint = redact.URLs(s.Backend.Endpoint)
 	s.HeadlineModels = []string{}
 	if h, ok := s.Headline(); ok {
 		s.HeadlineModels = h.Models

@@ -26,7 +26,7 @@ type csvFile struct {
 }
 
 func createCSV(path string, header []string) (*csvFile, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o666) // less the umask
 	if err != nil {
 		return nil, err
 	}

@@ -24,6 +24,10 @@ type Raw struct {
 	// Warnings note data that was damaged, such as the half-written last
 	// row a crash leaves behind.
 	Warnings []string
+	// CutOff is set when the run never finished and its figures were
+	// recovered from what it recorded; Meta.Interrupted is then set too,
+	// though run.json may not say so yet (see MarkInterrupted).
+	CutOff bool
 }
 
 // Read loads a run directory's metadata and raw CSV files.
@@ -81,7 +85,8 @@ func Read(dir string) (*Raw, error) {
 	}
 	if err = readCSV(dir, PhasesFile, phasesHeader[:4], raw, func(f fields) error {
 		p := analysis.Phase{
-			Model: f.str("model"), Name: f.str("phase"), Start: f.float("start_s"), End: f.float("end_s"),
+			// An empty end: the phase was running when the run was cut off.
+			Model: f.str("model"), Name: f.str("phase"), Start: f.float("start_s"), End: f.optFloat("end_s"),
 		}
 		if f.has("items") && f.str("items") != "" {
 			p.Items = f.int("items")
@@ -91,7 +96,6 @@ func Read(dir string) (*Raw, error) {
 	}); err != nil {
 		return nil, err
 	}
-	raw.Warnings = append(raw.Warnings, analysis.CheckUsage(raw.Requests)...)
 	slices.SortStableFunc(raw.Samples, func(a, b analysis.Sample) int {
 		switch {
 		case a.T < b.T:
@@ -101,6 +105,8 @@ func Read(dir string) (*Raw, error) {
 		}
 		return 0
 	})
+	recoverCutOff(raw)
+	raw.Warnings = append(raw.Warnings, analysis.CheckUsage(raw.Requests)...)
 	return raw, nil
 }
 
@@ -115,6 +121,17 @@ func guessStreamed(r *analysis.Request, runStreamed bool) {
 	if whole {
 		r.FirstToken, r.Chunks = math.NaN(), nil
 	}
+}
+
+// MarkInterrupted records in run.json that the run was interrupted, for
+// a run that was cut off before it could say so itself (Raw.CutOff).
+func MarkInterrupted(dir string) error {
+	var m Meta
+	if err := ReadJSON(dir, MetaFile, &m); err != nil || m.Interrupted {
+		return err
+	}
+	m.Interrupted = true
+	return WriteJSON(dir, MetaFile, m)
 }
 
 // ReadJSON decodes name inside dir.

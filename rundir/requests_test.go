@@ -11,10 +11,12 @@ import (
 	"github.com/aienergy/aienergy/analysis"
 )
 
-// writeRun writes a run directory whose requests.csv has header and rows.
+// writeRun writes the directory of a finished run whose requests.csv has
+// header and rows.
 func writeRun(t *testing.T, meta Meta, header []string, rows ...string) string {
 	t.Helper()
 	dir := t.TempDir()
+	meta.EndedAt = finished
 	if err := WriteJSON(dir, MetaFile, meta); err != nil {
 		t.Fatal(err)
 	}

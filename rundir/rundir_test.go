@@ -12,6 +12,10 @@ import (
 	"github.com/aienergy/aienergy/meter"
 )
 
+// finished is the ended_at of a run that finished: one without it was cut
+// off, and is read as such.
+var finished = time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+
 // What the writer streams out, the reader gives back: times on the run's
 // clock, NaN as "no value", chunk arrivals in seconds.
 func TestWriteReadRoundTrip(t *testing.T) {
@@ -40,7 +44,7 @@ func TestWriteReadRoundTrip(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteJSON(dir, MetaFile, Meta{Name: "x", StartedAt: origin}); err != nil {
+	if err := WriteJSON(dir, MetaFile, Meta{Name: "x", StartedAt: origin, EndedAt: origin.Add(time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -76,7 +80,7 @@ func TestWriteReadRoundTrip(t *testing.T) {
 // of failing the whole run or reading a wrong value.
 func TestReadDropsHalfWrittenLastRow(t *testing.T) {
 	dir := t.TempDir()
-	WriteJSON(dir, MetaFile, Meta{})
+	WriteJSON(dir, MetaFile, Meta{EndedAt: finished})
 	files := map[string]string{
 		PowerFile:    strings.Join(powerHeader, ",") + "\n0.1,1.1,m,gpu0,gpu,50,\n0.2,1.2,m,gp",
 		RequestsFile: strings.Join(requestsHeader, ",") + "\n",
@@ -96,7 +100,7 @@ func TestReadDropsHalfWrittenLastRow(t *testing.T) {
 
 func TestReadErrorsNameFileAndLine(t *testing.T) {
 	dir := t.TempDir()
-	WriteJSON(dir, MetaFile, Meta{})
+	WriteJSON(dir, MetaFile, Meta{EndedAt: finished})
 	// A damaged cell costs its row, not the run: the row is skipped and a
 	// warning names the file, the line and the column.
 	os.WriteFile(filepath.Join(dir, PowerFile), []byte(strings.Join(powerHeader, ",")+"\n0.1,1,m,c,gpu,50,\nzero,1,m,c,gpu,50,\n0.3,1,m,c,gpu,16x.000,\n0.4,1,m,c,gpu,50\n0.5,1,m,c,gpu,50,\n"), 0o644)

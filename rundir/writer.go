@@ -1,14 +1,18 @@
 package rundir
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aienergy/aienergy/backend"
@@ -22,7 +26,17 @@ type Writer struct {
 	origin   time.Time
 	power    *csvFile
 	requests *csvFile
-	phases   *csvFile
+
+	mu       sync.Mutex // guards phases and phaseErr
+	phases   []*phaseRow
+	phaseErr error
+}
+
+// phaseRow is one row of phases.csv; end is NaN while the phase runs.
+type phaseRow struct {
+	model, name string
+	start, end  float64
+	items       int
 }
 
 // Create makes the run directory (which must not exist or be empty) and
@@ -41,7 +55,7 @@ func Create(dir string, origin time.Time) (*Writer, error) {
 		w.power.close()
 		return nil, err
 	}
-	if w.phases, err = createCSV(filepath.Join(dir, PhasesFile), phasesHeader); err != nil {
+	if err = w.writePhasesLocked(false); err != nil { // the header alone
 		w.power.close()
 		w.requests.close()
 		return nil, err
@@ -53,7 +67,7 @@ func ensureEmptyDir(dir string) error {
 	entries, err := os.ReadDir(dir)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return os.MkdirAll(dir, 0o755)
+		return os.MkdirAll(dir, 0o777) // less the umask, like every file here
 	case err != nil:
 		return fmt.Errorf("run directory %s: %w", dir, err)
 	case len(entries) > 0:
@@ -100,19 +114,93 @@ func (w *Writer) Request(phase string, r backend.Record) {
 	})
 }
 
-// Phase appends one phase to phases.csv. items is the work the phase
+// Phase records a phase that is over. items is the work the phase
 // reported when it is not requests (aienergy measure); 0 for none.
-func (w *Writer) Phase(model, name string, start, end time.Time, items int) {
-	cell := ""
-	if items > 0 {
-		cell = strconv.Itoa(items)
+func (w *Writer) Phase(model, name string, start, end time.Time, items int) *PhaseRecord {
+	return w.addPhase(&phaseRow{model: model, name: name, start: w.Since(start), end: w.Since(end), items: items})
+}
+
+// StartPhase records that a phase has begun: its row reaches phases.csv at
+// once, with end_s empty, so that a run killed during the phase still says
+// when it began and the reader can recover it (see Read). End completes
+// the row.
+func (w *Writer) StartPhase(model, name string, start time.Time) *PhaseRecord {
+	return w.addPhase(&phaseRow{model: model, name: name, start: w.Since(start), end: math.NaN()})
+}
+
+func (w *Writer) addPhase(row *phaseRow) *PhaseRecord {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.phases = append(w.phases, row)
+	w.savePhasesLocked()
+	return &PhaseRecord{w: w, row: row}
+}
+
+// A PhaseRecord is a phase's row in phases.csv, without an end while the
+// phase runs.
+type PhaseRecord struct {
+	w   *Writer
+	row *phaseRow
+}
+
+// End completes the phase's row with its end and the work it reported.
+func (p *PhaseRecord) End(end time.Time, items int) {
+	p.w.mu.Lock()
+	defer p.w.mu.Unlock()
+	p.row.end, p.row.items = p.w.Since(end), items
+	p.w.savePhasesLocked()
+}
+
+// Discard removes the phase's row: it turned out to be no phase at all
+// (aienergy measure's whole-command phase, once the command marks its own).
+func (p *PhaseRecord) Discard() {
+	p.w.mu.Lock()
+	defer p.w.mu.Unlock()
+	p.w.phases = slices.DeleteFunc(p.w.phases, func(r *phaseRow) bool { return r == p.row })
+	p.w.savePhasesLocked()
+}
+
+// savePhasesLocked rewrites phases.csv; the first error is kept for Close.
+func (w *Writer) savePhasesLocked() {
+	if err := w.writePhasesLocked(false); err != nil && w.phaseErr == nil {
+		w.phaseErr = err
 	}
-	w.phases.write([]string{model, name, formatFloat(w.Since(start), 6), formatFloat(w.Since(end), 6), cell})
+}
+
+// writePhasesLocked replaces phases.csv with every phase so far. The file
+// is a handful of rows that change only when a phase starts or ends, so it
+// is rewritten whole through a rename: whenever aienergy is killed, it is
+// the old file or the new one, never half of either, with one row per
+// phase for any CSV reader. During the run the rename is not fsynced
+// (neither are the streamed files: a killed process loses nothing the
+// kernel has, and a phase's start is not held up by the disk); Close
+// syncs the last version.
+func (w *Writer) writePhasesLocked(durable bool) error {
+	var b strings.Builder
+	cw := csv.NewWriter(&b)
+	cw.Write(phasesHeader)
+	for _, p := range w.phases {
+		cw.Write([]string{p.model, p.name, formatFloat(p.start, 6), formatFloat(p.end, 6), itemsCell(p.items)})
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	return replaceFile(filepath.Join(w.Dir, PhasesFile), []byte(b.String()), durable)
 }
 
 // Close flushes and closes the raw-data files.
 func (w *Writer) Close() error {
-	return errors.Join(w.power.close(), w.requests.close(), w.phases.close())
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.phaseErr == nil {
+		w.phaseErr = w.writePhasesLocked(true)
+	}
+	var phaseErr error
+	if w.phaseErr != nil {
+		phaseErr = fmt.Errorf("%s: %w", PhasesFile, w.phaseErr)
+	}
+	return errors.Join(w.power.close(), w.requests.close(), phaseErr)
 }
 
 // WriteJSON writes v as indented JSON to name inside dir, atomically: a
@@ -125,26 +213,53 @@ func WriteJSON(dir, name string, v any) error {
 	return WriteFileAtomic(filepath.Join(dir, name), append(data, '\n'))
 }
 
-// WriteFileAtomic writes data to path through a temporary file and rename.
+// WriteFileAtomic writes data to path through a temporary file and a
+// rename, with the data and the rename synced to disk: a reader, or the
+// machine after a power cut, sees the old file or the new, never a mix.
 func WriteFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	return replaceFile(path, data, true)
+}
+
+// replaceFile writes data to a new file beside path and renames it over
+// path; if durable, the file is fsynced before the rename and its
+// directory after, so that the rename survives a power cut. The new file's mode is
+// 0666 less the umask, as for any file the user creates: an umask of 077
+// keeps run data private.
+func replaceFile(path string, data []byte, durable bool) error {
+	tmp, err := createTemp(path)
 	if err != nil {
 		return err
 	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
+	_, err = tmp.Write(data)
+	if err == nil && durable {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
 		os.Remove(tmp.Name())
 		return err
 	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
+	if durable {
+		return syncDir(filepath.Dir(path))
 	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		os.Remove(tmp.Name())
-		return err
+	return nil
+}
+
+// createTemp is os.CreateTemp with mode 0666 (less the umask) rather than
+// 0600: the file is to become path itself.
+func createTemp(path string) (*os.File, error) {
+	for {
+		name := filepath.Join(filepath.Dir(path), fmt.Sprintf(".%s.%016x.tmp", filepath.Base(path), rand.Uint64()))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if !errors.Is(err, os.ErrExist) {
+			return f, err
+		}
 	}
-	return os.Rename(tmp.Name(), path)
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/aienergy/aienergy/analysis"
+	"github.com/aienergy/aienergy/rundir"
 )
 
 // A MeasurePlan wraps any command with the meters: idle before, the
@@ -79,9 +80,11 @@ type measurement struct {
 }
 
 type commandPhase struct {
-	name       string
-	start, end time.Time
-	items      int
+	name  string
+	items int
+	// Its rows in phases.csv, written when it starts: the idle phase
+	// before the command (every phase's baseline) and its own.
+	idle, measured *rundir.PhaseRecord
 }
 
 func (m *measurement) body(ctx context.Context) error {
@@ -110,13 +113,17 @@ func (m *measurement) body(ctx context.Context) error {
 		start := time.Now()
 		p.setModel(filepath.Base(m.plan.Command[0]), 0, 1)
 		r.setPhase(filepath.Base(m.plan.Command[0]), analysis.PhaseIdleAfter, 0, d)
-		sleep(ctx, d)
-		end := time.Now()
 		m.mu.Lock()
+		var rows []*rundir.PhaseRecord
 		for _, ph := range m.phases {
-			r.out.Phase(ph.name, analysis.PhaseIdleAfter, start, end, 0)
+			rows = append(rows, r.out.StartPhase(ph.name, analysis.PhaseIdleAfter, start))
 		}
 		m.mu.Unlock()
+		sleep(ctx, d)
+		end := time.Now()
+		for _, row := range rows {
+			row.End(end, 0)
+		}
 	}
 	if len(m.phases) == 0 {
 		r.progress.warnf("the command marked no phase with work; nothing was measured")
@@ -232,12 +239,17 @@ func (m *measurement) startPhase(name string, at time.Time, items int, implicit 
 			name = fmt.Sprintf("%s-%d", name, n)
 		}
 	}
-	ph := &commandPhase{name: name, start: at, items: items}
+	ph := &commandPhase{name: name, items: items}
 	if implicit {
 		// Named only if it ends without a marked phase replacing it.
 		ph.name = ""
 		m.implicitName = name
 	}
+	r := m.run
+	if m.haveIdle {
+		ph.idle = r.out.Phase(name, analysis.PhaseIdleBefore, m.idleBefore[0], m.idleBefore[1], 0)
+	}
+	ph.measured = r.out.StartPhase(name, analysis.PhaseMeasured, at)
 	m.current = ph
 	m.run.progress.setModel(m.displayName(ph), len(m.phases), len(m.phases)+1)
 	m.run.plan.Live.Phase(m.displayName(ph), analysis.PhaseMeasured)
@@ -250,11 +262,10 @@ func (m *measurement) displayName(ph *commandPhase) string {
 	return ph.name
 }
 
-// endPhase closes the current phase and records it with the idle phase
-// before the command, which serves as every phase's baseline. The
-// implicit whole-command phase is recorded only when the command exits
-// (final) without having marked a phase: once a command marks phases,
-// time outside them is not attributed to any.
+// endPhase closes the current phase. The implicit whole-command phase
+// counts only when the command exits (final) without having marked a
+// phase: once a command marks phases, time outside them is not attributed
+// to any, and the implicit phase's rows are removed.
 func (m *measurement) endPhase(at time.Time, final bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -265,18 +276,17 @@ func (m *measurement) endPhase(at time.Time, final bool) {
 	m.current = nil
 	if ph.name == "" {
 		if !final || len(m.phases) > 0 {
+			ph.measured.Discard()
+			if ph.idle != nil {
+				ph.idle.Discard()
+			}
 			return
 		}
 		ph.name = m.implicitName
 	}
-	ph.end = at
+	ph.measured.End(at, ph.items)
 	m.phases = append(m.phases, ph)
-	r := m.run
-	r.meta.Models = append(r.meta.Models, ph.name)
-	if m.haveIdle {
-		r.out.Phase(ph.name, analysis.PhaseIdleBefore, m.idleBefore[0], m.idleBefore[1], 0)
-	}
-	r.out.Phase(ph.name, analysis.PhaseMeasured, ph.start, ph.end, ph.items)
+	m.run.meta.Models = append(m.run.meta.Models, ph.name)
 }
 
 // lockedTee copies writes to w and to the command log.

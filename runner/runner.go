@@ -290,20 +290,22 @@ func (r *run) runModel(ctx context.Context, model string, v Variant) (achievedRP
 		req.maxTokens, req.minTokens, req.ignoreEOS = 1, 0, true
 	}
 
-	var start, end time.Time
+	// Each phase's row is in phases.csv from its start: a run killed
+	// during a phase can still be reported (see rundir.Read).
 	if r.plan.WarmupRequests > 0 {
-		start = time.Now()
+		warmup := r.out.StartPhase(label, analysis.PhaseWarmup, time.Now())
 		r.setPhase(label, analysis.PhaseWarmup, r.plan.WarmupRequests, 0)
 		r.sendLoad(ctx, req, analysis.PhaseWarmup, load.Closed{
 			Concurrency: concurrency, Requests: r.plan.WarmupRequests,
 		}, 0)
-		r.out.Phase(label, analysis.PhaseWarmup, start, time.Now(), 0)
+		warmup.End(time.Now(), 0)
 		if ctx.Err() != nil {
 			return achievedRPS, ctx.Err()
 		}
 	}
 
-	start = time.Now()
+	start := time.Now()
+	measured := r.out.StartPhase(label, analysis.PhaseMeasured, start)
 	r.setPhase(label, analysis.PhaseMeasured, requests, r.plan.Duration)
 	var shape loadShape = load.Closed{
 		Concurrency: concurrency, Requests: requests, Duration: r.plan.Duration,
@@ -320,11 +322,11 @@ func (r *run) runModel(ctx context.Context, model string, v Variant) (achievedRP
 		}}
 	}
 	failed := r.sendLoad(ctx, req, analysis.PhaseMeasured, shape, r.plan.WarmupRequests)
-	end = time.Now()
+	end := time.Now()
 	if d := end.Sub(start).Seconds(); d > 0 {
 		achievedRPS = float64(failed.of-failed.total) / d
 	}
-	r.out.Phase(label, analysis.PhaseMeasured, start, end, 0)
+	measured.End(end, 0)
 	if r.plan.SteadyState {
 		r.recordSteady(label, failed, &truth)
 	}
@@ -356,10 +358,11 @@ func (r *run) idle(ctx context.Context, model, phase string, d time.Duration) (s
 		return start, end, false
 	}
 	start = time.Now()
+	p := r.out.StartPhase(model, phase, start)
 	r.setPhase(model, phase, 0, d)
 	sleep(ctx, d)
 	end = time.Now()
-	r.out.Phase(model, phase, start, end, 0)
+	p.End(end, 0)
 	return start, end, true
 }
 

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aienergy/aienergy/internal/redact"
 	"github.com/aienergy/aienergy/report"
 	"github.com/aienergy/aienergy/rundir"
 )
@@ -52,7 +53,7 @@ func NewClickHouse(opts map[string]any) (*ClickHouse, error) {
 			o.fail("requests_table", "must differ from table (%s)", s.table)
 		}
 	}
-	user, password := o.str("username", ""), o.secret("password_env")
+	user, password := o.login()
 	if password != "" && user == "" {
 		user = "default"
 	}
@@ -64,7 +65,7 @@ func NewClickHouse(opts map[string]any) (*ClickHouse, error) {
 		if user != "" {
 			r.SetBasicAuth(user, password)
 		}
-	})
+	}, password, redact.BasicAuth(user, password))
 	return s, nil
 }
 

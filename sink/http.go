@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/aienergy/aienergy/internal/redact"
 )
 
 // defaultTimeout bounds each HTTP call of a sink (option timeout_s).
@@ -40,10 +42,12 @@ type client struct {
 	http    *http.Client
 	timeout time.Duration
 	auth    func(*http.Request) // sets credentials; nil for none
+	red     *redact.Redactor    // the credentials, kept out of quoted answers
 }
 
-func newClient(timeout time.Duration, auth func(*http.Request)) *client {
-	return &client{http: &http.Client{}, timeout: timeout, auth: auth}
+// newClient returns a client; secrets are the credentials auth sends.
+func newClient(timeout time.Duration, auth func(*http.Request), secrets ...string) *client {
+	return &client{http: &http.Client{}, timeout: timeout, auth: auth, red: redact.New(secrets...)}
 }
 
 // do sends one request and returns the body of a 2xx answer, a
@@ -79,7 +83,7 @@ func (c *client) doReader(ctx context.Context, method, url, contentType string, 
 		return nil, fmt.Errorf("%s %s: reading the answer: %w", method, url, err)
 	}
 	if resp.StatusCode/100 != 2 {
-		b := string(data)
+		b := c.red.String(string(data)) // before the cut, which could leave a secret's start
 		if len(b) > maxErrorBody {
 			b = b[:maxErrorBody] + "…"
 		}

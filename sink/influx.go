@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/aienergy/aienergy/analysis"
+	"github.com/aienergy/aienergy/internal/redact"
 	"github.com/aienergy/aienergy/report"
 	"github.com/aienergy/aienergy/rundir"
 )
@@ -57,7 +58,8 @@ func NewInflux(opts map[string]any) (*Influx, error) {
 	} else {
 		o.str("request_measurement", "")
 	}
-	user, password, token := o.str("username", ""), o.secret("password_env"), o.secret("token_env")
+	user, password := o.login()
+	token := o.secret("token_env")
 	timeout := o.duration("timeout_s", defaultTimeout)
 	switch {
 	case s.database != "" && (s.bucket != "" || s.org != ""):
@@ -89,7 +91,7 @@ func NewInflux(opts map[string]any) (*Influx, error) {
 		case user != "":
 			r.SetBasicAuth(user, password)
 		}
-	})
+	}, token, password, redact.BasicAuth(user, password))
 	return s, nil
 }
 

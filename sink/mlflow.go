@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/aienergy/aienergy/internal/redact"
 	"github.com/aienergy/aienergy/report"
 	"github.com/aienergy/aienergy/rundir"
 )
@@ -38,7 +39,8 @@ func NewMLflow(opts map[string]any) (*MLflow, error) {
 		artifacts:  o.boolean("artifacts", true),
 		now:        time.Now,
 	}
-	token, user, password := o.secret("token_env"), o.str("username", ""), o.secret("password_env")
+	token := o.secret("token_env")
+	user, password := o.login()
 	if token != "" && user != "" {
 		o.fail("token_env", "give token_env or username and password_env, not both")
 	}
@@ -56,7 +58,7 @@ func NewMLflow(opts map[string]any) (*MLflow, error) {
 		case user != "":
 			r.SetBasicAuth(user, password)
 		}
-	})
+	}, token, password, redact.BasicAuth(user, password))
 	return s, nil
 }
 

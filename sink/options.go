@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/aienergy/aienergy/internal/redact"
 )
 
 // options reads one reporter's options (decoded from YAML, so strings,
@@ -17,6 +19,8 @@ type options struct {
 	m    map[string]any
 	used map[string]bool
 	errs []error
+	// urlUser and urlPassword come from the url option's userinfo.
+	urlUser, urlPassword string
 }
 
 func newOptions(kind string, m map[string]any) *options {
@@ -97,7 +101,9 @@ func (o *options) duration(key string, def time.Duration) time.Duration {
 	return time.Duration(s * float64(time.Second))
 }
 
-// url reads a required http(s) base URL, without a trailing slash.
+// url reads a required http(s) base URL, without a trailing slash. A
+// user and password in it are taken out: login uses them, and no message
+// or sink name shows them.
 func (o *options) url(key, example string) string {
 	s := o.required(key, example)
 	if s == "" {
@@ -105,10 +111,29 @@ func (o *options) url(key, example string) string {
 	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		o.fail(key, "%q is not an http(s) URL (for example %s)", s, example)
+		o.fail(key, "%q is not an http(s) URL (for example %s)", redact.URLs(s), example)
 		return ""
 	}
+	if u.User != nil {
+		o.urlUser = u.User.Username()
+		// run.json keeps the URL with its password masked.
+		if p, ok := u.User.Password(); ok && p != redact.Mask {
+			o.urlPassword = p
+		}
+		u.User = nil
+		s = u.String()
+	}
 	return strings.TrimRight(s, "/")
+}
+
+// login returns the user and password for basic auth: the options
+// username and password_env, else those of the url (read it first).
+func (o *options) login() (user, password string) {
+	user, password = o.str("username", o.urlUser), o.secret("password_env")
+	if password == "" {
+		password = o.urlPassword
+	}
+	return user, password
 }
 
 // secret reads the environment variable that the option key names (a

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aienergy/aienergy/carbon/electricitymaps"
+	"github.com/aienergy/aienergy/internal/redact"
 	"github.com/aienergy/aienergy/rundir"
 )
 
@@ -44,11 +45,13 @@ func liveIntensity(ctx context.Context, c *rundir.Carbon, from, to time.Time) (*
 			return nil, fmt.Errorf("environment variable %s (metrics.electricity_maps_token_env) is not set", c.LiveTokenEnv)
 		}
 	}
+	red := redact.New(token) // an error quoting the server must not show the token
 	client, err := electricitymaps.New(electricitymaps.Options{BaseURL: c.LiveURL, Token: token, Zone: c.LiveZone})
 	if err != nil {
-		return nil, err
+		return nil, red.Error(err)
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
-	return client.Intensity(ctx, from, to)
+	res, err := client.Intensity(ctx, from, to)
+	return res, red.Error(err)
 }

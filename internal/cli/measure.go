@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aienergy/aienergy/config"
+	"github.com/aienergy/aienergy/internal/redact"
 	"github.com/aienergy/aienergy/meter"
 	"github.com/aienergy/aienergy/rundir"
 	"github.com/aienergy/aienergy/runner"
@@ -40,16 +41,18 @@ markers the whole command is one phase. Its output is passed through and kept
 in command.log. The exit status is the command's.`,
 		Example: `  aienergy measure -- python3 cnn_comparison.py
   aienergy measure lab.yaml --output runs/cnn -- python3 cnn_comparison.py --device cpu`,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			dash := cmd.ArgsLenAtDash()
 			if dash < 0 || dash == len(args) {
 				return usageError{errors.New("measure needs a command after --, e.g. aienergy measure -- python3 cnn.py")}
 			}
 			cfgArgs, command := args[:dash], args[dash:]
-			plan, err := buildMeasurePlan(cmd, cfgArgs, command, output)
+			plan, cfg, err := buildMeasurePlan(cmd, cfgArgs, command, output)
 			if err != nil {
 				return err
 			}
+			red := redact.New(cfg.Secrets()...)
+			defer func() { err = red.Error(err) }()
 			if cmd.Flags().Changed("idle-before") {
 				plan.IdleBefore = idleBefore
 			}
@@ -68,7 +71,7 @@ in command.log. The exit status is the command's.`,
 			if dir == "" {
 				return runErr
 			}
-			repErr := finish(cmd.Context(), stderr, dir)
+			repErr := finish(cmd.Context(), stderr, dir, cfg)
 			fmt.Fprintf(stderr, "\nrun directory: %s\n", dir)
 			var exit *runner.ExitError
 			if errors.As(runErr, &exit) {
@@ -87,7 +90,7 @@ in command.log. The exit status is the command's.`,
 // exitCodeError makes aienergy exit with the measured command's status.
 type exitCodeError struct{ *runner.ExitError }
 
-func buildMeasurePlan(cmd *cobra.Command, cfgArgs, command []string, output string) (runner.MeasurePlan, error) {
+func buildMeasurePlan(cmd *cobra.Command, cfgArgs, command []string, output string) (runner.MeasurePlan, *config.Config, error) {
 	var cfg *config.Config
 	var err error
 	if len(cfgArgs) > 0 {
@@ -96,11 +99,11 @@ func buildMeasurePlan(cmd *cobra.Command, cfgArgs, command []string, output stri
 		cfg, err = config.Default([]string{"meters=[]", "name=" + commandName(command)})
 	}
 	if err != nil {
-		return runner.MeasurePlan{}, err
+		return runner.MeasurePlan{}, nil, err
 	}
 	redacted, err := cfg.Redacted()
 	if err != nil {
-		return runner.MeasurePlan{}, err
+		return runner.MeasurePlan{}, nil, err
 	}
 	if output == "" {
 		output = runner.DefaultRunDir(cfg.Output.Dir, cfg.Name)
@@ -113,7 +116,7 @@ func buildMeasurePlan(cmd *cobra.Command, cfgArgs, command []string, output stri
 		Output:         output,
 	}
 	p.Meta = planMeta(cfg, p)
-	p.Meta.Backend = rundir.Backend{Type: "command", Endpoint: strings.Join(command, " ")}
+	p.Meta.Backend = rundir.Backend{Type: "command", Endpoint: strings.Join(redact.Args(command), " ")}
 	p.Meta.Load = rundir.Load{Mode: "command"}
 	if len(cfgArgs) > 0 {
 		p.Meters = enabledMeters(cfg)
@@ -123,7 +126,7 @@ func buildMeasurePlan(cmd *cobra.Command, cfgArgs, command []string, output stri
 	return runner.MeasurePlan{
 		Plan: p, Command: command,
 		Stdin: os.Stdin, Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr(),
-	}, nil
+	}, cfg, nil
 }
 
 func commandName(command []string) string { return filepath.Base(command[0]) }

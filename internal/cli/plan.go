@@ -11,6 +11,7 @@ import (
 	"github.com/aienergy/aienergy/backend"
 	"github.com/aienergy/aienergy/config"
 	"github.com/aienergy/aienergy/dataset"
+	"github.com/aienergy/aienergy/internal/redact"
 	"github.com/aienergy/aienergy/launch"
 	"github.com/aienergy/aienergy/load"
 	"github.com/aienergy/aienergy/meter"
@@ -148,7 +149,7 @@ func planMeta(cfg *config.Config, p runner.Plan) rundir.Meta {
 	m := rundir.Meta{
 		Version: Version,
 		Name:    cfg.Name,
-		Backend: rundir.Backend{Type: cfg.Backend.Type, Endpoint: cfg.Backend.Endpoint, API: cfg.Backend.API, Stream: cfg.Backend.Stream},
+		Backend: rundir.Backend{Type: cfg.Backend.Type, Endpoint: redact.URLs(cfg.Backend.Endpoint), API: cfg.Backend.API, Stream: cfg.Backend.Stream},
 		Load: rundir.Load{
 			Mode: cfg.Load.Mode, Concurrency: p.Concurrency, Requests: p.Requests,
 			DurationS: p.Duration.Seconds(), MaxTokens: p.MaxTokens, MinTokens: p.MinTokens,
@@ -166,7 +167,7 @@ func planMeta(cfg *config.Config, p runner.Plan) rundir.Meta {
 	}
 	m.Carbon.LiveZone = cfg.Metrics.ElectricityMapsZone
 	m.Carbon.LiveTokenEnv = cfg.Metrics.ElectricityMapsTokenEnv
-	m.Carbon.LiveURL = cfg.Metrics.ElectricityMapsURL
+	m.Carbon.LiveURL = redact.URLs(cfg.Metrics.ElectricityMapsURL)
 	if cfg.Metrics.Enabled && cfg.Metrics.OutputDir != "" {
 		m.Carbon.EmissionsDir = cfg.Metrics.OutputDir
 	}
@@ -176,7 +177,9 @@ func planMeta(cfg *config.Config, p runner.Plan) rundir.Meta {
 	for _, r := range cfg.Reporters {
 		rep := rundir.Reporter{Type: r.Type, OutputFile: r.OutputFile}
 		if isSink(r.Type) {
-			rep.Options = r.SinkOptions()
+			// Secrets stay out of run.json; the run itself sends with
+			// the config's options (finish).
+			rep.Options = redact.Options(r.SinkOptions())
 		}
 		m.Reporters = append(m.Reporters, rep)
 	}

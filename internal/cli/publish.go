@@ -39,8 +39,10 @@ func checkSinks(cfg *config.Config) error {
 // finish computes a finished run's figures from its directory, writes
 // report.html, prints the summary table, and sends the results to every
 // configured reporter. A reporter that fails says why and never touches
-// the run directory.
-func finish(ctx context.Context, w io.Writer, dir string) error {
+// the run directory. cfg, when the run was just made from it, gives the
+// sinks' options with their secrets, which run.json holds redacted; nil
+// resends with run.json's.
+func finish(ctx context.Context, w io.Writer, dir string, cfg *config.Config) error {
 	if err := fetchGridIntensity(ctx, w, dir); err != nil {
 		return err
 	}
@@ -51,17 +53,21 @@ func finish(ctx context.Context, w io.Writer, dir string) error {
 	errs := []error{writeExtras(dir, res, raw)}
 	fmt.Fprintln(w)
 	report.PrintTable(w, res)
-	errs = append(errs, report.Publish(dir, res), publishSinks(ctx, w, dir, res, raw))
+	errs = append(errs, report.Publish(dir, res), publishSinks(ctx, w, dir, cfg, res, raw))
 	return errors.Join(errs...)
 }
 
-func publishSinks(ctx context.Context, w io.Writer, dir string, res *report.Summary, raw *rundir.Raw) error {
+func publishSinks(ctx context.Context, w io.Writer, dir string, cfg *config.Config, res *report.Summary, raw *rundir.Raw) error {
 	var errs []error
-	for _, r := range raw.Meta.Reporters {
+	for i, r := range raw.Meta.Reporters {
 		if !isSink(r.Type) {
 			continue
 		}
-		s, err := sink.New(r.Type, r.Options)
+		opts := r.Options
+		if cfg != nil && i < len(cfg.Reporters) && cfg.Reporters[i].Type == r.Type {
+			opts = cfg.Reporters[i].SinkOptions()
+		}
+		s, err := sink.New(r.Type, opts)
 		if err == nil {
 			err = s.Send(context.WithoutCancel(ctx), dir, res, raw)
 		}

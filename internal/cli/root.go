@@ -22,7 +22,7 @@ const (
 	exitOK          = 0
 	exitError       = 1
 	exitUsage       = 2
-	exitInterrupted = 130
+	exitInterrupted = 130 // as for SIGINT; a signal gives 128 + its number
 )
 
 // Execute runs the command line args and returns the process exit code.
@@ -34,6 +34,11 @@ func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case err == nil:
 		return exitOK
 	case errors.Is(err, context.Canceled):
+		var sig *signalError
+		if errors.As(context.Cause(ctx), &sig) {
+			fmt.Fprintf(stderr, "aienergy: %v\n", sig)
+			return sig.exitCode()
+		}
 		fmt.Fprintln(stderr, "aienergy: interrupted")
 		return exitInterrupted
 	case errors.As(err, new(exitCodeError)):

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aienergy/aienergy/config"
+	"github.com/aienergy/aienergy/internal/redact"
 	"github.com/aienergy/aienergy/runner"
 )
 
@@ -32,11 +33,14 @@ have, ~a.b removes one; values are YAML (load.concurrency=8, backend.models=[a,b
   aienergy run my.yaml backend.model=llama3.2 scenario.num_samples=50
   aienergy run my.yaml --dry-run
   aienergy run --output out/demo`,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			cfg, err := loadConfig(args)
 			if err != nil {
 				return err
 			}
+			// Whatever fails, its message keeps the config's secrets.
+			red := redact.New(cfg.Secrets()...)
+			defer func() { err = red.Error(err) }()
 			plan, err := buildPlan(cmd.Context(), cfg, output, dryRun, cmd.ErrOrStderr())
 			if err != nil {
 				return err
@@ -59,7 +63,7 @@ have, ~a.b removes one; values are YAML (load.concurrency=8, backend.models=[a,b
 			if dir == "" {
 				return runErr
 			}
-			repErr := finish(cmd.Context(), stdout, dir)
+			repErr := finish(cmd.Context(), stdout, dir, cfg)
 			fmt.Fprintf(stdout, "\nrun directory: %s\n", dir)
 			return errors.Join(runErr, repErr)
 		},
@@ -87,7 +91,7 @@ func printPlan(w io.Writer, cfg *config.Config, p runner.Plan) {
 	fmt.Fprintf(w, "config:      %s\n", cfg.Source)
 	fmt.Fprintf(w, "backend:     %s %s (api %s, stream %v)\n", cfg.Backend.Type, endpointLabel(cfg), p.Backend.API, p.Backend.Stream)
 	if p.Launch != nil {
-		fmt.Fprintf(w, "launch:      %s (healthy at %s)\n", strings.Join(p.Launch.Argv, " "), p.Launch.HealthURL)
+		fmt.Fprintf(w, "launch:      %s (healthy at %s)\n", strings.Join(redact.Args(p.Launch.Argv), " "), redact.URLs(p.Launch.HealthURL))
 	}
 	fmt.Fprintf(w, "models:      %s\n", strings.Join(p.Models, ", "))
 	fmt.Fprintf(w, "prompts:     %s, %d available\n", p.Meta.Load.Dataset, len(p.Prompts))
@@ -118,7 +122,7 @@ func printPlan(w io.Writer, cfg *config.Config, p runner.Plan) {
 	}
 	fmt.Fprintln(w)
 	for _, m := range p.Meters {
-		fmt.Fprintf(w, "  - %s (%s) %v\n", m.Name, m.Type, m.Options)
+		fmt.Fprintf(w, "  - %s (%s) %v\n", m.Name, m.Type, redact.Options(m.Options))
 	}
 	carbon := "grid intensity of " + cfg.Metrics.CountryISOCode
 	if cfg.Metrics.CarbonIntensity != nil {
@@ -136,5 +140,5 @@ func endpointLabel(cfg *config.Config) string {
 	if cfg.Backend.Type == "sim" {
 		return "(built-in simulator on a loopback port)"
 	}
-	return cfg.Backend.Endpoint
+	return redact.URLs(cfg.Backend.Endpoint)
 }

@@ -114,7 +114,7 @@ func fluxPoint(r fluxRow) (Point, error) {
 		return Point{}, fmt.Errorf("field %s holds %s values, not numbers", r.get("_field"), dt)
 	}
 	w, err := strconv.ParseFloat(vs, 64)
-	if err != nil || math.IsInf(w, 0) {
+	if err != nil || math.IsInf(w, 0) || math.IsNaN(w) {
 		return Point{}, fmt.Errorf("field %s has the value %q at %s, not a finite number", r.get("_field"), vs, ts)
 	}
 	return Point{T: t.UTC(), Watts: w}, nil
