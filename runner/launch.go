@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/aienergy/aienergy/analysis"
+	"github.com/aienergy/aienergy/internal/redact"
 	"github.com/aienergy/aienergy/launch"
 	"github.com/aienergy/aienergy/rundir"
 )
@@ -34,7 +35,7 @@ func (r *run) launchServer(ctx context.Context) (stop func(), err error) {
 		return func() {}, fmt.Errorf("launching the model server (its output is in %s): %w", filepath.Join(r.plan.Output, ServerLog), err)
 	}
 	r.out.Phase(rundir.StartupLabel, analysis.PhaseMeasured, srv.Started(), srv.Ready(), 0)
-	r.meta.Server = &rundir.Server{Argv: opts.Argv, StartupS: srv.Ready().Sub(srv.Started()).Seconds()}
+	r.meta.Server = &rundir.Server{Argv: redact.Args(opts.Argv), StartupS: srv.Ready().Sub(srv.Started()).Seconds()}
 	return func() {
 		if e := srv.Err(); e != nil {
 			r.progress.warnf("the model server died during the run: %v", e)

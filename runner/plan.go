@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aienergy/aienergy/backend"
+	"github.com/aienergy/aienergy/internal/redact"
 	"github.com/aienergy/aienergy/launch"
 	"github.com/aienergy/aienergy/live"
 	"github.com/aienergy/aienergy/load"
@@ -17,7 +18,10 @@ import (
 
 // A Plan is everything a run needs, resolved from the config.
 type Plan struct {
-	Meta    rundir.Meta // descriptive parts; the runner fills times, meters, truth
+	Meta rundir.Meta // descriptive parts; the runner fills times, meters, truth
+	// Redact masks the configured secrets in every text the runner writes
+	// (errors, warnings, run.json); nil masks URL passwords only.
+	Redact  *redact.Redactor
 	Models  []string
 	Prompts []string
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aienergy/aienergy/analysis"
 	"github.com/aienergy/aienergy/backend"
+	"github.com/aienergy/aienergy/internal/redact"
 	"github.com/aienergy/aienergy/meter"
 )
 
@@ -23,6 +24,7 @@ type Progress struct {
 	every time.Duration
 
 	mu         sync.Mutex
+	redact     *redact.Redactor
 	sampler    *meter.Sampler
 	model      string
 	modelIndex int
@@ -126,7 +128,17 @@ func (p *Progress) warnf(format string, args ...any) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.clearLocked()
-	fmt.Fprintf(p.w, "warning: "+format+"\n", args...)
+	fmt.Fprintf(p.w, "warning: %s\n", p.redact.String(fmt.Sprintf(format, args...)))
+}
+
+// setRedactor makes warnings mask the run's secrets.
+func (p *Progress) setRedactor(r *redact.Redactor) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	p.redact = r
+	p.mu.Unlock()
 }
 
 func (p *Progress) clearLocked() {

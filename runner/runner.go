@@ -25,6 +25,7 @@ import (
 // directory, marks it interrupted and returns ctx's error.
 func Run(ctx context.Context, plan Plan, progress *Progress) (string, error) {
 	r := &run{plan: plan, progress: progress}
+	progress.setRedactor(plan.Redact)
 	r.meta.Models = plan.Models
 	prepare := func(ctx context.Context) error {
 		if err := r.startSim(); err != nil {
@@ -117,7 +118,7 @@ func (r *run) execute(ctx context.Context, prepare, body func(context.Context) e
 	r.meta.EndedAt = time.Now()
 	r.meta.Interrupted = ctx.Err() != nil
 	if runErr != nil && !r.meta.Interrupted {
-		r.meta.Error = runErr.Error()
+		r.meta.Error = r.plan.Redact.String(runErr.Error())
 	}
 	metaErr := rundir.WriteJSON(dir, rundir.MetaFile, r.meta)
 	return dir, errors.Join(runErr, closeErr, metaErr)
@@ -191,7 +192,7 @@ func (r *run) openMeters(ctx context.Context) {
 			}
 		}
 		if err != nil {
-			info.Error = err.Error()
+			info.Error = r.plan.Redact.String(err.Error())
 			r.progress.warnf("meter %s (%s) is not used: %v", spec.Name, spec.Type, err)
 		} else {
 			if cr, ok := m.(meter.CounterRanger); ok {
@@ -227,7 +228,7 @@ func (r *run) recordMeterStats(stats []meter.Stats) {
 			if m.Name != st.Meter && (m.LiveName == "" || m.LiveName != st.Meter) {
 				continue
 			}
-			m.Reads, m.Errors, m.LastError = st.Reads, st.Errors, st.LastError
+			m.Reads, m.Errors, m.LastError = st.Reads, st.Errors, r.plan.Redact.String(st.LastError)
 			m.AchievedHz = st.AchievedHz
 			m.MaxGapS = st.MaxGap.Seconds()
 			m.Gaps = st.Gaps

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aienergy/aienergy/analysis"
 	"github.com/aienergy/aienergy/backend"
+	"github.com/aienergy/aienergy/internal/redact"
 	"github.com/aienergy/aienergy/meter"
 	"github.com/aienergy/aienergy/rundir"
 	"github.com/aienergy/aienergy/sim"
@@ -112,5 +113,36 @@ func TestProgressLine(t *testing.T) {
 		if !strings.Contains(line, want) {
 			t.Errorf("progress line %q lacks %q", line, want)
 		}
+	}
+}
+
+// A secret that a meter's error happens to quote (here the meter's own
+// name, standing in for any configured value) is masked in run.json and
+// in the warnings, whatever the meter says.
+func TestMeterErrorsAreRedacted(t *testing.T) {
+	const secret = "hunter2-s3cr3t"
+	plan := smallPlan(t)
+	plan.Redact = redact.New(secret)
+	plan.Meters = []meter.Spec{
+		{Name: "sim-gpu", Type: "exporter", Options: map[string]any{"url": SimURL, "preset": "dcgm"}},
+		{Name: "dead", Type: "exporter", Options: map[string]any{"url": "http://127.0.0.1:1/" + secret, "preset": "dcgm"}},
+	}
+	var out bytes.Buffer
+	dir, err := Run(context.Background(), plan, NewProgress(&out, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := rundir.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(raw.Meta.Meters) != 2 || raw.Meta.Meters[1].Error == "" {
+		t.Fatalf("run.json meters = %+v; want the dead meter with its error", raw.Meta.Meters)
+	}
+	if e := raw.Meta.Meters[1].Error; strings.Contains(e, secret) || !strings.Contains(e, redact.Mask) {
+		t.Errorf("run.json meter error %q: want the secret masked", e)
+	}
+	if strings.Contains(out.String(), secret) {
+		t.Errorf("warnings show the secret:\n%s", out.String())
 	}
 }

@@ -48,7 +48,7 @@ func (r *run) readWindows(ctx context.Context, origin time.Time) {
 		rs, err := wr.ReadWindow(wctx, origin.Add(-margin), time.Now().Add(margin))
 		cancel()
 		if err != nil {
-			info.WindowError = err.Error()
+			info.WindowError = r.plan.Redact.String(err.Error())
 			r.progress.warnf("meter %s: reading the run back from the store failed, the figures use the live reads: %v", live.Meter.Name(), err)
 			continue
 		}

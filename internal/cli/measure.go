@@ -109,6 +109,7 @@ func buildMeasurePlan(cmd *cobra.Command, cfgArgs, command []string, output stri
 		output = runner.DefaultRunDir(cfg.Output.Dir, cfg.Name)
 	}
 	p := runner.Plan{
+		Redact:         redact.New(cfg.Secrets()...),
 		IdleBefore:     cfg.Phases.IdleBefore,
 		IdleAfter:      cfg.Phases.IdleAfter,
 		SampleInterval: cfg.Sampling.Interval,

@@ -60,6 +60,7 @@ func buildPlan(ctx context.Context, cfg *config.Config, output string, dryRun bo
 	}
 	gk := cfg.Scenario.GenerateKwargs
 	p := runner.Plan{
+		Redact:         redact.New(cfg.Secrets()...),
 		Models:         cfg.Models(),
 		Prompts:        prompts,
 		Concurrency:    cfg.Load.Concurrency,
