@@ -28,6 +28,9 @@ type Request struct {
 	FirstToken float64 // NaN when no content arrived, or none could be seen arrive (not streamed)
 	End        float64
 	Chunks     []float64 // arrival of each content chunk, seconds since Start; none when not streamed
+	// ChunkCount counts every content chunk; Chunks may hold the arrival
+	// of only the first ones (requests.csv records at most 64 Ki).
+	ChunkCount int
 	// Streamed tells that the answer came as a stream, so its chunks can
 	// be checked against the server's token counts. An answer that came
 	// whole has no FirstToken and no Chunks: neither could be observed.
@@ -86,3 +89,6 @@ type Phase struct {
 	// `aienergy measure`. 0 when not reported.
 	Items int
 }
+
+// contentChunks is how many content chunks the request's stream carried.
+func (r Request) contentChunks() int { return max(r.ChunkCount, len(r.Chunks)) }

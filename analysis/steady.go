@@ -26,7 +26,9 @@ func steadyRequests(reqs []Request, from, to float64) ([]Request, RequestCounts)
 		}
 		timeShare := overlapShare(r.Start, r.End, from, to)
 		tokenShare := timeShare
-		if len(r.Chunks) > 0 {
+		// Chunk times apportion tokens only when every chunk's time was
+		// recorded; else time does.
+		if len(r.Chunks) > 0 && len(r.Chunks) == r.contentChunks() {
 			in := 0
 			for _, c := range r.Chunks {
 				if t := r.Start + c; t >= from && t <= to {

@@ -48,9 +48,9 @@ func CheckUsage(reqs []Request) []string {
 		}
 		t.bad++
 		if t.first == "" {
-			t.first = fmt.Sprintf("request %d: %d output tokens for %d text chunks", r.ID, r.OutputTokens, len(r.Chunks))
+			t.first = fmt.Sprintf("request %d: %d output tokens for %d text chunks", r.ID, r.OutputTokens, r.contentChunks())
 		}
-		r.OutputTokens = len(r.Chunks)
+		r.OutputTokens = r.contentChunks()
 		r.ReasoningTokens = min(max(r.ReasoningTokens, 0), r.OutputTokens)
 		r.TokensEstimated = true
 	}
@@ -68,7 +68,7 @@ func CheckUsage(reqs []Request) []string {
 // describe its chunks. Reasoning tokens a server keeps hidden stream no
 // text, so only the rest is held against the chunks.
 func usagePlausible(r Request) bool {
-	n, chunks := r.OutputTokens, len(r.Chunks)
+	n, chunks := r.OutputTokens, r.contentChunks()
 	switch {
 	case n < 0 || r.ReasoningTokens < 0 || r.ReasoningTokens > n:
 		return false

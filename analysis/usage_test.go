@@ -87,3 +87,18 @@ func TestTokenTotalsSaturate(t *testing.T) {
 		}
 	}
 }
+
+// A long stream records the times of its first chunks only; its count of
+// chunks still bounds its tokens, so 100 000 tokens over 100 000 chunks
+// is plausible although only 10 chunk times were kept.
+func TestUsageUsesEveryChunkNotOnlyRecordedOnes(t *testing.T) {
+	times := make([]float64, 10)
+	for i := range times {
+		times[i] = 0.01 * float64(i+1)
+	}
+	reqs := []Request{{ID: 1, Model: "m", Phase: PhaseMeasured, Start: 0, FirstToken: 0.01, End: 100, Streamed: true,
+		Chunks: times, ChunkCount: 100_000, OutputTokens: 100_000}}
+	if w := CheckUsage(reqs); len(w) != 0 || reqs[0].OutputTokens != 100_000 || reqs[0].TokensEstimated {
+		t.Errorf("warnings %q, %d tokens (estimated %v): want the reported 100 000 kept", w, reqs[0].OutputTokens, reqs[0].TokensEstimated)
+	}
+}

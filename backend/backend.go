@@ -29,6 +29,9 @@ type Record struct {
 	FirstToken time.Time       // first chunk carrying content; zero if none or not streamed
 	End        time.Time       // response complete or failed
 	Chunks     []time.Duration // arrival of each content chunk, since Start; none if not streamed
+	// ChunkCount counts every content chunk, also those past the limit on
+	// recorded arrival times: a stream's chunks bound its tokens.
+	ChunkCount int
 	// Streamed tells that the answer came as a stream. An answer that came
 	// whole shows neither when its first token was made nor the gaps
 	// between tokens, so it records no FirstToken and no Chunks.

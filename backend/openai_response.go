@@ -45,6 +45,7 @@ func addChunk(rec *Record, arrived time.Time) {
 	if rec.FirstToken.IsZero() {
 		rec.FirstToken = arrived
 	}
+	rec.ChunkCount++
 	if len(rec.Chunks) < maxRecordedChunks {
 		rec.Chunks = append(rec.Chunks, arrived.Sub(rec.Start))
 	}

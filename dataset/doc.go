@@ -35,7 +35,7 @@
 // once NumSamples prompts are in hand; with it, the source is read twice,
 // to count its rows and then to keep only those the shuffle picks (the
 // same prompts as shuffling every row). A record (JSONL line, CSV record,
-// Parquet value) may hold 16 MiB, the prompts kept 256 MiB, and a source
+// Parquet value) may hold 16 MiB, the prompts kept 64 MiB, and a source
 // 10 million rows; a Parquet file's stated sizes are checked before
 // parquet-go allocates them and its panics are recovered into errors.
 // docs/limits.md has the details.

@@ -11,8 +11,10 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
 )
 
 // A file holds 50 good rows, then one record past maxRecordBytes: reading
@@ -154,7 +156,7 @@ func TestKeptPromptsLimit(t *testing.T) {
 	big := strings.Repeat("p", 1<<20)
 	rows := func(yield func(string) bool) (table, error) {
 		t := table{yield: yield}
-		for range 300 { // 300 MiB, the same string each time
+		for range 100 { // 100 MiB, the same string each time
 			if !t.add(big) {
 				break
 			}
@@ -165,7 +167,22 @@ func TestKeptPromptsLimit(t *testing.T) {
 		t.Errorf("10 samples: %v", err)
 	}
 	_, err := collect(&Set{Source: "big"}, rows, Spec{})
-	if want := "big: the prompts to keep pass the 256 MiB limit at row 257"; err == nil || !strings.Contains(err.Error(), want) {
+	if want := "big: the prompts to keep pass the 64 MiB limit at row 64"; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("all rows: err = %v, want %q", err, want)
+	}
+}
+
+// The metadata budget counts maxThriftElem bytes for each list element
+// the decoder allocates; no element may be larger.
+func TestThriftElemBound(t *testing.T) {
+	for name, size := range map[string]uintptr{
+		"ColumnChunk": unsafe.Sizeof(format.ColumnChunk{}), "RowGroup": unsafe.Sizeof(format.RowGroup{}),
+		"SchemaElement": unsafe.Sizeof(format.SchemaElement{}), "KeyValue": unsafe.Sizeof(format.KeyValue{}),
+		"ColumnOrder": unsafe.Sizeof(format.ColumnOrder{}), "SortingColumn": unsafe.Sizeof(format.SortingColumn{}),
+		"PageEncodingStats": unsafe.Sizeof(format.PageEncodingStats{}),
+	} {
+		if size > maxThriftElem {
+			t.Errorf("format.%s is %d bytes, more than maxThriftElem (%d)", name, size, maxThriftElem)
+		}
 	}
 }

@@ -266,7 +266,10 @@ func checkParquetChunk(f io.ReaderAt, size int64, chunk *format.ColumnChunk) err
 		return fmt.Errorf("it has %d values, more than the %d rows aienergy reads", md.NumValues, maxRows)
 	}
 	buf := make([]byte, 4<<10)
-	for pos := start; pos < end; {
+	for pos, pages := start, int64(0); pos < end; pages++ {
+		if pages > md.NumValues { // a dictionary, then pages of values
+			return fmt.Errorf("it has more pages than its %d values", md.NumValues)
+		}
 		var h format.PageHeader
 		read, err := readPageHeader(f, pos, end, &buf, &h)
 		if err != nil {

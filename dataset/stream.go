@@ -15,10 +15,12 @@ const (
 	// maxRecordBytes bounds one record: a JSONL line, a CSV record, a
 	// Parquet value. A prompt of a million tokens is about 4 MiB.
 	maxRecordBytes = 16 << 20
-	// maxKeptBytes bounds the prompt text held in memory, and maxRows the
-	// rows counted or kept: a file is streamed, and without Shuffle it is
-	// read only as far as NumSamples needs.
-	maxKeptBytes = 256 << 20
+	// maxKeptBytes bounds the memory of the prompts kept, keptOverhead
+	// counted for each besides its text, and maxRows the rows counted or
+	// kept: a file is streamed, and without Shuffle it is read only as
+	// far as NumSamples needs. 64 MiB is some 16 million tokens of input.
+	maxKeptBytes = 64 << 20
+	keptOverhead = 32 // a string header and allocation rounding
 	maxRows      = 10_000_000
 )
 
@@ -117,7 +119,7 @@ func keep(source string, rows rowsFunc, want func(row int) bool, n int) ([]strin
 		if want != nil && !want(row-1) {
 			return true
 		}
-		size += len(s)
+		size += len(s) + keptOverhead
 		switch {
 		case size > maxKeptBytes:
 			err = fmt.Errorf("%s: the prompts to keep pass the %d MiB limit at row %d; set scenario.num_samples lower", source, maxKeptBytes>>20, row)

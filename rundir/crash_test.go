@@ -90,7 +90,7 @@ func cutOffRun(t *testing.T, phases string) string {
 	for i := 0; i <= 52; i++ {
 		power += formatFloat(float64(i)/10, 6) + ",0,m,gpu0,gpu,100,\n"
 	}
-	requests := strings.Join(requestsHeader, ",") + "\n" +
+	requests := strings.Join(requestsHeader[:len(requestsHeader)-1], ",") + "\n" +
 		"1,m,warmup,1.5,,1.9,,400,10,10,false,stop,,,,,,false\n" +
 		"2,m,measured,2.0,,3.0,,1000,10,10,false,stop,,,,,,false\n" +
 		"3,m,measured,2.5,,5.1,,2600,10,20,false,stop,,,,,,false\n" +

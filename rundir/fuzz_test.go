@@ -15,7 +15,7 @@ func FuzzRead(f *testing.F) {
 	power := row(powerHeader...) +
 		row("0.5", "1700000000.5", "nvml", "gpu0", "gpu", "300.5", "") +
 		row("1.5", "1700000001.5", "rapl", "package-0", "cpu", "", "12.000001")
-	requests := row(requestsHeader...) +
+	requests := row(requestsHeader[:len(requestsHeader)-1]...) +
 		row("1", "m", "measured", "1", "1.1", "2", "100", "1000", "10", "20", "false", "stop", "", "", "100 150.5 900", "", "0", "true") +
 		row("2", "m", "measured", "1.2", "", "1.3", "", "100", "", "", "true", "", "http", "\"HTTP 500, \"\"x\"\"\"", "", "", "", "false")
 	phases := row(phasesHeader...) + row("m", "idle_before", "0", "0.9", "") + row("m", "measured", "1", "", "")

@@ -3,6 +3,7 @@ package rundir
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -50,7 +51,7 @@ func Read(dir string) (*Raw, error) {
 		return nil, err
 	}
 	// items, reasoning_tokens and streamed came later: old runs lack them.
-	if err = readCSV(dir, RequestsFile, requestsHeader[:len(requestsHeader)-3], raw, func(f fields) error {
+	if err = readCSV(dir, RequestsFile, requestsHeader[:len(requestsHeader)-4], raw, func(f fields) error {
 		r := analysis.Request{
 			ID: f.int("id"), Model: f.str("model"), Phase: f.str("phase"),
 			Start: f.float("start_s"), FirstToken: f.optFloat("first_token_s"), End: f.float("end_s"),
@@ -70,6 +71,10 @@ func Read(dir string) (*Raw, error) {
 				return fmt.Errorf("chunk_ms: %q is not a number", c)
 			}
 			r.Chunks = append(r.Chunks, v/1000)
+		}
+		r.ChunkCount = len(r.Chunks)
+		if f.has("chunks") && f.str("chunks") != "" {
+			r.ChunkCount = max(f.int("chunks"), r.ChunkCount)
 		}
 		if f.has("streamed") {
 			r.Streamed = f.str("streamed") == "true"
@@ -227,11 +232,14 @@ func readCSV(dir, name string, header []string, raw *Raw, row func(fields) error
 		if err == io.EOF {
 			return nil
 		}
-		line, _ := r.FieldPos(0)
-		if err == nil {
+		// A row that failed to parse has no field positions to ask for
+		// (FieldPos panics): its line comes with the error.
+		var line int
+		if pe := (*csv.ParseError)(nil); errors.As(err, &pe) {
+			line = pe.StartLine
+		} else if err == nil {
+			line, _ = r.FieldPos(0)
 			err = row(fields{cols: cols, row: rec})
-		} else if len(rec) < len(got) {
-			rec = nil // csv returns short rows with ErrFieldCount; others are unusable
 		}
 		if err == nil {
 			continue

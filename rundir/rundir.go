@@ -23,7 +23,7 @@ var (
 	powerHeader    = []string{"t_s", "unix_s", "meter", "channel", "component", "watts", "joules"}
 	requestsHeader = []string{"id", "model", "phase", "start_s", "first_token_s", "end_s",
 		"ttft_ms", "e2e_ms", "input_tokens", "output_tokens", "tokens_estimated",
-		"finish_reason", "error_class", "error", "chunk_ms", "items", "reasoning_tokens", "streamed"}
+		"finish_reason", "error_class", "error", "chunk_ms", "items", "reasoning_tokens", "streamed", "chunks"}
 	phasesHeader = []string{"model", "phase", "start_s", "end_s", "items"}
 )
 

@@ -110,7 +110,7 @@ func (w *Writer) Request(phase string, r backend.Record) {
 		ttft, formatFloat(ms(r.End.Sub(r.Start)), 3),
 		strconv.Itoa(r.InputTokens), strconv.Itoa(r.OutputTokens), strconv.FormatBool(r.TokensEstimated),
 		r.FinishReason, r.ErrorClass, oneLine(r.Error), strings.Join(chunks, " "), itemsCell(r.Items), itemsCell(r.ReasoningTokens),
-		strconv.FormatBool(r.Streamed),
+		strconv.FormatBool(r.Streamed), strconv.Itoa(max(r.ChunkCount, len(r.Chunks))),
 	})
 }
 

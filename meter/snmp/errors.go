@@ -48,7 +48,20 @@ func (m *pduMeter) requestError(err error, limit time.Duration) error {
 			return fmt.Errorf("SNMPv3 with %s: %v (the agent may have restarted; the next read retries)", addr, err)
 		}
 	}
-	return fmt.Errorf("SNMP request to %s failed: %v", addr, err)
+	return fmt.Errorf("SNMP request to %s failed: %s", addr, firstLine(err.Error(), 300))
+}
+
+// firstLine keeps the first line of a message, at most n bytes: gosnmp
+// turns a panic while decoding a malformed answer into an error that
+// carries the whole stack trace.
+func firstLine(s string, n int) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i] + " …"
+	}
+	if len(s) > n {
+		s = s[:n] + "…"
+	}
+	return s
 }
 
 func isTimeout(err error) bool {

@@ -44,3 +44,13 @@ func TestNumber(t *testing.T) {
 		}
 	}
 }
+
+func TestFirstLineCutsStackTraces(t *testing.T) {
+	msg := "error reading from socket: runtime error: index out of range\ngoroutine 7 [running]:\nmain.f()"
+	if got, want := firstLine(msg, 300), "error reading from socket: runtime error: index out of range …"; got != want {
+		t.Errorf("firstLine = %q, want %q", got, want)
+	}
+	if got := firstLine(strings.Repeat("x", 400), 300); len(got) != 300+len("…") {
+		t.Errorf("firstLine kept %d bytes, want 300 and a mark", len(got))
+	}
+}
