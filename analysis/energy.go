@@ -161,7 +161,7 @@ func (s *Series) integratedEnergy(from, to float64) (WindowEnergy, error) {
 	}
 	j, _ := trapezoid(s.powerT, s.powerW, lo, hi)
 	e := WindowEnergy{Joules: j, Method: MethodIntegration}
-	e.UncertaintyJ = integrationUncertainty(s.powerT, s.powerW, lo, hi, s.powerUpdate) + s.powerRes/2*(hi-lo)
+	e.UncertaintyJ = integrationUncertainty(s.powerT, s.powerW, lo, hi, s.powerUpdate, s.floorW) + s.powerRes/2*(hi-lo)
 	e.Updates = changesIn(s.powerT, s.powerW, from, to)
 	s.describeCoverage(&e, s.powerT, from, to, lo, hi, threshold)
 	return e, nil
@@ -179,7 +179,7 @@ func (s *Series) integratedEnergy(from, to float64) (WindowEnergy, error) {
 // changed are independent, so their errors add in quadrature:
 // sqrt(Σ(|ΔP|·h)²/3) is two standard deviations of a uniform moment,
 // h the longer of the sample interval and the refresh interval.
-func integrationUncertainty(t, w []float64, lo, hi, update float64) float64 {
+func integrationUncertainty(t, w []float64, lo, hi, update, floor float64) float64 {
 	n := len(t)
 	h := func(k int) float64 { return math.Max(t[k]-t[k-1], update) }
 	term := func(k int) float64 { // interval [t[k-1], t[k]]
@@ -195,7 +195,9 @@ func integrationUncertainty(t, w []float64, lo, hi, update float64) float64 {
 		span := h(k)
 		// Beyond the samples the edge value is held for a while.
 		span += math.Max(t[0]-x, 0) + math.Max(x-t[n-1], 0)
-		return math.Max(swingOf(t, w, x-2*span, x+2*span), math.Abs(w[k]-w[k-1])) * 1.5 * span
+		lo, hi := rangeOf(t, w, x-2*span, x+2*span)
+		swing := math.Max(hi-math.Min(lo, floor), 0)
+		return math.Max(swing, math.Abs(w[k]-w[k-1])) * 1.5 * span
 	}
 	edges := edge(lo, kLo)
 	if kHi != kLo {
@@ -208,16 +210,14 @@ func integrationUncertainty(t, w []float64, lo, hi, update float64) float64 {
 	return edges + math.Sqrt(sq/3)
 }
 
-// swingOf is the range of the samples within [from, to].
-func swingOf(t, w []float64, from, to float64) float64 {
-	lo, hi := math.Inf(1), math.Inf(-1)
+// rangeOf is the lowest and highest sample within [from, to] (+Inf and
+// -Inf when there is none).
+func rangeOf(t, w []float64, from, to float64) (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
 	for i := sort.SearchFloat64s(t, from); i < len(t) && t[i] <= to; i++ {
 		lo, hi = math.Min(lo, w[i]), math.Max(hi, w[i])
 	}
-	if hi < lo {
-		return 0
-	}
-	return hi - lo
+	return lo, hi
 }
 
 // changesIn counts the readings in [from, to] whose value differs from the
@@ -328,12 +328,16 @@ func (s *Series) counterEdgeUncertainty(lo, hi float64) float64 {
 }
 
 // powerSwing is how much power may have varied across the counter's step k
-// (between change points k-1 and k): the range of its and its neighbours'
-// average power — the step's own average lies between the extremes inside
-// it — and, where the channel also reads power, the range of the power
-// readings over the step widened by one refresh of the power reading (a
+// (between change points k-1 and k), which holds a window edge: from the
+// channel's lowest power in the run up to the highest of the step's and
+// its neighbours' average power — the step's own average lies between the
+// extremes inside it — and, where the channel also reads power, of the
+// power readings over the step widened by one refresh of the reading (a
 // reading refreshed once a second and averaged over it shows one value
-// for the whole second, hiding any change inside it).
+// for the whole second). The floor is the run's lowest power because a
+// window edge is a phase boundary: one phase's requests end and the next
+// one's start, and in between the load may fall to idle, unseen by
+// readings on either side (the simulator shows exactly that).
 func (s *Series) powerSwing(k int) float64 {
 	rate := func(j int) (float64, bool) {
 		if j < 1 || j >= len(s.chgT) || !(s.chgT[j] > s.chgT[j-1]) {
@@ -341,30 +345,27 @@ func (s *Series) powerSwing(k int) float64 {
 		}
 		return (s.chgC[j] - s.chgC[j-1]) / (s.chgT[j] - s.chgT[j-1]), true
 	}
-	swing := math.Inf(1) // one step alone: nothing says power held still
+	hi, known := math.Inf(-1), false
 	if p, ok := rate(k); ok {
-		lo, hi, n := p, p, 0
+		hi = p
 		for _, j := range []int{k - 1, k + 1} {
 			if q, ok := rate(j); ok {
-				lo, hi, n = math.Min(lo, q), math.Max(hi, q), n+1
+				hi, known = math.Max(hi, q), true
 			}
-		}
-		if n > 0 {
-			swing = hi - lo
 		}
 	}
 	if s.HasPower() {
 		widen := math.Max(s.powerUpdate, s.powerSpacing)
 		a, b := s.chgT[k-1]-widen, s.chgT[k]+widen
 		if i := sort.SearchFloat64s(s.powerT, a); i+1 < len(s.powerT) && s.powerT[i+1] <= b {
-			readings := swingOf(s.powerT, s.powerW, a, b)
-			if math.IsInf(swing, 1) {
-				return readings
-			}
-			return math.Max(swing, readings)
+			_, top := rangeOf(s.powerT, s.powerW, a, b)
+			hi, known = math.Max(hi, top), true
 		}
 	}
-	return swing
+	if !known {
+		return math.Inf(1) // one step alone: nothing says power held still
+	}
+	return math.Max(hi-s.floorW, 0)
 }
 
 // describeCoverage fills the sample count, coverage and gap figures and

@@ -69,6 +69,10 @@ type Series struct {
 	counterRes, powerRes float64
 	declaredCounterRes   float64
 
+	// floorW is the lowest power the channel showed in the run (readings
+	// or counter steps): how far the load may fall between two phases.
+	floorW float64
+
 	// Rejected counts readings left out as impossible, by reason.
 	Rejected map[string]int
 
@@ -271,6 +275,13 @@ func newSeries(samples []Sample, idx []int, maxRange, counterRes, powerRes float
 	}
 	s.powerUpdate = refreshInterval(s.powerT, s.powerW, s.powerSpacing)
 	s.stepT, s.stepW, s.counterUpdate = counterSteps(s.chgT, s.chgC)
+	s.floorW = math.Inf(1)
+	for _, w := range append(slices.Clone(s.powerW), s.stepW...) {
+		s.floorW = math.Min(s.floorW, w)
+	}
+	if math.IsInf(s.floorW, 1) {
+		s.floorW = 0
+	}
 	s.counterRes = math.Max(counterRes, minPositiveStep(s.chgC))
 	// Power steps are not inferred: a load that switches between a few
 	// levels looks just like a quantized reading.
