@@ -126,7 +126,8 @@ type Workload struct {
 	Duration    time.Duration `yaml:"duration"`    // when > 0, run this long instead of counting requests
 	// Open loop (mode rate): requests per second on an absolute schedule,
 	// arrivals poisson, gamma (with burstiness, vLLM's shape) or constant,
-	// optionally capped at max_concurrency in flight (0: no cap).
+	// capped at max_concurrency in flight (default
+	// DefaultRateMaxConcurrency; an explicit 0: no cap).
 	// Profile runs a load profile instead of one load: a preset (light,
 	// moderate, heavy, stress, or all of them in turn), each stage with its
 	// own concurrency, request count and output-token range.
@@ -139,6 +140,10 @@ type Workload struct {
 	Arrival        string  `yaml:"arrival"`
 	Burstiness     float64 `yaml:"burstiness"`
 	MaxConcurrency int     `yaml:"max_concurrency"`
+	// MaxFailureRatio is the share of failed measured requests, per model
+	// run, above which the run warns and exits with status 3: its figures
+	// spread the energy over the few requests that succeeded.
+	MaxFailureRatio float64 `yaml:"max_failure_ratio"`
 }
 
 // Sweep runs the measured load at several points, each with its own

@@ -29,7 +29,7 @@ func defaults() Config {
 			TextColumnName: "text",
 			NumSamples:     10,
 		},
-		Load: Workload{Concurrency: 1},
+		Load: Workload{Concurrency: 1, MaxFailureRatio: DefaultMaxFailureRatio},
 		Phases: Phases{
 			IdleBefore:     5 * time.Second,
 			WarmupRequests: 2,
@@ -73,6 +73,10 @@ func (c *Config) resolve(defaultName string) {
 	}
 	if c.Sweep.MaxConcurrency == 0 && !c.src.set("sweep.max_concurrency") {
 		c.Sweep.MaxConcurrency = 64
+	}
+	openLoop := c.Load.Mode == "rate" || len(c.Sweep.Rates) > 0 || c.Sweep.RatesBetween > 0
+	if openLoop && c.Load.MaxConcurrency == 0 && !c.src.set("load.max_concurrency") {
+		c.Load.MaxConcurrency = DefaultRateMaxConcurrency
 	}
 	if c.Repetitions == 0 && !c.src.set("repetitions") {
 		c.Repetitions = 1

@@ -31,7 +31,7 @@ func DefaultYAML() []byte { return bytes.Clone(defaultYAML) }
 // file:line (or the override) and the dotted key; several problems come
 // back together as Errors.
 func Load(path string, overrides []string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readLimited(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%s: config file not found: %w", path, err)
@@ -39,6 +39,18 @@ func Load(path string, overrides []string) (*Config, error) {
 		return nil, fmt.Errorf("%s: cannot read config file: %w", path, err)
 	}
 	return Parse(path, data, overrides)
+}
+
+// readLimited reads path, stopping one byte past MaxConfigBytes: enough for
+// parse to refuse a file that is too large (or endless, like /dev/zero)
+// without holding it.
+func readLimited(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, MaxConfigBytes+1))
 }
 
 // Default is the embedded default configuration (a short run against the
@@ -58,6 +70,9 @@ func Parse(name string, data []byte, overrides []string) (*Config, error) {
 }
 
 func parse(name string, data []byte, overrides []string) (*Config, error) {
+	if len(data) > MaxConfigBytes {
+		return nil, Errors{{File: name, Msg: fmt.Sprintf("config file is larger than the %d MiB limit", MaxConfigBytes>>20)}}
+	}
 	src := newSource(name)
 	root, err := parseDocument(src, data)
 	if err != nil {
@@ -71,6 +86,11 @@ func parse(name string, data []byte, overrides []string) (*Config, error) {
 		if e != nil {
 			return nil, Errors{e}
 		}
+	}
+	// After the overrides, which can nest and alias too; before decoding,
+	// which would build the whole expanded tree.
+	if e := checkSize(src, root); e != nil {
+		return nil, Errors{e}
 	}
 
 	c := defaults()

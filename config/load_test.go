@@ -182,7 +182,7 @@ func TestFullConfig(t *testing.T) {
 	if !reflect.DeepEqual(c.Scenario, wantScenario) {
 		t.Errorf("scenario:\n got %+v\nwant %+v", c.Scenario, wantScenario)
 	}
-	if c.Load != (Workload{Mode: "concurrency", Concurrency: 8, Requests: 200, Duration: 90 * time.Second}) {
+	if c.Load != (Workload{Mode: "concurrency", Concurrency: 8, Requests: 200, Duration: 90 * time.Second, MaxFailureRatio: 0.1}) {
 		t.Errorf("load = %+v", c.Load)
 	}
 	if c.Phases != (Phases{IdleBefore: 5 * time.Second, WarmupRequests: 4, IdleAfter: 25 * time.Second}) {
@@ -257,6 +257,7 @@ func TestLoadDefaultsThatDependOnOtherKeys(t *testing.T) {
 		{"sequential forces one", sim + "load: {mode: sequential, concurrency: 3}\n", Workload{Mode: "sequential", Concurrency: 1, Requests: 10}},
 		{"mode is case-insensitive", sim + "load: {mode: Concurrency, concurrency: 2}\n", Workload{Mode: "concurrency", Concurrency: 2, Requests: 10}},
 		{"duration run needs no count", sim + "load: {duration: 30, requests: 0}\n", Workload{Mode: "sequential", Concurrency: 1, Duration: 30 * time.Second}},
+		{"open loop is capped", sim + "load: {mode: rate, rate: 5}\n", Workload{Mode: "rate", Concurrency: 1, Requests: 10, Rate: 5, Arrival: "poisson", MaxConcurrency: 512}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -264,6 +265,7 @@ func TestLoadDefaultsThatDependOnOtherKeys(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			tt.want.MaxFailureRatio = DefaultMaxFailureRatio
 			if c.Load != tt.want {
 				t.Errorf("load = %+v, want %+v", c.Load, tt.want)
 			}

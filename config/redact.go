@@ -5,6 +5,7 @@ import (
 	"os"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -85,6 +86,17 @@ func encodeValue(v reflect.Value) *yaml.Node {
 			m.Content = append(m.Content, scalarNode(k.String()), encodeValue(v.MapIndex(k)))
 		}
 		return m
+	}
+	// The common scalars directly: yaml's Encode renders and parses back
+	// text for each value, 12 KB a time, which for 10 000 inline prompts
+	// is a gigabyte. A !!str node is quoted on output where it must be.
+	switch t.Kind() {
+	case reflect.String:
+		return scalarNode(v.String())
+	case reflect.Bool:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(v.Bool())}
+	case reflect.Int, reflect.Int64:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.FormatInt(v.Int(), 10)}
 	}
 	n := &yaml.Node{}
 	if err := n.Encode(v.Interface()); err != nil {

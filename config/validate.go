@@ -28,6 +28,29 @@ func (v *validator) atLeast(key string, got, least int) {
 	}
 }
 
+func (v *validator) atMost(key string, got, most int) {
+	if got > most {
+		v.fail(key, "must be at most %d, got %d", most, got)
+	}
+}
+
+// points checks the length of a sweep list.
+func (v *validator) points(key string, n int) {
+	if n > MaxSweepPoints {
+		v.fail(key, "%d points; the limit is %d", n, MaxSweepPoints)
+	}
+}
+
+// rate checks a request rate: above 0 and at most MaxRate.
+func (v *validator) rate(key string, r float64, missing string) {
+	switch {
+	case !(r > 0):
+		v.fail(key, missing, r)
+	case r > MaxRate:
+		v.fail(key, "must be at most %d requests per second, got %g", MaxRate, r)
+	}
+}
+
 func (v *validator) atLeastFloat(key string, got, least float64) {
 	if got < least {
 		v.fail(key, "must be at least %g, got %g", least, got)
@@ -180,8 +203,13 @@ func (v *validator) load() {
 	l := &v.c.Load
 	v.oneOf("load.mode", "load mode", l.Mode, LoadModes)
 	v.atLeast("load.concurrency", l.Concurrency, 1)
+	v.atMost("load.concurrency", l.Concurrency, MaxConcurrency)
 	v.nonNegative("load.duration", l.Duration)
 	v.atLeast("load.max_concurrency", l.MaxConcurrency, 0)
+	v.atMost("load.max_concurrency", l.MaxConcurrency, MaxConcurrency)
+	if !(l.MaxFailureRatio >= 0 && l.MaxFailureRatio <= 1) {
+		v.fail("load.max_failure_ratio", "must be a share from 0 to 1, got %g", l.MaxFailureRatio)
+	}
 	if l.Profile != "" {
 		v.oneOf("load.profile", "load profile", l.Profile, LoadProfiles)
 		if len(v.c.Sweep.Concurrency)+len(v.c.Sweep.Rates) > 0 {
@@ -189,9 +217,7 @@ func (v *validator) load() {
 		}
 	}
 	if l.Mode == "rate" {
-		if !(l.Rate > 0) {
-			v.fail("load.rate", "required for mode rate: requests per second, e.g. 10")
-		}
+		v.rate("load.rate", l.Rate, "required for mode rate: requests per second, e.g. 10 (got %g)")
 		v.oneOf("load.arrival", "arrival", l.Arrival, Arrivals)
 		switch {
 		case l.Arrival == "gamma" && !(l.Burstiness > 0):
@@ -239,6 +265,9 @@ func (v *validator) metrics() {
 		v.atLeastFloat("metrics.carbon_intensity", *m.CarbonIntensity, 0)
 	}
 	v.atLeastFloat("metrics.pue", m.PUE, 1)
+	if m.PUE > 10 { // the analysis refuses more: no data centre is that wasteful
+		v.fail("metrics.pue", "must be at most 10, got %g", m.PUE)
+	}
 }
 
 func isAlpha3(s string) bool {
@@ -258,6 +287,7 @@ func (v *validator) sweep() {
 	if c.Repetitions < 1 {
 		v.fail("repetitions", "must be at least 1, got %d", c.Repetitions)
 	}
+	v.atMost("repetitions", c.Repetitions, MaxRepetitions)
 	sw := c.Sweep
 	if len(sw.Concurrency) > 0 && len(sw.Rates) > 0 {
 		v.fail("sweep.rates", "give sweep.concurrency or sweep.rates, not both")
@@ -265,17 +295,23 @@ func (v *validator) sweep() {
 	if sw.RatesBetween < 0 {
 		v.fail("sweep.rates_between", "must be 0 or more, got %d", sw.RatesBetween)
 	}
+	v.atMost("sweep.rates_between", sw.RatesBetween, MaxSweepPoints)
+	v.points("sweep.concurrency", len(sw.Concurrency))
+	v.points("sweep.rates", len(sw.Rates))
 	if sw.RatesBetween > 0 && len(sw.Concurrency)+len(sw.Rates) > 0 {
 		v.fail("sweep.rates_between", "an automatic sweep picks its own points: leave out sweep.concurrency and sweep.rates")
 	}
 	v.atLeast("sweep.max_concurrency", sw.MaxConcurrency, 1)
+	v.atMost("sweep.max_concurrency", sw.MaxConcurrency, MaxConcurrency)
 	for i, n := range sw.Concurrency {
 		v.atLeast(indexKey("sweep.concurrency", i), n, 1)
+		v.atMost(indexKey("sweep.concurrency", i), n, MaxConcurrency)
 	}
 	for i, r := range sw.Rates {
-		if !(r > 0) {
-			v.fail(indexKey("sweep.rates", i), "must be a positive rate in requests per second, got %g", r)
-		}
+		v.rate(indexKey("sweep.rates", i), r, "must be a positive rate in requests per second, got %g")
+	}
+	if len(v.errs) == 0 {
+		v.runs()
 	}
 	if len(sw.Rates) > 0 && c.Load.Mode != "rate" && v.c.src.set("load.mode") {
 		v.fail("load.mode", "sweep.rates needs load.mode rate (or leave load.mode unset)")
@@ -285,4 +321,46 @@ func (v *validator) sweep() {
 			v.fail(key, "must be a positive number of milliseconds, got %g", x)
 		}
 	}
+}
+
+// runs checks how many model runs the plan holds: models × sweep points
+// (or load stages) × 2 with prefill_decode × repetitions. Each factor has
+// passed its own limit, so the product cannot overflow.
+func (v *validator) runs() {
+	c := v.c
+	points, what := 1, "sweep points"
+	switch {
+	case c.Sweep.RatesBetween > 0:
+		points = 2 + c.Sweep.RatesBetween // sequential, maximum, the rates between
+	case len(c.Sweep.Concurrency) > 0:
+		points = len(c.Sweep.Concurrency)
+	case len(c.Sweep.Rates) > 0:
+		points = len(c.Sweep.Rates)
+	case c.Load.Profile == "all":
+		points, what = len(LoadProfiles)-1, "load stages"
+	}
+	models := max(len(c.Models()), 1)
+	n := models * points * c.Repetitions
+	parts := []string{fmt.Sprintf("%d models", models)}
+	if points > 1 {
+		parts = append(parts, fmt.Sprintf("%d %s", points, what))
+	}
+	if c.Scenario.PrefillDecode && c.Sweep.RatesBetween == 0 {
+		n *= 2
+		parts = append(parts, "2 for prefill_decode")
+	}
+	if c.Repetitions > 1 {
+		parts = append(parts, fmt.Sprintf("%d repetitions", c.Repetitions))
+	}
+	if n <= MaxRuns {
+		return
+	}
+	key := "backend.models"
+	for _, k := range []string{"repetitions", "sweep.concurrency", "sweep.rates", "sweep.rates_between", "scenario.prefill_decode"} {
+		if c.src.set(k) {
+			key = k
+			break
+		}
+	}
+	v.fail(key, "runs %d model variants (%s); the limit is %d", n, strings.Join(parts, " × "), MaxRuns)
 }

@@ -17,7 +17,8 @@ type Rate struct {
 	Seed       int64   // the same seed gives the same schedule
 	Requests   int     // schedule this many; 0: no limit
 	Duration   time.Duration
-	// MaxConcurrency caps requests in flight; 0 is unbounded. A request due
+	// MaxConcurrency caps requests in flight; 0 is unbounded, which a
+	// stalled server answers with a connection per arrival. A request due
 	// while the cap is reached waits in a client-side queue, and that wait
 	// is reported as queue time, not as send lag.
 	MaxConcurrency int
@@ -40,7 +41,7 @@ func (r Rate) Run(ctx context.Context, do func(ctx context.Context, index int, s
 	var w waiter
 	defer w.stop()
 
-	res := RateResult{RequestedRPS: r.RPS, Start: time.Now()}
+	res := RateResult{RequestedRPS: r.RPS, MaxConcurrency: r.MaxConcurrency, Start: time.Now()}
 	var sends []*Send
 	for i := 0; ; i++ {
 		off, ok := sched.next()

@@ -191,3 +191,25 @@ func TestRateStats(t *testing.T) {
 		t.Errorf("one send as JSON: %s, %v; want achieved_rps null", b, err)
 	}
 }
+
+// Sends due (or started) at one instant measure no rate: nil, never +Inf,
+// which JSON cannot hold (load.rate=1e308 used to lose run.json). The cap
+// is recorded with the figures.
+func TestRateStatsZeroSpan(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	res := RateResult{RequestedRPS: 1e4, MaxConcurrency: 512, Sends: []Send{
+		{Index: 0, Scheduled: t0, Started: t0}, {Index: 1, Scheduled: t0, Started: t0},
+	}}
+	st := res.Stats()
+	if st.ScheduledRPS != nil || st.AchievedRPS != nil {
+		t.Errorf("rates %v, %v over a zero span; want nil", st.ScheduledRPS, st.AchievedRPS)
+	}
+	if b, err := json.Marshal(st); err != nil || !strings.Contains(string(b), `"max_concurrency":512`) {
+		t.Errorf("as JSON: %s, %v; want it to marshal with max_concurrency 512", b, err)
+	}
+	r := Rate{RPS: 100, Arrival: ArrivalConstant, Requests: 2, MaxConcurrency: 3}
+	got, err := r.Run(context.Background(), func(context.Context, int, time.Time) {})
+	if err != nil || got.MaxConcurrency != 3 {
+		t.Errorf("Run: cap %d, %v; want the cap 3 recorded", got.MaxConcurrency, err)
+	}
+}

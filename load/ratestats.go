@@ -34,20 +34,24 @@ func (s Send) Lag() time.Duration { return s.Started.Sub(s.Scheduled) - s.Queue(
 
 // RateResult is what an open-loop run did, request by request.
 type RateResult struct {
-	RequestedRPS float64
-	Start        time.Time // schedule origin: request 0 is due here
-	Sends        []Send    // started requests, in index order
-	Unsent       int       // scheduled but dropped because ctx ended first
+	RequestedRPS   float64
+	MaxConcurrency int       // the cap in flight; 0: none
+	Start          time.Time // schedule origin: request 0 is due here
+	Sends          []Send    // started requests, in index order
+	Unsent         int       // scheduled but dropped because ctx ended first
 }
 
 // RateStats summarises a RateResult for the report. Rates are (n−1) over
 // the span from the first to the last send, which is unbiased for both
 // constant and Poisson arrivals.
 type RateStats struct {
-	Requests     int     `json:"requests"`
-	Unsent       int     `json:"unsent"`
-	Queued       int     `json:"queued"` // requests that waited for a slot
-	RequestedRPS float64 `json:"requested_rps"`
+	Requests int `json:"requests"`
+	Unsent   int `json:"unsent"`
+	Queued   int `json:"queued"` // requests that waited for a slot
+	// MaxConcurrency is the cap in flight that queued requests waited
+	// under; 0: none.
+	MaxConcurrency int     `json:"max_concurrency"`
+	RequestedRPS   float64 `json:"requested_rps"`
 	// ScheduledRPS is the rate of the drawn schedule itself: a random
 	// schedule of n requests is off the requested rate by about 1/√n
 	// (2.2 % for 2000 Poisson arrivals) before any sending happens.
@@ -67,9 +71,10 @@ type Spread struct {
 }
 
 // Stats summarises the run; rates are nil (JSON null) with fewer than
-// two sends, as no rate can be measured.
+// two sends, or when they all fell on one instant, as no rate can be
+// measured.
 func (r RateResult) Stats() RateStats {
-	st := RateStats{Requests: len(r.Sends), Unsent: r.Unsent, RequestedRPS: r.RequestedRPS}
+	st := RateStats{Requests: len(r.Sends), Unsent: r.Unsent, RequestedRPS: r.RequestedRPS, MaxConcurrency: r.MaxConcurrency}
 	lag := make([]float64, len(r.Sends))
 	queue := make([]float64, len(r.Sends))
 	for i, s := range r.Sends {
@@ -82,8 +87,7 @@ func (r RateResult) Stats() RateStats {
 	st.LagMs, st.QueueMs = spread(lag), spread(queue)
 	if n := len(r.Sends); n >= 2 {
 		first, last := r.Sends[0], r.Sends[n-1]
-		sched := float64(n-1) / last.Scheduled.Sub(first.Scheduled).Seconds()
-		st.ScheduledRPS = &sched
+		st.ScheduledRPS = perSecond(n-1, last.Scheduled.Sub(first.Scheduled))
 		lo, hi := first.Started, last.Started
 		for _, s := range r.Sends { // a queued request can start out of order
 			if s.Started.Before(lo) {
@@ -93,10 +97,18 @@ func (r RateResult) Stats() RateStats {
 				hi = s.Started
 			}
 		}
-		achieved := float64(n-1) / hi.Sub(lo).Seconds()
-		st.AchievedRPS = &achieved
+		st.AchievedRPS = perSecond(n-1, hi.Sub(lo))
 	}
 	return st
+}
+
+// perSecond is n events over span as a rate, nil over no time at all.
+func perSecond(n int, span time.Duration) *float64 {
+	if span <= 0 {
+		return nil
+	}
+	r := float64(n) / span.Seconds()
+	return &r
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

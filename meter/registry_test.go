@@ -226,3 +226,47 @@ func TestNearest(t *testing.T) {
 		}
 	}
 }
+
+// checkOpened counts the calls of the "check-test" factory, which Check
+// must not make: that kind has a Checker.
+var checkOpened int
+
+func init() {
+	busy := func(spec Spec) (Meter, error) { return nil, spec.Errorf("", "the device is busy") }
+	Register("check-test", func(spec Spec) (Meter, error) { checkOpened++; return busy(spec) })
+	RegisterCheck("check-test", func(spec Spec) error { return spec.CheckKeys("port") })
+	Register("check-test-busy", busy)
+}
+
+// Check reports option mistakes only. A kind with a Checker is judged by
+// it alone (its factory, which would open something, is not called); for
+// the others the meter is built and closed, and what is wrong with the
+// machine rather than the options — ErrUnavailable, a failure of the
+// meter as a whole — is left for the run to find.
+func TestCheck(t *testing.T) {
+	for _, c := range []struct {
+		spec Spec
+		want []string // substrings of the error; none for no error
+	}{
+		{Spec{Name: "c", Type: "check-test", Options: map[string]any{"port": 1}}, nil},
+		{Spec{Name: "c", Type: "check-test", Options: map[string]any{"prot": 1}}, []string{"meters[c].prot: unknown option"}},
+		{Spec{Name: "n", Type: "null"}, nil},
+		{Spec{Name: "n", Type: "null", Options: map[string]any{"unavailable": true}}, nil},
+		{Spec{Name: "b", Type: "check-test-busy"}, nil},
+		{Spec{Name: "n", Type: "null", Options: map[string]any{"levle": 1, "lvl": 2}}, []string{"meters[n].levle: unknown option", "meters[n].lvl"}},
+		{Spec{Name: "n", Type: "nul"}, []string{`meters[n].type: unknown meter type "nul"`}},
+	} {
+		err := Check(c.spec)
+		if len(c.want) == 0 && err != nil {
+			t.Errorf("Check(%+v) = %v, want nil", c.spec, err)
+		}
+		for _, w := range c.want {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("Check(%+v) = %v, want %q", c.spec, err, w)
+			}
+		}
+	}
+	if checkOpened != 0 {
+		t.Errorf("Check opened a meter whose kind has a Checker %d times", checkOpened)
+	}
+}

@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"encoding/csv"
 	"strconv"
-	"strings"
+
+	"github.com/aienergy/aienergy/rundir"
 )
 
 // table is a CSV document built in memory and written atomically.
@@ -41,14 +42,14 @@ func scaled(p *float64, k float64) string {
 	return f64(*p * k)
 }
 
-// fileSafe turns a model id such as "openai/gpt-oss-120b" into a file name
-// part: "openai_gpt-oss-120b".
-func fileSafe(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
-			return r
-		}
-		return '_'
-	}, s)
+// ModelFileNames are the names, in the order of s.Models, that files
+// about each model start with: "openai/gpt-oss-120b" becomes
+// "openai_gpt-oss-120b", as the first seed named its <model>_power.csv;
+// rundir.FileNames keeps them short and apart.
+func ModelFileNames(s *Summary) []string {
+	labels := make([]string, len(s.Models))
+	for i, m := range s.Models {
+		labels[i] = m.Model
+	}
+	return rundir.FileNames(labels)
 }

@@ -1,8 +1,6 @@
 package report
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -77,9 +75,10 @@ func GenerateRaw(dir string) (*Summary, *rundir.Raw, error) {
 	if s.Sweep != nil {
 		files[SweepCSV] = sweepTable(s.Sweep)
 	}
-	for _, m := range s.Models {
-		files[fileSafe(m.Model)+"_power.csv"] = seedPowerTable(raw, m.Model)
-		files[fileSafe(m.Model)+"_stats.csv"] = seedStatsTable(m)
+	for i, name := range ModelFileNames(s) {
+		m := s.Models[i]
+		files[name+"_power.csv"] = seedPowerTable(raw, m.Model)
+		files[name+"_stats.csv"] = seedStatsTable(m)
 	}
 	for name, t := range files {
 		if err := rundir.WriteFileAtomic(filepath.Join(dir, name), t.bytes()); err != nil {
@@ -107,11 +106,11 @@ func Publish(dir string, s *Summary) error {
 		var err error
 		switch r.Type {
 		case "csv":
-			err = appendCSV(r.OutputFile, resultsTable(s))
+			err = appendResults(r.OutputFile, resultsTable(s))
 		case "json":
 			var data []byte
-			if data, err = json.MarshalIndent(s, "", "  "); err == nil {
-				err = writeFileMkdir(r.OutputFile, append(data, '\n'))
+			if data, err = rundir.EncodeJSON(s); err == nil {
+				err = writeFileMkdir(r.OutputFile, data)
 			}
 		default:
 			err = fmt.Errorf("unknown reporter type %q", r.Type)
@@ -121,39 +120,13 @@ func Publish(dir string, s *Summary) error {
 		}
 	}
 	if d := raw.Carbon.EmissionsDir; d != "" {
-		if err := appendCSV(filepath.Join(d, rundir.EmissionsCSV), emissionsTable(s)); err != nil {
+		// A file with another release's columns is backed up first, as
+		// CodeCarbon does (docs/output.md says where to find it).
+		if _, err := appendEmissions(filepath.Join(d, rundir.EmissionsCSV), emissionsTable(s)); err != nil {
 			errs = append(errs, fmt.Errorf("metrics.output_dir: %w", err))
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// appendCSV appends t's rows to path, writing the header when the file is
-// new. When the file exists with another header, appending would shift
-// columns, so it refuses and says so.
-func appendCSV(path string, t *table) error {
-	data := t.bytes()
-	existing, err := os.ReadFile(path)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return writeFileMkdir(path, data)
-	case err != nil:
-		return err
-	}
-	header, rows, _ := bytes.Cut(data, []byte("\n"))
-	oldHeader, _, _ := bytes.Cut(existing, []byte("\n"))
-	if !bytes.Equal(bytes.TrimSuffix(oldHeader, []byte("\r")), header) {
-		return fmt.Errorf("%s has other columns than this run's; not appending (move it aside or choose another output_file)", path)
-	}
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		return err
-	}
-	if len(existing) > 0 && existing[len(existing)-1] != '\n' {
-		rows = append([]byte("\n"), rows...)
-	}
-	_, werr := f.Write(rows)
-	return errors.Join(werr, f.Close())
 }
 
 func writeFileMkdir(path string, data []byte) error {

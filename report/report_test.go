@@ -83,10 +83,10 @@ func TestGenerateHandComputed(t *testing.T) {
 		t.Errorf("counts: model %d/%d, summary %v/%v; want 10 requests, 100 output tokens", m.Completed, m.OutputTokens, s.Completed, s.OutputTokens)
 	}
 
-	// emissions.csv in CodeCarbon's units: kWh and kg.
+	// emissions.csv in CodeCarbon's units, kWh and kg, its energy × PUE.
 	em := readCSV(t, filepath.Join(dir, "emissions.csv"))
-	if got := em[1][col(em, "energy_consumed")]; got != f64(1500/3.6e6) {
-		t.Errorf("emissions.csv energy_consumed = %s kWh, want %s", got, f64(1500/3.6e6))
+	if got := em[1][col(em, "energy_consumed")]; got != f64(1500*1.5/3.6e6) {
+		t.Errorf("emissions.csv energy_consumed = %s kWh, want %s", got, f64(1500*1.5/3.6e6))
 	}
 	if got := em[1][col(em, "emissions")]; got != f64(0.25/1000) {
 		t.Errorf("emissions.csv emissions = %s kg, want %s", got, f64(0.25/1000))

@@ -126,6 +126,8 @@ func newSummary(raw *rundir.Raw, res *analysis.Result) *Summary {
 		}
 	}
 	s.Warnings = append(s.Warnings, res.Warnings...)
+	s.Warnings = append(s.Warnings, s.TooManyFailures()...)
+	s.Warnings = append(s.Warnings, queueWarnings(m.RateStats)...)
 	s.Sweep = sweep(res.Models, raw.Requests, m.SLO)
 	if s.Sweep != nil && m.SLO != nil {
 		seen := map[string]bool{}
@@ -144,4 +146,41 @@ func newSummary(raw *rundir.Raw, res *analysis.Result) *Summary {
 		s.Warnings = []string{}
 	}
 	return s
+}
+
+// TooManyFailures says, for each model run in which more of the measured
+// requests failed than load.max_failure_ratio allows, how many did. The
+// energy of a phase is shared among the requests that succeeded, so such a
+// run's per-token figures are too high: aienergy run exits with status 3.
+func (s *Summary) TooManyFailures() []string {
+	limit := s.Load.MaxFailureRatio
+	if limit == nil {
+		return nil
+	}
+	var out []string
+	for _, m := range s.Models {
+		total := m.Completed + m.Failed
+		if total > 0 && float64(m.Failed) > *limit*float64(total) {
+			out = append(out, fmt.Sprintf("%s: %d of %d measured requests failed, more than load.max_failure_ratio %g allows: "+
+				"the phase's energy is charged to the requests that succeeded, so per-request and per-token figures are too high",
+				m.Model, m.Failed, total, *limit))
+		}
+	}
+	return out
+}
+
+// queueWarnings tell where an open loop's cap on requests in flight held
+// requests back: the server fell behind the schedule, and the load was
+// partly closed-loop.
+func queueWarnings(stats []rundir.RateStats) []string {
+	var out []string
+	for _, st := range stats {
+		if st.Queued == 0 {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s: %d of %d requests waited for a free slot under load.max_concurrency %d (p99 %.0f ms in the client's queue): "+
+			"the server fell behind %g req/s, so this load was partly closed-loop; raise load.max_concurrency or lower the rate",
+			st.Model, st.Queued, st.Requests, st.MaxConcurrency, st.QueueMs.P99, st.RequestedRPS))
+	}
+	return out
 }

@@ -75,6 +75,10 @@ type Load struct {
 	Arrival        string  `json:"arrival,omitempty"`
 	Burstiness     float64 `json:"burstiness,omitempty"`
 	MaxConcurrency int     `json:"max_concurrency,omitempty"`
+	// MaxFailureRatio is the share of failed measured requests per model
+	// run above which the summary warns (and aienergy run exits 3); nil in
+	// runs from before it existed.
+	MaxFailureRatio *float64 `json:"max_failure_ratio,omitempty"`
 }
 
 // Phases are the configured phase lengths.

@@ -2,7 +2,6 @@ package rundir
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -201,16 +200,6 @@ func (w *Writer) Close() error {
 		phaseErr = fmt.Errorf("%s: %w", PhasesFile, w.phaseErr)
 	}
 	return errors.Join(w.power.close(), w.requests.close(), phaseErr)
-}
-
-// WriteJSON writes v as indented JSON to name inside dir, atomically: a
-// reader never sees half a file.
-func WriteJSON(dir, name string, v any) error {
-	data, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return WriteFileAtomic(filepath.Join(dir, name), append(data, '\n'))
 }
 
 // WriteFileAtomic writes data to path through a temporary file and a

@@ -14,10 +14,13 @@ import (
 type AutoSweep struct {
 	RatesBetween   int
 	MaxConcurrency int
-	Arrival        load.Arrival
-	Burstiness     float64 // with gamma arrivals
-	Seed           int64
-	Repetitions    int // 0 or 1: once
+	// RateMaxConcurrency caps the requests in flight of the open-loop
+	// points (load.Rate.MaxConcurrency); 0: no cap.
+	RateMaxConcurrency int
+	Arrival            load.Arrival
+	Burstiness         float64 // with gamma arrivals
+	Seed               int64
+	Repetitions        int // 0 or 1: once
 }
 
 func (r *run) runAutoSweep(ctx context.Context) error {
@@ -43,10 +46,11 @@ func (r *run) runAutoSweep(ctx context.Context) error {
 			}
 			for k := 1; k <= a.RatesBetween; k++ {
 				rate := load.Rate{
-					RPS:        low + (high-low)*float64(k)/float64(a.RatesBetween+1),
-					Arrival:    a.Arrival,
-					Burstiness: a.Burstiness,
-					Seed:       a.Seed + int64(k),
+					RPS:            low + (high-low)*float64(k)/float64(a.RatesBetween+1),
+					Arrival:        a.Arrival,
+					Burstiness:     a.Burstiness,
+					Seed:           a.Seed + int64(k),
+					MaxConcurrency: a.RateMaxConcurrency,
 				}
 				if _, err := r.runModel(ctx, model, Variant{Rate: &rate, Repetition: tag}); err != nil {
 					return err

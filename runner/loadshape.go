@@ -27,5 +27,10 @@ func (o openLoop) Run(ctx context.Context, do func(ctx context.Context, index in
 		o.warn("open-loop load at %g req/s did not run: %v", o.rate.RPS, err)
 	}
 	// A cancelled run still sent some requests: their statistics count.
-	o.stats(res.Stats())
+	st := res.Stats()
+	if st.Queued > 0 {
+		o.warn("%d of %d requests waited for a free slot under load.max_concurrency %d: the server fell behind %g req/s",
+			st.Queued, st.Requests, st.MaxConcurrency, o.rate.RPS)
+	}
+	o.stats(st)
 }

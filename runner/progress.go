@@ -3,6 +3,7 @@ package runner
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -25,7 +26,7 @@ type Progress struct {
 
 	mu         sync.Mutex
 	redact     *redact.Redactor
-	sampler    *meter.Sampler
+	samplers   []*meter.Sampler // whose latest readings are shown
 	model      string
 	modelIndex int
 	models     int
@@ -56,7 +57,7 @@ func (p *Progress) start(s *meter.Sampler) {
 		return
 	}
 	p.mu.Lock()
-	p.sampler = s
+	p.samplers = []*meter.Sampler{s}
 	p.stopc, p.donec = make(chan struct{}), make(chan struct{})
 	p.mu.Unlock()
 	go func() {
@@ -72,6 +73,16 @@ func (p *Progress) start(s *meter.Sampler) {
 			}
 		}
 	}()
+}
+
+// watch adds a sampler started later (a launched server's meters).
+func (p *Progress) watch(s *meter.Sampler) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	p.samplers = append(p.samplers, s)
+	p.mu.Unlock()
 }
 
 func (p *Progress) stop() {
@@ -180,8 +191,11 @@ func (p *Progress) lineLocked(now time.Time) string {
 			fmt.Fprintf(&b, " %.1f req/s %.0f tok/s", float64(p.done)/s, float64(p.outTokens)/s)
 		}
 	}
-	if p.sampler != nil {
-		latest := p.sampler.Latest()
+	if len(p.samplers) > 0 {
+		latest := map[string]meter.Reading{}
+		for _, s := range p.samplers {
+			maps.Copy(latest, s.Latest())
+		}
 		keys := make([]string, 0, len(latest))
 		for k := range latest {
 			keys = append(keys, k)

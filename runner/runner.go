@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"time"
 
@@ -44,6 +43,7 @@ func Run(ctx context.Context, plan Plan, progress *Progress) (string, error) {
 			if err != nil {
 				return err
 			}
+			r.startPending(ctx)
 			if err := r.openBackend(ctx); err != nil {
 				return err
 			}
@@ -62,6 +62,19 @@ type run struct {
 	backend  backend.Backend
 	meters   []meter.Meter
 	sampler  *meter.Sampler
+
+	// pending are meters that did not answer before a launched server
+	// started (its own /metrics cannot), probed again once it is healthy
+	// and then read by the late sampler.
+	pending    []pendingMeter
+	late       *meter.Sampler
+	samplerCtx context.Context
+}
+
+type pendingMeter struct {
+	spec meter.Spec
+	m    meter.Meter
+	info int // its entry in meta.Meters
 }
 
 // execute runs the parts every run has — meters, sampler, run directory,
@@ -98,13 +111,11 @@ func (r *run) execute(ctx context.Context, prepare, body func(context.Context) e
 	}
 
 	r.plan.Live.Run(r.meta.Name, r.meta.RunID)
-	r.sampler = meter.NewSampler(r.meters, r.plan.SampleInterval, func(rs []meter.Reading) {
-		r.out.Readings(rs)
-		r.plan.Live.Readings(rs)
-	})
-	samplerCtx, stopSampler := context.WithCancel(context.WithoutCancel(ctx))
+	r.sampler = meter.NewSampler(r.meters, r.plan.SampleInterval, r.record)
+	var stopSampler context.CancelFunc
+	r.samplerCtx, stopSampler = context.WithCancel(context.WithoutCancel(ctx))
 	defer stopSampler()
-	r.sampler.Start(samplerCtx)
+	r.sampler.Start(r.samplerCtx)
 	r.progress.start(r.sampler)
 
 	runErr := body(ctx)
@@ -112,6 +123,9 @@ func (r *run) execute(ctx context.Context, prepare, body func(context.Context) e
 
 	r.progress.stop()
 	stats := r.sampler.Stop()
+	if r.late != nil {
+		stats = append(stats, r.late.Stop()...)
+	}
 	r.recordMeterStats(stats)
 	r.readWindows(ctx, origin)
 	closeErr := r.out.Close()
@@ -178,47 +192,105 @@ func (r *run) openBackend(ctx context.Context) error {
 // openMeters creates every configured meter and reads it once. A meter
 // that cannot be created or read is left out of the run, and the reason
 // is recorded and shown: a run with no meter still completes, without
-// energy figures.
+// energy figures. Before a launched server starts, a meter that cannot
+// be read yet waits for startPending instead.
 func (r *run) openMeters(ctx context.Context) {
 	for _, spec := range r.plan.Meters {
 		info := rundir.Meter{Name: spec.Name, Type: spec.Type, IntervalS: r.plan.SampleInterval.Seconds()}
 		m, err := meter.New(spec)
 		if err == nil {
-			pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			_, err = m.Read(pctx)
-			cancel()
+			if err = probe(ctx, m); err != nil && r.plan.Launch != nil {
+				r.pending = append(r.pending, pendingMeter{spec: spec, m: m, info: len(r.meta.Meters)})
+				r.meta.Meters = append(r.meta.Meters, info)
+				continue
+			}
 			if err != nil {
 				m.Close()
 			}
 		}
 		if err != nil {
-			info.Error = r.plan.Redact.String(err.Error())
-			r.progress.warnf("meter %s (%s) is not used: %v", spec.Name, spec.Type, err)
+			r.dropMeter(spec, &info, err)
 		} else {
-			if cr, ok := m.(meter.CounterRanger); ok {
-				info.MaxRangeJ = cr.MaxRanges()
-				r.plan.Live.MaxRanges(info.MaxRangeJ)
-			}
-			if rs, ok := m.(meter.Resolver); ok {
-				info.Resolution = rs.Resolutions()
-			}
-			if e, ok := m.(meter.Estimator); ok {
-				info.Estimate = e.Estimates()
-			}
-			if g, ok := m.(meter.GPUDescriber); ok && len(r.meta.Host.GPUs) == 0 {
-				r.meta.Host.GPUs = g.GPUModels()
-			}
-			if _, ok := m.(meter.WindowReader); ok {
-				info.LiveName = spec.Name + meter.LiveSuffix
-				m = liveReads{Meter: m, name: info.LiveName}
-			}
-			r.meters = append(r.meters, m)
+			r.useMeter(spec, m, &info)
 		}
 		r.meta.Meters = append(r.meta.Meters, info)
 	}
+	if len(r.meters) == 0 && len(r.pending) == 0 {
+		r.progress.warnf("no power meter is available: this run reports no energy figures (see aienergy meters)")
+	}
+}
+
+// startPending probes the meters that could not be read before the
+// launched server started, now that it is healthy, and samples those that
+// answer from here on; the server's start-up is measured by the others.
+func (r *run) startPending(ctx context.Context) {
+	if len(r.pending) == 0 {
+		return
+	}
+	var late []meter.Meter
+	for _, p := range r.pending {
+		info := &r.meta.Meters[p.info]
+		if err := probe(ctx, p.m); err != nil {
+			p.m.Close()
+			r.dropMeter(p.spec, info, err)
+			continue
+		}
+		late = append(late, r.useMeter(p.spec, p.m, info))
+	}
+	r.pending = nil
 	if len(r.meters) == 0 {
 		r.progress.warnf("no power meter is available: this run reports no energy figures (see aienergy meters)")
 	}
+	if len(late) > 0 {
+		r.late = meter.NewSampler(late, r.plan.SampleInterval, r.record)
+		r.late.Start(r.samplerCtx)
+		r.progress.watch(r.late)
+	}
+}
+
+// probe reads m once, as the sampler will: a meter that cannot is not used.
+func probe(ctx context.Context, m meter.Meter) error {
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_, err := m.Read(pctx)
+	return err
+}
+
+// dropMeter records and shows why a configured meter is not used.
+func (r *run) dropMeter(spec meter.Spec, info *rundir.Meter, err error) {
+	info.Error = r.plan.Redact.String(err.Error())
+	r.progress.warnf("meter %s (%s) is not used: %v", spec.Name, spec.Type, err)
+}
+
+// useMeter adds a working meter to the run, noting in info what it
+// declares, and returns it as the sampler is to read it.
+func (r *run) useMeter(spec meter.Spec, m meter.Meter, info *rundir.Meter) meter.Meter {
+	if cr, ok := m.(meter.CounterRanger); ok {
+		info.MaxRangeJ = cr.MaxRanges()
+		r.plan.Live.MaxRanges(info.MaxRangeJ)
+	}
+	if rs, ok := m.(meter.Resolver); ok {
+		info.Resolution = rs.Resolutions()
+	}
+	if e, ok := m.(meter.Estimator); ok {
+		info.Estimate = e.Estimates()
+	}
+	if g, ok := m.(meter.GPUDescriber); ok && len(r.meta.Host.GPUs) == 0 {
+		r.meta.Host.GPUs = g.GPUModels()
+	}
+	if _, ok := m.(meter.WindowReader); ok {
+		info.LiveName = spec.Name + meter.LiveSuffix
+		m = liveReads{Meter: m, name: info.LiveName}
+	}
+	r.meters = append(r.meters, m)
+	return m
+}
+
+// record is the samplers' sink: every reading to power.csv and the live
+// endpoint.
+func (r *run) record(rs []meter.Reading) {
+	r.out.Readings(rs)
+	r.plan.Live.Readings(rs)
 }
 
 func (r *run) recordMeterStats(stats []meter.Stats) {
@@ -318,7 +390,8 @@ func (r *run) runModel(ctx context.Context, model string, v Variant) (achievedRP
 	if rate != nil {
 		rt := *rate
 		rt.Requests, rt.Duration = requests, r.plan.Duration
-		shape = openLoop{rate: rt, warn: r.progress.warnf, stats: func(st load.RateStats) {
+		warn := func(format string, args ...any) { r.progress.warnf("%s: %s", label, fmt.Sprintf(format, args...)) }
+		shape = openLoop{rate: rt, warn: warn, stats: func(st load.RateStats) {
 			r.meta.RateStats = append(r.meta.RateStats, rundir.RateStats{Model: label, RateStats: st})
 		}}
 	}
@@ -428,6 +501,9 @@ func (r *run) sendLoad(ctx context.Context, rs requestShape, phase string, l loa
 }
 
 func (r *run) closeAll() {
+	for _, p := range r.pending {
+		p.m.Close()
+	}
 	for _, m := range r.meters {
 		if err := m.Close(); err != nil {
 			slog.Debug("closing meter", "meter", m.Name(), "err", err)
@@ -463,17 +539,10 @@ func hostInfo() rundir.Host {
 // that a listing sorts by age.
 func DefaultRunDir(parent, name string) string {
 	stamp := time.Now().Format("20060102-150405")
-	clean := strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
-			return r
-		}
-		return '_'
-	}, name)
-	if clean == "" {
+	if name == "" {
 		return filepath.Join(parent, stamp)
 	}
-	return filepath.Join(parent, stamp+"-"+clean)
+	return filepath.Join(parent, stamp+"-"+rundir.FileName(name))
 }
 
 // setPhase tells the progress display and the live endpoint which phase

@@ -41,7 +41,8 @@ meters:
 			DurationS float64 `json:"duration_s"`
 		} `json:"server_startup"`
 		Models []struct {
-			Model string `json:"model"`
+			Model   string   `json:"model"`
+			EnergyJ *float64 `json:"energy_j"`
 		} `json:"models"`
 	}
 	if err := json.Unmarshal([]byte(mustRead(t, filepath.Join(dir, "summary.json"))), &sum); err != nil {
@@ -55,6 +56,24 @@ meters:
 	}
 	if log := mustRead(t, filepath.Join(dir, "server.log")); !strings.Contains(log, "aienergy sim serving") {
 		t.Errorf("server.log does not hold the server's output:\n%s", log)
+	}
+	// The server's own meter (its /metrics) cannot answer before the server
+	// is up: it is probed again once the server is healthy, and used.
+	var meta struct {
+		Meters []struct {
+			Name  string `json:"name"`
+			Error string `json:"error"`
+			Reads int    `json:"reads"`
+		} `json:"meters"`
+	}
+	if err := json.Unmarshal([]byte(mustRead(t, filepath.Join(dir, "run.json"))), &meta); err != nil {
+		t.Fatal(err)
+	}
+	if len(meta.Meters) != 1 || meta.Meters[0].Error != "" || meta.Meters[0].Reads == 0 {
+		t.Errorf("meters %+v: want gpu used after the server came up", meta.Meters)
+	}
+	if sum.Models[0].EnergyJ == nil {
+		t.Error("no energy for the launched server's model")
 	}
 	// The server was stopped at the end of the run.
 	if c, err := net.Dial("tcp", addr); err == nil {

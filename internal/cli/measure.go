@@ -71,7 +71,7 @@ in command.log. The exit status is the command's.`,
 			if dir == "" {
 				return runErr
 			}
-			repErr := finish(cmd.Context(), stderr, dir, cfg)
+			_, repErr := finish(cmd.Context(), stderr, dir, cfg)
 			fmt.Fprintf(stderr, "\nrun directory: %s\n", dir)
 			var exit *runner.ExitError
 			if errors.As(runErr, &exit) {
@@ -99,6 +99,9 @@ func buildMeasurePlan(cmd *cobra.Command, cfgArgs, command []string, output stri
 		cfg, err = config.Default([]string{"meters=[]", "name=" + commandName(command)})
 	}
 	if err != nil {
+		return runner.MeasurePlan{}, nil, err
+	}
+	if err := checkPlanKeys(cfg); err != nil {
 		return runner.MeasurePlan{}, nil, err
 	}
 	redacted, err := cfg.Redacted()

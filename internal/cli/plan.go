@@ -2,12 +2,15 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/aienergy/aienergy/analysis"
 	"github.com/aienergy/aienergy/backend"
 	"github.com/aienergy/aienergy/config"
 	"github.com/aienergy/aienergy/dataset"
@@ -25,6 +28,9 @@ import (
 //
 // A dry run reads a Hub dataset only from the cache: it sends nothing.
 func buildPlan(ctx context.Context, cfg *config.Config, output string, dryRun bool, warn io.Writer) (runner.Plan, error) {
+	if err := checkPlanKeys(cfg); err != nil {
+		return runner.Plan{}, err
+	}
 	sc := cfg.Scenario
 	hub := dataset.HubFromEnv(nil)
 	hub.Offline = hub.Offline || dryRun
@@ -110,7 +116,8 @@ func buildPlan(ctx context.Context, cfg *config.Config, output string, dryRun bo
 			arrival, burstiness = load.Arrival(cfg.Load.Arrival), cfg.Load.Burstiness
 		}
 		p.AutoSweep = &runner.AutoSweep{RatesBetween: n, MaxConcurrency: cfg.Sweep.MaxConcurrency,
-			Arrival: arrival, Burstiness: burstiness, Seed: sc.Seed, Repetitions: cfg.Repetitions}
+			Arrival: arrival, Burstiness: burstiness, Seed: sc.Seed, Repetitions: cfg.Repetitions,
+			RateMaxConcurrency: cfg.Load.MaxConcurrency}
 		p.Backend.MaxConns = max(p.Backend.MaxConns, cfg.Sweep.MaxConcurrency)
 	}
 	p.Variants = variants(cfg, p.Rate)
@@ -154,7 +161,7 @@ func planMeta(cfg *config.Config, p runner.Plan) rundir.Meta {
 		Load: rundir.Load{
 			Mode: cfg.Load.Mode, Concurrency: p.Concurrency, Requests: p.Requests,
 			DurationS: p.Duration.Seconds(), MaxTokens: p.MaxTokens, MinTokens: p.MinTokens,
-			IgnoreEOS: p.IgnoreEOS,
+			IgnoreEOS: p.IgnoreEOS, MaxFailureRatio: &cfg.Load.MaxFailureRatio,
 		},
 		Phases: rundir.Phases{
 			IdleBeforeS: p.IdleBefore.Seconds(), WarmupRequests: p.WarmupRequests, IdleAfterS: p.IdleAfter.Seconds(),
@@ -248,7 +255,7 @@ func variants(cfg *config.Config, rate *load.Rate) []runner.Variant {
 	case len(cfg.Sweep.Rates) > 0:
 		points = points[:0]
 		for _, rps := range cfg.Sweep.Rates {
-			rt := load.Rate{RPS: rps}
+			rt := load.Rate{RPS: rps, MaxConcurrency: cfg.Load.MaxConcurrency}
 			if rate != nil {
 				rt = *rate
 				rt.RPS = rps
@@ -290,4 +297,52 @@ func enabledMeters(cfg *config.Config) []meter.Spec {
 		}
 	}
 	return specs
+}
+
+// checkPlanKeys checks what the config package cannot judge alone: the
+// options of every enabled meter, as its kind reads them, and the
+// country, against the analysis's table. A mistake in either would
+// otherwise surface only when the run opens the meter (and leaves it
+// out) or when the analysis starts, after the whole run.
+func checkPlanKeys(cfg *config.Config) error {
+	var errs []error
+	for _, m := range cfg.Meters {
+		if !m.Enabled {
+			continue
+		}
+		spec := specFromConfig(cfg, m)
+		if u, _ := spec.Options["url"].(string); u == runner.SimURL {
+			// The simulator's address is known once it runs.
+			spec.Options = maps.Clone(spec.Options)
+			spec.Options["url"] = "http://127.0.0.1/metrics"
+		}
+		if err := meter.Check(spec); err != nil {
+			errs = append(errs, meterKeyErrors(cfg, m, err)...)
+		}
+	}
+	cc, ci := cfg.Metrics.CountryISOCode, cfg.Metrics.CarbonIntensity
+	if cc != "" && (ci == nil || *ci <= 0) { // else the analysis never looks it up
+		if _, err := analysis.LookupCarbonIntensity(cc); err != nil {
+			errs = append(errs, cfg.Errorf("metrics.country_iso_code", "%v", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// meterKeyErrors restates a meter's option errors as config errors, so
+// that they point at the option's own line like every other key:
+// "my.yaml:12: meters[0].timout: unknown option ...".
+func meterKeyErrors(cfg *config.Config, m config.Meter, err error) []error {
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	prefix := "meters[" + m.Name + "]"
+	for i, e := range errs {
+		var oe *meter.OptionError
+		if errors.As(e, &oe) && strings.HasPrefix(oe.Path, prefix) {
+			errs[i] = cfg.Errorf(m.Key+strings.TrimPrefix(oe.Path, prefix), "%v", oe.Err)
+		}
+	}
+	return errs
 }

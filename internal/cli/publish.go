@@ -41,20 +41,20 @@ func checkSinks(cfg *config.Config) error {
 // configured reporter. A reporter that fails says why and never touches
 // the run directory. cfg, when the run was just made from it, gives the
 // sinks' options with their secrets, which run.json holds redacted; nil
-// resends with run.json's.
-func finish(ctx context.Context, w io.Writer, dir string, cfg *config.Config) error {
+// resends with run.json's. The summary is nil when it could not be made.
+func finish(ctx context.Context, w io.Writer, dir string, cfg *config.Config) (*report.Summary, error) {
 	if err := fetchGridIntensity(ctx, w, dir); err != nil {
-		return err
+		return nil, err
 	}
 	res, raw, err := report.GenerateRaw(dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	errs := []error{writeExtras(dir, res, raw)}
 	fmt.Fprintln(w)
 	report.PrintTable(w, res)
 	errs = append(errs, report.Publish(dir, res), publishSinks(ctx, w, dir, cfg, res, raw))
-	return errors.Join(errs...)
+	return res, errors.Join(errs...)
 }
 
 func publishSinks(ctx context.Context, w io.Writer, dir string, cfg *config.Config, res *report.Summary, raw *rundir.Raw) error {

@@ -22,7 +22,7 @@ are computed, or to check a published result.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := args[0]
 			if publish {
-				if err := finish(cmd.Context(), cmd.OutOrStdout(), dir, nil); err != nil {
+				if _, err := finish(cmd.Context(), cmd.OutOrStdout(), dir, nil); err != nil {
 					return err
 				}
 			} else {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -19,10 +20,14 @@ var Version = "dev"
 
 // Exit codes.
 const (
-	exitOK          = 0
-	exitError       = 1
-	exitUsage       = 2
-	exitInterrupted = 130 // as for SIGINT; a signal gives 128 + its number
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+	// exitTooManyFailures: the run finished and its figures are written,
+	// but more of its requests failed than load.max_failure_ratio allows,
+	// so a script must not take them at face value.
+	exitTooManyFailures = 3
+	exitInterrupted     = 130 // as for SIGINT; a signal gives 128 + its number
 )
 
 // Execute runs the command line args and returns the process exit code.
@@ -46,6 +51,9 @@ func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		errors.As(err, &e)
 		fmt.Fprintf(stderr, "aienergy: %v\n", err)
 		return e.Code
+	case errors.As(err, new(tooManyFailuresError)):
+		fmt.Fprintf(stderr, "aienergy: %v\n", err)
+		return exitTooManyFailures
 	case errors.As(err, new(usageError)):
 		fmt.Fprintf(stderr, "aienergy: %v\n", err)
 		return exitUsage
@@ -56,6 +64,14 @@ func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 type usageError struct{ error }
+
+// tooManyFailuresError ends a run whose figures are written but rest on
+// too few successful requests (report.Summary.TooManyFailures).
+type tooManyFailuresError struct{ models []string }
+
+func (e tooManyFailuresError) Error() string {
+	return strings.Join(e.models, "; ") + " (the run directory holds every figure; exit status 3)"
+}
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{

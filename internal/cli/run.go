@@ -28,7 +28,12 @@ With no CONFIG, runs the embedded default: the built-in simulated server,
 measured through its dcgm-exporter-style /metrics, in about 30 seconds.
 
 Overrides follow Hydra: a.b=v sets a key, +a.b=v adds a key the file does not
-have, ~a.b removes one; values are YAML (load.concurrency=8, backend.models=[a,b]).`,
+have, ~a.b removes one; values are YAML (load.concurrency=8, backend.models=[a,b]).
+
+Exit status: 0 when the run completed; 1 on an error (a bad config stops
+before anything runs); 3 when the run completed and its figures are written
+but more measured requests failed than load.max_failure_ratio allows (default
+0.1); 128 + the signal's number when a signal stopped it (130 for Ctrl-C).`,
 		Example: `  aienergy run
   aienergy run my.yaml backend.model=llama3.2 scenario.num_samples=50
   aienergy run my.yaml --dry-run
@@ -63,9 +68,15 @@ have, ~a.b removes one; values are YAML (load.concurrency=8, backend.models=[a,b
 			if dir == "" {
 				return runErr
 			}
-			repErr := finish(cmd.Context(), stdout, dir, cfg)
+			res, repErr := finish(cmd.Context(), stdout, dir, cfg)
 			fmt.Fprintf(stdout, "\nrun directory: %s\n", dir)
-			return errors.Join(runErr, repErr)
+			if err := errors.Join(runErr, repErr); err != nil || res == nil {
+				return err
+			}
+			if failed := res.TooManyFailures(); len(failed) > 0 {
+				return tooManyFailuresError{failed}
+			}
+			return nil
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write the run directory exactly here (default: <output.dir>/<time>-<name>)")

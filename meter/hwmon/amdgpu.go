@@ -15,7 +15,15 @@ import (
 	"github.com/aienergy/aienergy/meter"
 )
 
-func init() { meter.Register("amdgpu", newFromSpec) }
+func init() {
+	meter.Register("amdgpu", newFromSpec)
+	meter.RegisterCheck("amdgpu", checkOptions) // without reading sysfs
+}
+
+func checkOptions(spec meter.Spec) error {
+	_, err := parseOptions(spec)
+	return err
+}
 
 // AMDGPU is the "amdgpu" meter.
 type AMDGPU struct {

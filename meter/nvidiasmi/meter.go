@@ -14,7 +14,15 @@ import (
 	"github.com/aienergy/aienergy/meter"
 )
 
-func init() { meter.Register("nvidia-smi", newMeter) }
+func init() {
+	meter.Register("nvidia-smi", newMeter)
+	meter.RegisterCheck("nvidia-smi", checkOptions) // without running nvidia-smi
+}
+
+func checkOptions(spec meter.Spec) error {
+	_, err := parseOptions(spec)
+	return err
+}
 
 const fixMissing = "install the NVIDIA driver's utilities (Debian: nvidia-smi; Ubuntu: nvidia-utils-<driver version>), or set path: to the binary"
 

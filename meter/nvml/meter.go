@@ -21,6 +21,11 @@ func init() {
 		}
 		return open(spec, o, openLibrary(o.library))
 	})
+	// Checking the options needs no driver.
+	meter.RegisterCheck("nvml", func(spec meter.Spec) error {
+		_, err := parseOptions(spec)
+		return err
+	})
 }
 
 // nvmlMeter reads the selected GPUs in process.

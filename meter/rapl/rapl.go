@@ -13,7 +13,15 @@ import (
 	"github.com/aienergy/aienergy/meter"
 )
 
-func init() { meter.Register("rapl", newFromSpec) }
+func init() {
+	meter.Register("rapl", newFromSpec)
+	meter.RegisterCheck("rapl", checkOptions) // without reading sysfs
+}
+
+func checkOptions(spec meter.Spec) error {
+	_, err := parseOptions(spec)
+	return err
+}
 
 // Meter is the "rapl" meter. Besides meter.Meter it offers MaxRanges, which
 // the analysis needs to unwrap the counters, and Skipped, which says what

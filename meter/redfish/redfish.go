@@ -11,7 +11,18 @@ import (
 	"github.com/aienergy/aienergy/meter"
 )
 
-func init() { meter.Register("redfish", newMeter) }
+func init() {
+	meter.Register("redfish", newMeter)
+	meter.RegisterCheck("redfish", checkOptions) // without asking the BMC
+}
+
+func checkOptions(spec meter.Spec) error {
+	if err := spec.CheckKeys(keys...); err != nil {
+		return err
+	}
+	_, err := parseOptions(spec)
+	return err
+}
 
 const (
 	defaultTimeout = 5 * time.Second

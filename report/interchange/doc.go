@@ -1,13 +1,18 @@
 // Package interchange writes a run's results in other tools' file formats,
 // so that results flow into tooling people already use:
 //
-//   - benchmark_report.json, the report optimum-benchmark writes and
-//     AIEnergyScore reads (see optimum.go for the version matched and how
-//     aienergy's figures map onto its targets);
+//   - benchmark_report.json, the file AIEnergyScore reads: optimum-benchmark's
+//     targets and the sections of ai_energy_benchmarks' results;
+//   - optimum_benchmark_report.json, optimum-benchmark's BenchmarkReport
+//     alone (see optimum.go for why these are two files, the versions
+//     matched and how aienergy's figures map onto them);
 //   - the JSON that `vllm bench serve --save-result --save-detailed` writes
 //     (see vllm.go).
 //
-// Both are derived files: like summary.json they are computed from the run
+// The tests write down each reader's rules, with the file and lines of its
+// source they come from (consumers_test.go, vllm_rules_test.go).
+//
+// All are derived files: like summary.json they are computed from the run
 // directory alone and rewritten by `aienergy report`.
 //
 // This package imports report (for the Summary), so report cannot call it;

@@ -1,7 +1,6 @@
 package interchange
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -12,44 +11,43 @@ import (
 	"github.com/aienergy/aienergy/rundir"
 )
 
-// benchmark_report.json, as optimum-benchmark writes it and AIEnergyScore
-// reads it.
+// Two reports of one model label, for two readers whose rules exclude
+// each other (optimum_test.go holds them, with their sources):
 //
-// Matched against huggingface/optimum-benchmark's BenchmarkReport
-// (optimum_benchmark/benchmark/report.py: one object per target holding
-// memory, latency, throughput, energy and efficiency; trackers/energy.py:
-// energy {"unit": "kWh", cpu, ram, gpu, total} and efficiency {unit,
-// value}; trackers/latency.py: latency {"unit": "s", values, count, total,
-// mean, p50, p90, p95, p99, stdev, stdev_} and throughput {unit, value}),
-// with the targets of AIEnergyScore's text-generation report
-// (AIEnergyScore results/benchmark_report.json, energy_star scenario):
-// prefill, decode, per_token, preprocess. AIEnergyScore's summarize_gpu_wh.py
-// adds energy.gpu over preprocess, prefill and decode. AIEnergyScore's
-// fork also writes a "measures" list per target; it is left out because
-// upstream optimum-benchmark's Measurements(**dict) rejects unknown keys,
-// and leaving it out loads in both.
+//   - optimum_benchmark_report.json is optimum-benchmark's BenchmarkReport
+//     (optimum_benchmark/benchmark/report.py): every top-level key is a
+//     target whose object holds only memory, latency, throughput, energy
+//     and efficiency, so BenchmarkReport.from_json loads it.
+//   - benchmark_report.json is the file AIEnergyScore reads by that name:
+//     the same targets, which its summarize_gpu_wh.py adds up (energy.gpu
+//     of each), and the config, summary and energy sections of the
+//     ai_energy_benchmarks results that its batch_runner.py hands to
+//     results_aggregator.py and that its current summarizer reads
+//     (energy.gpu_energy_wh). Those sections are not targets, so
+//     optimum-benchmark cannot load this one.
 //
-// How aienergy's figures map onto it. A served model's prefill and decode
-// energy cannot be told apart from outside the server (requests overlap),
-// so the whole measured-phase energy is reported under decode and prefill
-// energy is null; AIEnergyScore's own ai_energy_benchmarks reader does the
-// same (all energy under decode), so its GPU total is right. Energy is
-// gross, as CodeCarbon measures it; cpu/ram/gpu are the cpu, dram and gpu
-// components (null when not metered) and total is the headline energy_j
-// (components, or the wall meter when there are none). Energy covers the
-// requests actually run: AIEnergyScore's text_generation runs 1000
-// queries, so its total is "per 1000 queries" only for a 1000-query run —
-// decode.latency.count says how many requests this one has.
+// The targets are those of AIEnergyScore's text-generation report
+// (prefill, decode, per_token, preprocess), mapped as follows.
+//   - energy: kWh, × PUE as CodeCarbon's energies are (optimum-benchmark
+//     takes them from CodeCarbon, trackers/energy.py); cpu, ram and gpu
+//     are the cpu, dram and gpu components, 0 when not metered (Energy
+//     formats them as numbers); total is the headline energy
+//     (components, or the wall meter when there are none).
+//   - With a prefill-only run of the label ("m [prefill]", the
+//     prefill_decode option) prefill.energy is its energy per request ×
+//     this run's requests, and decode.energy the run's minus that, as
+//     energy_star's decode = generate − prefill; efficiency is requests
+//     per kWh for prefill and output tokens after the first per kWh for
+//     decode (energy_star's volumes). Without one, a served model's
+//     prefill cannot be told apart from outside the server: the whole
+//     energy is under decode, prefill.energy is null, and decode's
+//     efficiency counts every output token.
 //   - prefill.latency: each successful request's time to first token (s);
-//     prefill.throughput: completed requests / measured duration
-//     ("samples/s").
+//     prefill.throughput: completed requests / measured duration.
 //   - decode.latency: end − first token per successful request (s);
-//     decode.throughput: output tokens / measured duration ("tokens/s");
-//     decode.energy: the measured phase; decode.efficiency: output tokens
-//     per kWh ("tokens/kWh").
+//     decode.throughput: output tokens / measured duration.
 //   - per_token.latency: every inter-token (inter-chunk) gap (s).
-//   - preprocess: not measured (no client-side tokenization): all null.
-//   - memory: not measured: null everywhere.
+//   - preprocess, memory: not measured: null.
 // Without streaming there is no first token: prefill and per_token latency
 // are null and decode.latency holds the end-to-end times.
 
@@ -59,6 +57,15 @@ type obReport struct {
 	Decode     obMeasurements `json:"decode"`
 	PerToken   obMeasurements `json:"per_token"`
 	Preprocess obMeasurements `json:"preprocess"`
+}
+
+// aiesReport is benchmark_report.json: the targets, then the sections of
+// ai_energy_benchmarks' results (runner.py _aggregate_results).
+type aiesReport struct {
+	obReport
+	Config  aebConfig  `json:"config"`
+	Summary aebSummary `json:"summary"`
+	Energy  aebEnergy  `json:"energy"`
 }
 
 type obMeasurements struct {
@@ -91,11 +98,59 @@ type obValue struct {
 }
 
 type obEnergy struct {
-	Unit  string   `json:"unit"`
-	CPU   *float64 `json:"cpu"`
-	RAM   *float64 `json:"ram"`
-	GPU   *float64 `json:"gpu"`
-	Total float64  `json:"total"`
+	Unit  string  `json:"unit"`
+	CPU   float64 `json:"cpu"`
+	RAM   float64 `json:"ram"`
+	GPU   float64 `json:"gpu"`
+	Total float64 `json:"total"`
+}
+
+// aebConfig, aebSummary and aebEnergy are ai_energy_benchmarks' config,
+// summary and energy (metrics/codecarbon.py stop()) sections, every
+// figure a number: AIEnergyScore's aggregator formats them with :.4f.
+type aebConfig struct {
+	Name       string `json:"name"`
+	Backend    string `json:"backend"`
+	Model      string `json:"model"`
+	Dataset    string `json:"dataset"`
+	NumSamples int    `json:"num_samples"`
+	Label      string `json:"label"` // aienergy's model label
+}
+
+type aebSummary struct {
+	TotalPrompts          int     `json:"total_prompts"`
+	SuccessfulPrompts     int     `json:"successful_prompts"`
+	FailedPrompts         int     `json:"failed_prompts"`
+	TotalDurationSeconds  float64 `json:"total_duration_seconds"`
+	AvgLatencySeconds     float64 `json:"avg_latency_seconds"`
+	AvgTimeToFirstToken   float64 `json:"avg_time_to_first_token"` // 0 without streaming, as ai_energy_benchmarks
+	TotalTokens           int     `json:"total_tokens"`
+	TotalPromptTokens     int     `json:"total_prompt_tokens"`
+	TotalCompletionTokens int     `json:"total_completion_tokens"`
+	ThroughputTokensPerS  float64 `json:"throughput_tokens_per_second"`
+}
+
+// aebEnergy: energies × PUE (they were CodeCarbon's), 0 when not metered,
+// as ai_energy_benchmarks writes them without a tracker; energy_kwh is
+// the GPU's, as there ("matches AIEnergyScore").
+type aebEnergy struct {
+	EmissionsKg     float64 `json:"emissions_kg_co2eq"`
+	EmissionsG      float64 `json:"emissions_g_co2eq"`
+	EnergyKWh       float64 `json:"energy_kwh"`
+	EnergyWh        float64 `json:"energy_wh"`
+	GPUKWh          float64 `json:"gpu_energy_kwh"`
+	GPUWh           float64 `json:"gpu_energy_wh"`
+	CPUKWh          float64 `json:"cpu_energy_kwh"`
+	CPUWh           float64 `json:"cpu_energy_wh"`
+	RAMKWh          float64 `json:"ram_energy_kwh"`
+	RAMWh           float64 `json:"ram_energy_wh"`
+	TotalKWh        float64 `json:"total_energy_kwh"`
+	TotalWh         float64 `json:"total_energy_wh"`
+	DurationSeconds float64 `json:"duration_seconds"`
+	IntensityGKWh   float64 `json:"carbon_intensity_g_per_kwh"`
+	ProjectName     string  `json:"project_name"`
+	Country         string  `json:"country"`
+	Region          string  `json:"region"`
 }
 
 const joulesPerKWh = 3.6e6
@@ -111,14 +166,26 @@ func WriteBenchmarkReport(w io.Writer, s *report.Summary, raw *rundir.Raw) error
 	return WriteModelBenchmarkReport(w, s, raw, m)
 }
 
-// WriteModelBenchmarkReport writes one model's benchmark_report.json.
+// WriteModelBenchmarkReport writes one model label's benchmark_report.json.
 func WriteModelBenchmarkReport(w io.Writer, s *report.Summary, raw *rundir.Raw, model string) error {
 	m, err := findModel(s, model)
 	if err != nil {
 		return err
 	}
-	r := benchmarkReport(s, m, measuredRequests(raw, model))
-	return writeJSON(w, r)
+	return writeJSON(w, aiesReport{
+		obReport: benchmarkReport(s, m, measuredRequests(raw, model)),
+		Config:   aebConfigOf(s, m), Summary: aebSummaryOf(m), Energy: aebEnergyOf(s, m),
+	})
+}
+
+// WriteModelOptimumReport writes one model label's
+// optimum_benchmark_report.json.
+func WriteModelOptimumReport(w io.Writer, s *report.Summary, raw *rundir.Raw, model string) error {
+	m, err := findModel(s, model)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, benchmarkReport(s, m, measuredRequests(raw, model)))
 }
 
 func benchmarkReport(s *report.Summary, m *analysis.ModelResult, reqs []analysis.Request) obReport {
@@ -144,19 +211,108 @@ func benchmarkReport(s *report.Summary, m *analysis.ModelResult, reqs []analysis
 		r.Prefill.Throughput = &obValue{Unit: "samples/s", Value: m.Throughput.RequestsPerS}
 		r.Decode.Throughput = &obValue{Unit: "tokens/s", Value: m.Throughput.OutputTokensPerS}
 	}
-	if m.EnergyJ != nil {
-		r.Decode.Energy = &obEnergy{
-			Unit:  "kWh",
-			CPU:   componentKWh(m, "cpu"),
-			RAM:   componentKWh(m, "dram"),
-			GPU:   componentKWh(m, "gpu"),
-			Total: *m.EnergyJ / joulesPerKWh,
-		}
-		if *m.EnergyJ > 0 {
-			r.Decode.Efficiency = &obValue{Unit: "tokens/kWh", Value: float64(m.OutputTokens) / (*m.EnergyJ / joulesPerKWh)}
+	full := energy(m, s.Carbon.PUE)
+	if full == nil {
+		return r
+	}
+	decodeTokens := m.OutputTokens
+	if p := prefillRun(s, m.Model); p != nil && p.Completed > 0 && m.Completed > 0 {
+		if pre := energy(p, s.Carbon.PUE); pre != nil {
+			pre = pre.times(float64(m.Completed) / float64(p.Completed))
+			r.Prefill.Energy, r.Prefill.Efficiency = pre, efficiency(m.Completed, pre, "samples/kWh")
+			full = full.minus(pre)
+			decodeTokens -= m.Completed // the first token of each is prefill's
 		}
 	}
+	r.Decode.Energy, r.Decode.Efficiency = full, efficiency(decodeTokens, full, "tokens/kWh")
 	return r
+}
+
+// energy is a label's measured-phase energy as optimum-benchmark's
+// Energy, kWh × PUE; nil without a figure.
+func energy(m *analysis.ModelResult, pue float64) *obEnergy {
+	if m.EnergyJ == nil {
+		return nil
+	}
+	kWh := func(component string) float64 {
+		if c, ok := m.Components[component]; ok && c.EnergyJ != nil {
+			return *c.EnergyJ * pue / joulesPerKWh
+		}
+		return 0
+	}
+	return &obEnergy{Unit: "kWh", CPU: kWh("cpu"), RAM: kWh("dram"), GPU: kWh("gpu"), Total: *m.EnergyJ * pue / joulesPerKWh}
+}
+
+func (e *obEnergy) times(k float64) *obEnergy {
+	return &obEnergy{Unit: e.Unit, CPU: e.CPU * k, RAM: e.RAM * k, GPU: e.GPU * k, Total: e.Total * k}
+}
+
+func (e *obEnergy) minus(o *obEnergy) *obEnergy {
+	return &obEnergy{Unit: e.Unit, CPU: e.CPU - o.CPU, RAM: e.RAM - o.RAM, GPU: e.GPU - o.GPU, Total: e.Total - o.Total}
+}
+
+// efficiency is optimum-benchmark's Efficiency.from_energy: volume per
+// kWh, 0 when the energy is not positive.
+func efficiency(volume int, e *obEnergy, unit string) *obValue {
+	v := 0.0
+	if e.Total > 0 {
+		v = float64(volume) / e.Total
+	}
+	return &obValue{Unit: unit, Value: v}
+}
+
+// prefillRun is the prefill-only run paired with label: the same model
+// and variant with "prefill" added ("m [c=8 #2]" → "m [c=8 prefill #2]");
+// nil when the run has none, or label is one.
+func prefillRun(s *report.Summary, label string) *analysis.ModelResult {
+	want := report.ParseLabel(label)
+	if want.Prefill {
+		return nil
+	}
+	want.Label = ""
+	for i := range s.Models {
+		p := report.ParseLabel(s.Models[i].Model)
+		if p.Prefill {
+			p.Prefill, p.Label = false, ""
+			if p == want {
+				return &s.Models[i]
+			}
+		}
+	}
+	return nil
+}
+
+func aebConfigOf(s *report.Summary, m *analysis.ModelResult) aebConfig {
+	return aebConfig{
+		Name: s.Name, Backend: s.Backend.Type, Model: report.ParseLabel(m.Model).Model,
+		Dataset: s.Load.Dataset, NumSamples: m.Completed + m.Failed, Label: m.Model,
+	}
+}
+
+func aebSummaryOf(m *analysis.ModelResult) aebSummary {
+	return aebSummary{
+		TotalPrompts: m.Completed + m.Failed, SuccessfulPrompts: m.Completed, FailedPrompts: m.Failed,
+		TotalDurationSeconds: m.DurationS,
+		AvgLatencySeconds:    m.Latency.E2E.Mean / 1000, AvgTimeToFirstToken: m.Latency.TTFT.Mean / 1000,
+		TotalTokens: m.InputTokens + m.OutputTokens, TotalPromptTokens: m.InputTokens, TotalCompletionTokens: m.OutputTokens,
+		ThroughputTokensPerS: m.Throughput.TotalTokensPerS,
+	}
+}
+
+func aebEnergyOf(s *report.Summary, m *analysis.ModelResult) aebEnergy {
+	e := aebEnergy{
+		DurationSeconds: m.DurationS, IntensityGKWh: s.Carbon.GCO2eqPerKWh,
+		ProjectName: s.ProjectName(), Country: s.CountryISO, Region: s.Carbon.Region,
+	}
+	if m.GCO2eq != nil {
+		e.EmissionsG, e.EmissionsKg = *m.GCO2eq, *m.GCO2eq/1000
+	}
+	if en := energy(m, s.Carbon.PUE); en != nil {
+		e.GPUKWh, e.CPUKWh, e.RAMKWh, e.TotalKWh = en.GPU, en.CPU, en.RAM, en.Total
+		e.EnergyKWh = en.GPU
+		e.GPUWh, e.CPUWh, e.RAMWh, e.TotalWh, e.EnergyWh = en.GPU*1000, en.CPU*1000, en.RAM*1000, en.Total*1000, en.GPU*1000
+	}
+	return e
 }
 
 // latency is optimum-benchmark's Latency.from_values, or nil for no values.
@@ -177,14 +333,6 @@ func latency(values []float64) *obLatency {
 		}
 	}
 	return l
-}
-
-func componentKWh(m *analysis.ModelResult, component string) *float64 {
-	c, ok := m.Components[component]
-	if !ok || c.EnergyJ == nil {
-		return nil
-	}
-	return ptr(*c.EnergyJ / joulesPerKWh)
 }
 
 func onlyModel(s *report.Summary) (string, error) {
@@ -210,11 +358,12 @@ func findModel(s *report.Summary, model string) (*analysis.ModelResult, error) {
 	return nil, fmt.Errorf("model %q is not in the run's summary", model)
 }
 
+// writeJSON writes v indented, an impossible (non-finite) figure as null.
 func writeJSON(w io.Writer, v any) error {
-	data, err := json.MarshalIndent(v, "", "  ")
+	data, err := rundir.EncodeJSON(v)
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(append(data, '\n'))
+	_, err = w.Write(data)
 	return err
 }

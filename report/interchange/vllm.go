@@ -1,6 +1,7 @@
 package interchange
 
 import (
+	"cmp"
 	"io"
 	"math"
 	"slices"
@@ -13,21 +14,29 @@ import (
 
 // The JSON `vllm bench serve --save-result --save-detailed
 // --percentile-metrics ttft,tpot,itl,e2el --metric-percentiles 90,99`
-// writes, matched against vllm/benchmarks/serve.py (main_async's
-// result_json, benchmark()'s result dict and calculate_metrics): the same
+// writes, matched against vllm/benchmarks/serve.py (vllm-project/vllm
+// 009e6d4a: main_async's result_json, benchmark()'s result dict and
+// calculate_metrics; vllm_rules_test.go holds the rules): the same
 // keys, in the same order and units (durations s, per-request times s,
 // summary latencies ms, np.std population spread, np.percentile linear
 // percentiles), over one model's measured phase (warmup excluded).
 //
 // Where aienergy's data differs from what vLLM would record:
 //   - date is the measured phase's end, UTC, in vLLM's "%Y%m%d-%H%M%S";
-//   - request_rate is "inf" (vLLM's closed loop) for the sequential and
-//     concurrency modes, with max_concurrency the configured concurrency;
-//     for other modes the run directory does not record the rate and it is
-//     null; burstiness is vLLM's default 1.0;
-//   - tokenizer_id is null: token counts are the server's usage figures
-//     (or estimates, aienergy_tokens_estimated), not a client tokenizer's;
-//   - generated_texts and queue_times are left out (not recorded);
+//   - the traffic keys are the label's own load (report.Summary.LoadOf):
+//     closed loop (sequential, concurrency, a concurrency sweep point)
+//     is vLLM's request_rate "inf" with max_concurrency the point's
+//     concurrency; open loop (rate mode, a rate sweep point) is its
+//     request_rate with load.max_concurrency (null for none); burstiness
+//     is load.burstiness, vLLM's default 1.0 when unset (Poisson) — with
+//     load.arrival constant, which vLLM cannot express, aienergy_arrival
+//     says so;
+//   - model_id is the served model (the label without its variant);
+//     tokenizer_id is the same model, whose server counted the tokens
+//     (usage), and null when the counts are estimates
+//     (aienergy_tokens_estimated);
+//   - generated_texts and queue_times are left out (not recorded per
+//     request);
 //   - errors holds the error class (connect, http, timeout, protocol,
 //     canceled) where vLLM holds the message; per-request arrays follow
 //     vLLM's conventions for a failed request (output_len 0, latency 0,
@@ -90,6 +99,7 @@ type vllmResult struct {
 	P90E2ELMs    *float64 `json:"p90_e2el_ms"`
 	P99E2ELMs    *float64 `json:"p99_e2el_ms"`
 
+	Arrival              string   `json:"aienergy_arrival,omitempty"` // open loop only
 	Tool                 string   `json:"aienergy_tool"`
 	RunID                string   `json:"aienergy_run_id"`
 	TokensEstimated      bool     `json:"aienergy_tokens_estimated"`
@@ -126,7 +136,7 @@ func vllmBench(s *report.Summary, m *analysis.ModelResult, reqs []analysis.Reque
 	end := s.StartedAt.Add(time.Duration(m.Window.EndS * float64(time.Second)))
 	r := vllmResult{
 		Date: end.UTC().Format("20060102-150405"), EndpointType: backend, Backend: backend,
-		ModelID: m.Model, NumPrompts: len(reqs), Burstiness: 1.0,
+		NumPrompts: len(reqs), Burstiness: 1.0,
 		Duration: m.DurationS, Completed: m.Completed, Failed: m.Failed,
 		TotalInputTokens: m.InputTokens, TotalOutputTokens: m.OutputTokens,
 		RequestThroughput: m.Throughput.RequestsPerS, OutputThroughput: m.Throughput.OutputTokensPerS,
@@ -139,11 +149,25 @@ func vllmBench(s *report.Summary, m *analysis.ModelResult, reqs []analysis.Reque
 	if s.Name != "" {
 		r.Label = &s.Name
 	}
-	switch s.Load.Mode {
-	case "sequential", "concurrency":
+	ld := s.LoadOf(m.Model)
+	r.ModelID = ld.Model
+	if !m.TokensEstimated {
+		r.TokenizerID = &ld.Model
+	}
+	if s.Load.Burstiness > 0 {
+		r.Burstiness = s.Load.Burstiness
+	}
+	if ld.Mode == "rate" {
+		if ld.RateRPS > 0 {
+			r.RequestRate = ld.RateRPS
+		}
+		if ld.MaxConcurrency > 0 {
+			r.MaxConcurrency = &ld.MaxConcurrency
+		}
+		r.Arrival = cmp.Or(s.Load.Arrival, "poisson")
+	} else {
 		r.RequestRate = "inf"
-		c := max(s.Load.Concurrency, 1)
-		r.MaxConcurrency = &c
+		r.MaxConcurrency = &ld.Concurrency
 	}
 
 	var ttfts, tpots, allITLs, e2els []float64

@@ -51,7 +51,7 @@ func TestVLLMBenchHandComputed(t *testing.T) {
 	}
 	for key, want := range map[string]any{
 		"date": "20261123-000012", "backend": "openai-chat", "endpoint_type": "openai-chat",
-		"model_id": "m1", "request_rate": "inf", "label": "constant", "tokenizer_id": nil, "request_goodput": nil,
+		"model_id": "m1", "request_rate": "inf", "label": "constant", "tokenizer_id": "m1", "request_goodput": nil,
 	} {
 		if got := at(t, v, key); got != want {
 			t.Errorf("%s = %v, want %v", key, got, want)
@@ -96,10 +96,10 @@ func TestVLLMBenchHandComputed(t *testing.T) {
 //	m1: TTFT 200 ms, TPOT (2000−200)/4 = 450 ms, ITL 450 ms, 1 req/s,
 //	    5 tok/s, (120+20)/4 = 35 tok/s; peak concurrency 2; chunks per
 //	    second from t=2: 4, 4, 2+4, 4, 2 → max 6; 600/20 = 30 J/token;
-//	    tokens/kWh 20/(600/3.6e6) = 120000
+//	    tokens/kWh 20/(600 × 1.5 (PUE)/3.6e6) = 80000
 //	org/m2: completed 3, failed 1, 15 output / 120 input tokens, TTFT
 //	    400 ms, TPOT 400 ms; the failure: ttft 0, output_len 0, latency 0,
-//	    error "http"; 1000 J; 15/(1000/3.6e6) = 54000 tokens/kWh
+//	    error "http"; 1000 J; 15/(1000 × 1.5/3.6e6) = 36000 tokens/kWh
 func TestWriteAllTwoModels(t *testing.T) {
 	dir, s, raw := generate(t, "testdata/run-two")
 	paths, err := WriteAll(dir, s, raw)
@@ -110,9 +110,19 @@ func TestWriteAllTwoModels(t *testing.T) {
 	for _, p := range paths {
 		names = append(names, filepath.Base(p))
 	}
-	want := []string{"benchmark_report_m1.json", "vllm_bench_m1.json", "benchmark_report_org_m2.json", "vllm_bench_org_m2.json"}
+	want := []string{"benchmark_report.json", "optimum_benchmark_report.json", "vllm_bench.json",
+		"benchmark_report_m1.json", "optimum_benchmark_report_m1.json", "vllm_bench_m1.json",
+		"benchmark_report_org_m2.json", "optimum_benchmark_report_org_m2.json", "vllm_bench_org_m2.json"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("wrote %v, want %v", names, want)
+	}
+	// The plain names describe the first model (Canonical).
+	for _, kind := range []string{"benchmark_report", "optimum_benchmark_report", "vllm_bench"} {
+		plain, _ := os.ReadFile(filepath.Join(dir, kind+".json"))
+		own, _ := os.ReadFile(filepath.Join(dir, kind+"_m1.json"))
+		if !bytes.Equal(plain, own) {
+			t.Errorf("%s.json is not m1's", kind)
+		}
 	}
 	read := func(name string) map[string]any {
 		data, err := os.ReadFile(filepath.Join(dir, name))
@@ -134,8 +144,8 @@ func TestWriteAllTwoModels(t *testing.T) {
 		{"vllm_bench_m1.json", "max_output_tokens_per_s", 6},
 		{"vllm_bench_m1.json", "max_concurrency", 2},
 		{"vllm_bench_m1.json", "aienergy_joules_per_output_token", 30},
-		{"benchmark_report_m1.json", "decode.energy.total", 600 / 3.6e6},
-		{"benchmark_report_m1.json", "decode.efficiency.value", 120000},
+		{"benchmark_report_m1.json", "decode.energy.total", 600 * 1.5 / 3.6e6},
+		{"benchmark_report_m1.json", "decode.efficiency.value", 80000},
 		{"benchmark_report_m1.json", "prefill.latency.mean", 0.2},
 		{"vllm_bench_org_m2.json", "completed", 3},
 		{"vllm_bench_org_m2.json", "failed", 1},
@@ -145,7 +155,7 @@ func TestWriteAllTwoModels(t *testing.T) {
 		{"vllm_bench_org_m2.json", "mean_ttft_ms", 400},
 		{"vllm_bench_org_m2.json", "mean_tpot_ms", 400},
 		{"vllm_bench_org_m2.json", "aienergy_energy_j", 1000},
-		{"benchmark_report_org_m2.json", "decode.efficiency.value", 54000},
+		{"benchmark_report_org_m2.json", "decode.efficiency.value", 36000},
 		{"benchmark_report_org_m2.json", "prefill.latency.count", 3},
 	}
 	files := map[string]map[string]any{}
@@ -183,17 +193,27 @@ func TestWriteAllSingleModelNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(paths) != 2 || filepath.Base(paths[0]) != BenchmarkReportFile || filepath.Base(paths[1]) != VLLMBenchFile {
+	if len(paths) != 3 || filepath.Base(paths[0]) != BenchmarkReportFile || filepath.Base(paths[1]) != OptimumReportFile ||
+		filepath.Base(paths[2]) != VLLMBenchFile {
 		t.Errorf("wrote %v", paths)
 	}
 }
 
-func TestWriteAllRefusesCollidingFileNames(t *testing.T) {
+// Models whose file-safe forms would collide each get their own files
+// (rundir.FileNames adds a hash), neither overwriting the other.
+func TestWriteAllCollidingFileNames(t *testing.T) {
 	dir, s, raw := generate(t, "testdata/run-two")
-	s.Models[0].Model = "org_m2"
-	_, err := WriteAll(dir, s, raw)
-	if err == nil || !strings.Contains(err.Error(), `"org_m2" and "org/m2"`) {
-		t.Errorf("err = %v, want one naming both models", err)
+	s.Models[0].Model = "org_m2" // the other is org/m2
+	paths, err := WriteAll(dir, s, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, p := range paths {
+		seen[p] = true
+	}
+	if len(paths) != 9 || len(seen) != 9 {
+		t.Errorf("wrote %v, want nine distinct files", paths)
 	}
 }
 
@@ -212,15 +232,5 @@ func TestVLLMBackendNames(t *testing.T) {
 		if got := at(t, decode(t, buf.Bytes()), "backend"); got != c.want {
 			t.Errorf("%s/%s: backend %v, want %s", c.typ, c.api, got, c.want)
 		}
-	}
-	// An open-loop run: the rate is not in the run directory, so null.
-	s.Load.Mode = "rate"
-	var buf bytes.Buffer
-	if err := WriteVLLMBench(&buf, s, raw); err != nil {
-		t.Fatal(err)
-	}
-	v := decode(t, buf.Bytes())
-	if at(t, v, "request_rate") != nil || at(t, v, "max_concurrency") != nil {
-		t.Errorf("rate mode: request_rate %v, max_concurrency %v, want null", at(t, v, "request_rate"), at(t, v, "max_concurrency"))
 	}
 }

@@ -11,40 +11,49 @@ import (
 	"github.com/aienergy/aienergy/rundir"
 )
 
-// File names in the run directory. A single-model run gets the plain
-// names (benchmark_report.json is optimum-benchmark's default name, the
-// one AIEnergyScore looks for); with several models each gets its own
-// pair, suffixed with the model in file-safe form.
+// File names in the run directory. The plain names describe one model
+// label, the run's canonical one (Canonical): AIEnergyScore's summarizer
+// and batch runner open benchmark_report.json by that name and nothing
+// else. With several labels each also gets its own files, suffixed with
+// the name its <model>_stats.csv starts with (report.ModelFileNames).
 const (
 	BenchmarkReportFile = "benchmark_report.json"
+	OptimumReportFile   = "optimum_benchmark_report.json"
 	VLLMBenchFile       = "vllm_bench.json"
 )
 
-// WriteAll writes the interchange files of every model into the run
-// directory dir, each atomically, and returns their paths. It stops at the
-// first error; files already written stay (they are complete).
+var kinds = []struct {
+	name  string
+	write func(io.Writer, *report.Summary, *rundir.Raw, string) error
+}{
+	{BenchmarkReportFile, WriteModelBenchmarkReport},
+	{OptimumReportFile, WriteModelOptimumReport},
+	{VLLMBenchFile, WriteModelVLLMBench},
+}
+
+// WriteAll writes the interchange files into the run directory dir, each
+// atomically, and returns their paths: the plain-named files of the
+// canonical label, then, with several labels, every label's own. It stops
+// at the first error; files already written stay (they are complete).
 func WriteAll(dir string, s *report.Summary, raw *rundir.Raw) ([]string, error) {
 	if len(s.Models) == 0 {
 		return nil, fmt.Errorf("the run has no measured model: nothing to write")
 	}
-	names, err := fileNames(s)
-	if err != nil {
-		return nil, err
+	labels, suffixes := []string{Canonical(s)}, []string{""}
+	if len(s.Models) > 1 {
+		for i, safe := range report.ModelFileNames(s) {
+			labels, suffixes = append(labels, s.Models[i].Model), append(suffixes, "_"+safe)
+		}
 	}
 	var written []string
-	for i, m := range s.Models {
-		for _, f := range []struct {
-			name  string
-			write func(io.Writer, *report.Summary, *rundir.Raw, string) error
-		}{
-			{names[i][0], WriteModelBenchmarkReport},
-			{names[i][1], WriteModelVLLMBench},
-		} {
+	for i, label := range labels {
+		for _, k := range kinds {
+			name := strings.TrimSuffix(k.name, ".json") + suffixes[i] + ".json"
 			var buf bytes.Buffer
-			if err := f.write(&buf, s, raw, m.Model); err != nil {
-				return written, fmt.Errorf("%s: %w", f.name, err)
+			if err := k.write(&buf, s, raw, label); err != nil {
+				return written, fmt.Errorf("%s: %w", name, err)
 			}
-			path := filepath.Join(dir, f.name)
+			path := filepath.Join(dir, name)
 			if err := rundir.WriteFileAtomic(path, buf.Bytes()); err != nil {
 				return written, err
 			}
@@ -54,36 +63,20 @@ func WriteAll(dir string, s *report.Summary, raw *rundir.Raw) ([]string, error) 
 	return written, nil
 }
 
-// fileNames gives each model its two file names, refusing models whose
-// file-safe forms collide (one would overwrite the other).
-func fileNames(s *report.Summary) ([][2]string, error) {
-	if len(s.Models) == 1 {
-		return [][2]string{{BenchmarkReportFile, VLLMBenchFile}}, nil
+// Canonical is the model label the plain-named files describe: the first
+// label of the run's main workload (report.Summary.Headline: a model's
+// plain run or its first repetition, in run order) — for several models,
+// the first model. When every label is a variant (a sweep, load-profile
+// stages), it is the first one that is not a prefill-only run: a sweep's
+// first point as configured.
+func Canonical(s *report.Summary) string {
+	if h, ok := s.Headline(); ok {
+		return h.Models[0]
 	}
-	out := make([][2]string, len(s.Models))
-	seen := map[string]string{}
-	for i, m := range s.Models {
-		safe := fileSafe(m.Model)
-		if prev, ok := seen[safe]; ok {
-			return nil, fmt.Errorf("models %q and %q have the same file name %q; rename one (backend.models)", prev, m.Model, safe)
-		}
-		seen[safe] = m.Model
-		out[i] = [2]string{
-			strings.TrimSuffix(BenchmarkReportFile, ".json") + "_" + safe + ".json",
-			strings.TrimSuffix(VLLMBenchFile, ".json") + "_" + safe + ".json",
+	for _, m := range s.Models {
+		if !report.ParseLabel(m.Model).Prefill {
+			return m.Model
 		}
 	}
-	return out, nil
-}
-
-// fileSafe is report's rule for model ids in file names ("openai/gpt-oss"
-// → "openai_gpt-oss"), so these files sit beside <model>_stats.csv.
-func fileSafe(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
-			return r
-		}
-		return '_'
-	}, s)
+	return s.Models[0].Model
 }
