@@ -90,15 +90,11 @@ func (s *Series) Energy(from, to float64) (WindowEnergy, error) {
 		return WindowEnergy{}, fmt.Errorf("%w: channel %s has fewer than 2 usable readings", ErrNoData, s.Key())
 	}
 	var (
-		c, p        WindowEnergy
-		cErr, pErr  = ErrNoData, ErrNoData
-		counterNote string
+		c, p       WindowEnergy
+		cErr, pErr = ErrNoData, ErrNoData
 	)
 	if s.HasCounter() {
 		c, cErr = s.counterEnergy(from, to)
-		if cErr != nil {
-			counterNote = cErr.Error()
-		}
 	}
 	if s.HasPower() {
 		p, pErr = s.integratedEnergy(from, to)
@@ -106,8 +102,8 @@ func (s *Series) Energy(from, to float64) (WindowEnergy, error) {
 	var e WindowEnergy
 	switch {
 	case cErr != nil && pErr != nil:
-		if counterNote != "" && errors.Is(pErr, ErrNoData) && !s.HasPower() {
-			return WindowEnergy{}, cErr
+		if !s.HasPower() {
+			return WindowEnergy{}, cErr // says why the counter could not serve
 		}
 		return WindowEnergy{}, pErr
 	case pErr != nil:
@@ -116,8 +112,8 @@ func (s *Series) Energy(from, to float64) (WindowEnergy, error) {
 	case cErr != nil:
 		e = p
 		e.MethodReason = "integrated power: the channel has no energy counter"
-		if counterNote != "" {
-			e.MethodReason = "integrated power: the energy counter is unusable here (" + counterNote + ")"
+		if s.HasCounter() {
+			e.MethodReason = "integrated power: the energy counter is unusable here (" + cErr.Error() + ")"
 		}
 	case c.UncertaintyJ <= p.UncertaintyJ || c.UncertaintyJ <= goodEnoughCounter*math.Abs(c.Joules):
 		e = c

@@ -127,7 +127,7 @@ func (d Declared) check() error {
 	for name, m := range map[string]map[string]float64{"max range": d.MaxRangeJ, "counter resolution": d.CounterResolutionJ, "power resolution": d.PowerResolutionW} {
 		for key, r := range m {
 			if !(r >= 0) || math.IsInf(r, 0) {
-				return fmt.Errorf("%s for %s is %v: want a positive finite number", name, key, r)
+				return fmt.Errorf("%s for %s is %v: want a finite number, 0 (unknown) or more", name, key, r)
 			}
 		}
 	}
@@ -275,12 +275,8 @@ func newSeries(samples []Sample, idx []int, maxRange, counterRes, powerRes float
 	}
 	s.powerUpdate = refreshInterval(s.powerT, s.powerW, s.powerSpacing)
 	s.stepT, s.stepW, s.counterUpdate = counterSteps(s.chgT, s.chgC)
-	s.floorW = math.Inf(1)
-	for _, w := range append(slices.Clone(s.powerW), s.stepW...) {
-		s.floorW = math.Min(s.floorW, w)
-	}
-	if math.IsInf(s.floorW, 1) {
-		s.floorW = 0
+	if all := slices.Concat(s.powerW, s.stepW); len(all) > 0 {
+		s.floorW = slices.Min(all)
 	}
 	s.counterRes = math.Max(counterRes, minPositiveStep(s.chgC))
 	// Power steps are not inferred: a load that switches between a few

@@ -144,14 +144,7 @@ func TestParquetMutants(t *testing.T) {
 		r := rand.New(rand.NewPCG(uint64(li), 0x6d7574616e74))
 		recovered, worst := 0, uint64(0)
 		for i := range n {
-			b := bytes.Clone(orig)
-			for range 1 + r.IntN(4) {
-				if j := r.IntN(len(b)); r.IntN(2) == 0 {
-					b[j] ^= 1 << r.IntN(8)
-				} else {
-					b[j] = byte(r.IntN(256))
-				}
-			}
+			b := mutate(r, orig)
 			var panicked bool
 			var alloc uint64
 			func() {
@@ -196,14 +189,7 @@ func TestTextMutants(t *testing.T) {
 		r := rand.New(rand.NewPCG(uint64(len(orig)), 0x6d7574616e74))
 		failed := 0
 		for i := range n {
-			b := bytes.Clone(orig)
-			for range 1 + r.IntN(4) {
-				if j := r.IntN(len(b)); r.IntN(2) == 0 {
-					b[j] ^= 1 << r.IntN(8)
-				} else {
-					b[j] = byte(r.IntN(256))
-				}
-			}
+			b := mutate(r, orig)
 			func() {
 				defer func() {
 					if p := recover(); p != nil {
@@ -230,4 +216,18 @@ func saveMutant(t *testing.T, b []byte) {
 	if os.MkdirAll(dir, 0o755) == nil && os.WriteFile(name, fmt.Appendf(nil, "go test fuzz v1\n[]byte(%q)\n", b), 0o644) == nil {
 		t.Logf("kept as %s", name)
 	}
+}
+
+// mutate returns a copy of orig with one to four bytes flipped or replaced
+// at random.
+func mutate(r *rand.Rand, orig []byte) []byte {
+	b := bytes.Clone(orig)
+	for range 1 + r.IntN(4) {
+		if j := r.IntN(len(b)); r.IntN(2) == 0 {
+			b[j] ^= 1 << r.IntN(8)
+		} else {
+			b[j] = byte(r.IntN(256))
+		}
+	}
+	return b
 }
