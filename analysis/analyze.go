@@ -7,6 +7,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/aienergy/aienergy/trace"
 )
 
 // Options tune Analyze.
@@ -43,8 +45,8 @@ type Options struct {
 // modelPhases are one model's phases; any may be missing.
 type modelPhases struct {
 	name                                    string
-	idleBefore, warmup, measured, idleAfter *Phase
-	steady                                  *Phase
+	idleBefore, warmup, measured, idleAfter *trace.Phase
+	steady                                  *trace.Phase
 }
 
 // Analyze computes every figure of a run: per model (in the order their
@@ -53,7 +55,12 @@ type modelPhases struct {
 // and throughput; plus run totals. Bad input — times that are not finite,
 // phases that end before they start, unknown components — gives an error.
 // Missing data gives null figures and a warning, never a zero.
-func Analyze(samples []Sample, requests []Request, phases []Phase, opts Options) (*Result, error) {
+//
+// Output token counts that a streamed request's own chunks contradict are
+// replaced, in requests itself, by the chunk count and marked estimated
+// (CheckUsage), with a warning: whatever the caller writes from the same
+// records afterwards (per-request files, sinks) agrees with the figures.
+func Analyze(samples []trace.Sample, requests []trace.Request, phases []trace.Phase, opts Options) (*Result, error) {
 	if opts.RequestedConcurrency < 0 {
 		return nil, fmt.Errorf("requested concurrency %d: want 0 or more", opts.RequestedConcurrency)
 	}
@@ -61,6 +68,7 @@ func Analyze(samples []Sample, requests []Request, phases []Phase, opts Options)
 	if err != nil {
 		return nil, err
 	}
+	warnings = append(warnings, CheckUsage(requests)...)
 	series, err := GroupSeries(samples, Declared{MaxRangeJ: opts.MaxRange, CounterResolutionJ: opts.CounterResolutionJ, PowerResolutionW: opts.PowerResolutionW})
 	if err != nil {
 		return nil, err
@@ -69,7 +77,7 @@ func Analyze(samples []Sample, requests []Request, phases []Phase, opts Options)
 	if err != nil {
 		return nil, err
 	}
-	measured := map[string][]Request{}
+	measured := map[string][]trace.Request{}
 	unknown := map[string]int{}
 	bad, firstBad := 0, ""
 	for i, r := range requests {
@@ -85,7 +93,7 @@ func Analyze(samples []Sample, requests []Request, phases []Phase, opts Options)
 			unknown[r.Model]++
 			continue
 		}
-		if r.Phase == PhaseMeasured {
+		if r.Phase == trace.PhaseMeasured {
 			measured[r.Model] = append(measured[r.Model], r)
 		}
 	}
@@ -128,7 +136,7 @@ type phaseIndex struct {
 	byName  map[string]*modelPhases
 }
 
-func groupPhases(phases []Phase) (phaseIndex, error) {
+func groupPhases(phases []trace.Phase) (phaseIndex, error) {
 	idx := phaseIndex{byName: map[string]*modelPhases{}}
 	for i := range phases {
 		p := &phases[i]
@@ -141,17 +149,17 @@ func groupPhases(phases []Phase) (phaseIndex, error) {
 			idx.byName[p.Model] = m
 			idx.ordered = append(idx.ordered, m)
 		}
-		var slot **Phase
+		var slot **trace.Phase
 		switch p.Name {
-		case PhaseIdleBefore:
+		case trace.PhaseIdleBefore:
 			slot = &m.idleBefore
-		case PhaseWarmup:
+		case trace.PhaseWarmup:
 			slot = &m.warmup
-		case PhaseMeasured:
+		case trace.PhaseMeasured:
 			slot = &m.measured
-		case PhaseIdleAfter:
+		case trace.PhaseIdleAfter:
 			slot = &m.idleAfter
-		case PhaseSteady:
+		case trace.PhaseSteady:
 			slot = &m.steady
 		default:
 			return idx, fmt.Errorf("phase %d of model %q: unknown phase %q", i, p.Model, p.Name)
@@ -165,7 +173,7 @@ func groupPhases(phases []Phase) (phaseIndex, error) {
 }
 
 // analyzeModel computes one model's figures over its measured phase.
-func analyzeModel(m *modelPhases, series []*Series, reqs []Request, opts Options, carbon Carbon) (ModelResult, error) {
+func analyzeModel(m *modelPhases, series []*Series, reqs []trace.Request, opts Options, carbon Carbon) (ModelResult, error) {
 	from, to := m.measured.Start, m.measured.End
 	n := countRequests(reqs)
 	if m.steady != nil {

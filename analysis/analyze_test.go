@@ -5,14 +5,16 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/aienergy/aienergy/trace"
 )
 
 // threePhases: idle [0, 10], measured [10, 20], idle [20, 30].
-func threePhases(model string) []Phase {
-	return []Phase{
-		{Model: model, Name: PhaseIdleBefore, Start: 0, End: 10},
-		{Model: model, Name: PhaseMeasured, Start: 10, End: 20},
-		{Model: model, Name: PhaseIdleAfter, Start: 20, End: 30},
+func threePhases(model string) []trace.Phase {
+	return []trace.Phase{
+		{Model: model, Name: trace.PhaseIdleBefore, Start: 0, End: 10},
+		{Model: model, Name: trace.PhaseMeasured, Start: 10, End: 20},
+		{Model: model, Name: trace.PhaseIdleAfter, Start: 20, End: 30},
 	}
 }
 
@@ -110,7 +112,7 @@ func TestComponentsAndWallAreKeptApart(t *testing.T) {
 // per-work and carbon figures are not built on it.
 func TestNegativeNetEnergy(t *testing.T) {
 	samples := profile("nvml", "gpu0", "gpu", 0, 30, 10, loadProfile(200, 100))
-	reqs := []Request{{Model: "m", Phase: PhaseMeasured, Start: 11, FirstToken: 11.5, End: 12, OutputTokens: 10}}
+	reqs := []trace.Request{{Model: "m", Phase: trace.PhaseMeasured, Start: 11, FirstToken: 11.5, End: 12, OutputTokens: 10}}
 	res, err := Analyze(samples, reqs, threePhases("m"), Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -146,12 +148,12 @@ func TestWallOnlyIsTheHeadline(t *testing.T) {
 // Phases leave the ramps between samples out of the idle and measured
 // windows, so the ground truth is exact: gross 150 W × 10 s = 1500 J,
 // baseline 50 W, net 1500 − 50 × 10 = 1000 J.
-func baselinePhases(model string) []Phase {
-	return []Phase{
-		{Model: model, Name: PhaseIdleBefore, Start: 0, End: 10},
-		{Model: model, Name: PhaseWarmup, Start: 10.1, End: 15},
-		{Model: model, Name: PhaseMeasured, Start: 15, End: 25},
-		{Model: model, Name: PhaseIdleAfter, Start: 25.1, End: 35.1},
+func baselinePhases(model string) []trace.Phase {
+	return []trace.Phase{
+		{Model: model, Name: trace.PhaseIdleBefore, Start: 0, End: 10},
+		{Model: model, Name: trace.PhaseWarmup, Start: 10.1, End: 15},
+		{Model: model, Name: trace.PhaseMeasured, Start: 15, End: 25},
+		{Model: model, Name: trace.PhaseIdleAfter, Start: 25.1, End: 35.1},
 	}
 }
 
@@ -222,7 +224,7 @@ func TestBaselineFromOneIdlePhase(t *testing.T) {
 
 func TestNoIdlePhaseMeansNoNet(t *testing.T) {
 	samples := profile("nvml", "gpu0", "gpu", 0, 36, 10, baselineProfile(50, 150, 50))
-	phases := []Phase{{Model: "m", Name: PhaseMeasured, Start: 15, End: 25}}
+	phases := []trace.Phase{{Model: "m", Name: trace.PhaseMeasured, Start: 15, End: 25}}
 	res, err := Analyze(samples, nil, phases, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -248,10 +250,10 @@ func TestNoIdlePhaseMeansNoNet(t *testing.T) {
 //	gCO2eq/1000 q    0.2/10 × 1000 = 20      net 13.333
 func TestPerWorkAndCarbon(t *testing.T) {
 	samples := profile("nvml", "gpu0", "gpu", 0, 36, 10, baselineProfile(50, 150, 50))
-	var reqs []Request
+	var reqs []trace.Request
 	for i := range 10 {
 		start := 15 + float64(i)
-		reqs = append(reqs, Request{ID: i, Model: "m", Phase: PhaseMeasured, Start: start, FirstToken: start + 0.1, End: start + 0.9, InputTokens: 100, OutputTokens: 50})
+		reqs = append(reqs, trace.Request{ID: i, Model: "m", Phase: trace.PhaseMeasured, Start: start, FirstToken: start + 0.1, End: start + 0.9, InputTokens: 100, OutputTokens: 50})
 	}
 	res, err := Analyze(samples, reqs, baselinePhases("m"), Options{CarbonIntensity: 400, PUE: 1.2, CountryISO: "FRA"})
 	if err != nil {
@@ -285,7 +287,7 @@ func TestPerWorkAndCarbon(t *testing.T) {
 }
 
 func TestNoSamplesGiveNullEnergy(t *testing.T) {
-	reqs := []Request{{Model: "m", Phase: PhaseMeasured, Start: 11, FirstToken: 11.2, End: 12, InputTokens: 5, OutputTokens: 7}}
+	reqs := []trace.Request{{Model: "m", Phase: trace.PhaseMeasured, Start: 11, FirstToken: 11.2, End: 12, InputTokens: 5, OutputTokens: 7}}
 	res, err := Analyze(nil, reqs, threePhases("m"), Options{CountryISO: "DEU"})
 	if err != nil {
 		t.Fatal(err)
@@ -390,15 +392,15 @@ func TestModelsInPhaseOrderAndTotals(t *testing.T) {
 		}
 		return 100
 	})
-	phases := append(threePhases("b"), []Phase{
-		{Model: "a", Name: PhaseIdleBefore, Start: 30, End: 40},
-		{Model: "a", Name: PhaseMeasured, Start: 40, End: 50},
-		{Model: "a", Name: PhaseIdleAfter, Start: 50, End: 60},
+	phases := append(threePhases("b"), []trace.Phase{
+		{Model: "a", Name: trace.PhaseIdleBefore, Start: 30, End: 40},
+		{Model: "a", Name: trace.PhaseMeasured, Start: 40, End: 50},
+		{Model: "a", Name: trace.PhaseIdleAfter, Start: 50, End: 60},
 	}...)
-	reqs := []Request{
-		{Model: "a", Phase: PhaseMeasured, Start: 41, FirstToken: 41.5, End: 42, OutputTokens: 10},
-		{Model: "b", Phase: PhaseMeasured, Start: 11, FirstToken: 11.5, End: 12, OutputTokens: 30},
-		{Model: "ghost", Phase: PhaseMeasured, Start: 1, FirstToken: 1.5, End: 2, OutputTokens: 3},
+	reqs := []trace.Request{
+		{Model: "a", Phase: trace.PhaseMeasured, Start: 41, FirstToken: 41.5, End: 42, OutputTokens: 10},
+		{Model: "b", Phase: trace.PhaseMeasured, Start: 11, FirstToken: 11.5, End: 12, OutputTokens: 30},
+		{Model: "ghost", Phase: trace.PhaseMeasured, Start: 1, FirstToken: 1.5, End: 2, OutputTokens: 3},
 	}
 	res, err := Analyze(samples, reqs, phases, Options{CountryISO: "se"})
 	if err != nil {
@@ -427,13 +429,13 @@ func TestAnalyzeRejectsBadInput(t *testing.T) {
 	good := threePhases("m")
 	tests := []struct {
 		name   string
-		phases []Phase
+		phases []trace.Phase
 		opts   Options
 		want   string
 	}{
-		{name: "phase ends before it starts", phases: []Phase{{Model: "m", Name: PhaseMeasured, Start: 5, End: 4}}, want: "end after start"},
+		{name: "phase ends before it starts", phases: []trace.Phase{{Model: "m", Name: trace.PhaseMeasured, Start: 5, End: 4}}, want: "end after start"},
 		{name: "duplicate phase", phases: append(slices.Clone(good), good[1]), want: "two measured"},
-		{name: "unknown phase", phases: []Phase{{Model: "m", Name: "cooldown", Start: 0, End: 1}}, want: "unknown phase"},
+		{name: "unknown phase", phases: []trace.Phase{{Model: "m", Name: "cooldown", Start: 0, End: 1}}, want: "unknown phase"},
 		{name: "PUE below 1", phases: good, opts: Options{PUE: 0.5}, want: "PUE"},
 		{name: "negative intensity", phases: good, opts: Options{CarbonIntensity: -1}, want: "carbon intensity"},
 		{name: "unknown country", phases: good, opts: Options{CountryISO: "ATLANTIS"}, want: "closest"},

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/aienergy/aienergy/trace"
 )
 
 // Baseline disagreement limits: idle power before and after a model that
@@ -38,7 +40,7 @@ const minBaselineUpdates = 3
 // share of the load's power from the sample interval that straddles the
 // start or end of the load — inflating the baseline most when idle phases
 // are short.
-func guardedIdleWindow(s *Series, p *Phase) (from, to float64) {
+func guardedIdleWindow(s *Series, p *trace.Phase) (from, to float64) {
 	g := 2 * s.SampleSpacing()
 	if u := max(s.CounterUpdateInterval(), s.PowerUpdateInterval()); 2*u > g {
 		g = 2 * u
@@ -53,12 +55,12 @@ func guardedIdleWindow(s *Series, p *Phase) (from, to float64) {
 // idle_before and idle_after phases (either may be missing). The combined
 // figure is total idle energy over total idle time, so a longer idle phase
 // weighs more.
-func channelBaseline(s *Series, before, after *Phase) (baseline, error) {
+func channelBaseline(s *Series, before, after *trace.Phase) (baseline, error) {
 	var (
 		b                            baseline
 		joules, covered, uncertainty float64
 	)
-	measure := func(p *Phase) (*float64, error) {
+	measure := func(p *trace.Phase) (*float64, error) {
 		if p == nil {
 			return nil, nil
 		}

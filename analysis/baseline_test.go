@@ -1,6 +1,10 @@
 package analysis
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/aienergy/aienergy/trace"
+)
 
 // A 10 Hz power meter, idle at 50 W, load at 150 W from t=1.0 to t=3.0,
 // with samples that do not fall on the phase boundaries (t = 0.05, 0.15,
@@ -22,8 +26,8 @@ func TestBaselineGuardsIdleEdges(t *testing.T) {
 		ws = append(ws, watts(tt))
 	}
 	s := oneSeries(t, powerSamples("m", "gpu0", "gpu", times, ws), nil)
-	before := &Phase{Name: PhaseIdleBefore, Start: 0, End: 1.0}
-	after := &Phase{Name: PhaseIdleAfter, Start: 3.0, End: 3.95}
+	before := &trace.Phase{Name: trace.PhaseIdleBefore, Start: 0, End: 1.0}
+	after := &trace.Phase{Name: trace.PhaseIdleAfter, Start: 3.0, End: 3.95}
 
 	from, to := guardedIdleWindow(s, before)
 	if !near(from, 0.2) || !near(to, 0.8) {
@@ -51,7 +55,7 @@ func TestBaselineGuardsIdleEdges(t *testing.T) {
 // A phase shorter than the guard keeps its middle half.
 func TestBaselineGuardIsCappedForShortPhases(t *testing.T) {
 	s := oneSeries(t, profile("m", "gpu0", "gpu", 0, 2, 2, constant(40)), nil) // 0.5 s spacing
-	from, to := guardedIdleWindow(s, &Phase{Start: 0, End: 1})
+	from, to := guardedIdleWindow(s, &trace.Phase{Start: 0, End: 1})
 	if !near(from, 0.25) || !near(to, 0.75) {
 		t.Errorf("guarded window = [%g, %g], want [0.25, 0.75]", from, to)
 	}

@@ -4,12 +4,14 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/aienergy/aienergy/trace"
 )
 
 // benchRun is an hour of 10 Hz samples on four channels — two GPUs with
 // counter and power, a RAPL package counter that wraps, a wall meter with
 // power only — and 10,000 streamed requests of 20 chunks each.
-func benchRun() ([]Sample, []Request, []Phase) {
+func benchRun() ([]trace.Sample, []trace.Request, []trace.Phase) {
 	const (
 		hz       = 10
 		seconds  = 3600
@@ -18,7 +20,7 @@ func benchRun() ([]Sample, []Request, []Phase) {
 		raplWrap = 262143.328850 // a typical max_energy_range_uj, in J
 	)
 	rng := rand.New(rand.NewPCG(1, 2))
-	var samples []Sample
+	var samples []trace.Sample
 	gpuJ := [2]float64{}
 	cpuJ := 0.0
 	for k := 0; k <= seconds*hz; k++ {
@@ -26,26 +28,26 @@ func benchRun() ([]Sample, []Request, []Phase) {
 		for g := range gpuJ {
 			w := 250 + 100*math.Sin(t/30+float64(g))
 			gpuJ[g] += w / hz
-			samples = append(samples, Sample{Meter: "nvml", Channel: []string{"gpu0", "gpu1"}[g], Component: "gpu", T: t, Watts: w, Joules: gpuJ[g]})
+			samples = append(samples, trace.Sample{Meter: "nvml", Channel: []string{"gpu0", "gpu1"}[g], Component: "gpu", T: t, Watts: w, Joules: gpuJ[g]})
 		}
 		cpuJ = math.Mod(cpuJ+80.0/hz, raplWrap)
-		samples = append(samples, Sample{Meter: "rapl", Channel: "package-0", Component: "cpu", T: t, Watts: nan, Joules: cpuJ})
-		samples = append(samples, Sample{Meter: "pdu", Channel: "outlet", Component: "wall", T: t, Watts: 900 + 50*rng.Float64(), Joules: nan})
+		samples = append(samples, trace.Sample{Meter: "rapl", Channel: "package-0", Component: "cpu", T: t, Watts: nan, Joules: cpuJ})
+		samples = append(samples, trace.Sample{Meter: "pdu", Channel: "outlet", Component: "wall", T: t, Watts: 900 + 50*rng.Float64(), Joules: nan})
 	}
-	reqs := make([]Request, requests)
+	reqs := make([]trace.Request, requests)
 	for i := range reqs {
 		start := 60 + float64(i)*0.345
 		c := make([]float64, chunks)
 		for j := range c {
 			c[j] = 0.2 + float64(j)*0.03
 		}
-		reqs[i] = Request{ID: i, Model: "m", Phase: PhaseMeasured, Start: start, FirstToken: start + 0.2,
+		reqs[i] = trace.Request{ID: i, Model: "m", Phase: trace.PhaseMeasured, Start: start, FirstToken: start + 0.2,
 			End: start + c[chunks-1], Chunks: c, InputTokens: 200, OutputTokens: chunks}
 	}
-	phases := []Phase{
-		{Model: "m", Name: PhaseIdleBefore, Start: 0, End: 60},
-		{Model: "m", Name: PhaseMeasured, Start: 60, End: 3540},
-		{Model: "m", Name: PhaseIdleAfter, Start: 3540, End: 3600},
+	phases := []trace.Phase{
+		{Model: "m", Name: trace.PhaseIdleBefore, Start: 0, End: 60},
+		{Model: "m", Name: trace.PhaseMeasured, Start: 60, End: 3540},
+		{Model: "m", Name: trace.PhaseIdleAfter, Start: 3540, End: 3600},
 	}
 	return samples, reqs, phases
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/aienergy/aienergy/internal/suggest"
 )
 
 // The table's header comment cites its sources; every row repeats its own.
@@ -94,9 +96,9 @@ func LookupCarbonIntensity(code string) (CarbonIntensity, error) {
 	}
 	var near []scored
 	for _, c := range table {
-		d := min(editDistance(q, c.Region), editDistance(q, strings.ToUpper(c.Name)))
+		d := min(suggest.Distance(q, c.Region), suggest.Distance(q, strings.ToUpper(c.Name)))
 		if c.ISO2 != "" {
-			d = min(d, editDistance(q, c.ISO2))
+			d = min(d, suggest.Distance(q, c.ISO2))
 		}
 		near = append(near, scored{c, d})
 	}
@@ -106,27 +108,6 @@ func LookupCarbonIntensity(code string) (CarbonIntensity, error) {
 		names = append(names, fmt.Sprintf("%s (%s)", s.c.Region, s.c.Name))
 	}
 	return CarbonIntensity{}, fmt.Errorf("no carbon intensity for region %q; closest: %s; or give the intensity in g/kWh", code, strings.Join(names, ", "))
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // resolveCarbon picks the intensity: an explicit figure wins, then the

@@ -3,6 +3,8 @@ package analysis
 import (
 	"math"
 	"testing"
+
+	"github.com/aienergy/aienergy/trace"
 )
 
 // These tests put the coarsest and slowest meters of each kind in front of
@@ -44,11 +46,11 @@ func (p stepProfile) energy(x float64) float64 {
 // A benchmark's shape: idle 60 W for 10 s, 1300 W for 30 s, idle 10 s.
 var pduLoad = stepProfile{at: []float64{0, 10, 40}, watts: []float64{60, 1300, 60}}
 
-func pduPhases() []Phase {
-	return []Phase{
-		{Model: "m", Name: PhaseIdleBefore, Start: 0, End: 10},
-		{Model: "m", Name: PhaseMeasured, Start: 10, End: 40},
-		{Model: "m", Name: PhaseIdleAfter, Start: 40, End: 50},
+func pduPhases() []trace.Phase {
+	return []trace.Phase{
+		{Model: "m", Name: trace.PhaseIdleBefore, Start: 0, End: 10},
+		{Model: "m", Name: trace.PhaseMeasured, Start: 10, End: 40},
+		{Model: "m", Name: trace.PhaseIdleAfter, Start: 40, End: 50},
 	}
 }
 
@@ -64,8 +66,8 @@ type meterModel struct {
 	counterStep, offset   float64 // NaN: no counter
 }
 
-func (m meterModel) samples(p stepProfile, until float64) []Sample {
-	var out []Sample
+func (m meterModel) samples(p stepProfile, until float64) []trace.Sample {
+	var out []trace.Sample
 	for k := 0; ; k++ {
 		x := m.phase + float64(k)*m.every
 		if x > until {
@@ -75,7 +77,7 @@ func (m meterModel) samples(p stepProfile, until float64) []Sample {
 		if m.refresh > 0 {
 			r = 0.37 + math.Floor((x-0.37)/m.refresh)*m.refresh
 		}
-		s := Sample{Meter: "pdu", Channel: "pdu1", Component: ComponentWall, T: x, Watts: nan, Joules: nan}
+		s := trace.Sample{Meter: "pdu", Channel: "pdu1", Component: ComponentWall, T: x, Watts: nan, Joules: nan}
 		if !math.IsNaN(m.powerStep) {
 			avg := p.power(r)
 			if span := math.Max(m.refresh, m.every); r >= span {
@@ -93,7 +95,7 @@ func (m meterModel) samples(p stepProfile, until float64) []Sample {
 	}
 }
 
-func analyzeOne(t *testing.T, samples []Sample, opts Options) ModelResult {
+func analyzeOne(t *testing.T, samples []trace.Sample, opts Options) ModelResult {
 	t.Helper()
 	res, err := Analyze(samples, nil, pduPhases(), opts)
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math"
 	"testing"
+
+	"github.com/aienergy/aienergy/trace"
 )
 
 // Irregular samples: t = 0, 0.1, 0.25, 0.3 s at 100, 200, 200, 100 W.
@@ -94,7 +96,7 @@ func TestIntegratedAverageAndPeak(t *testing.T) {
 }
 
 func TestGapIsReported(t *testing.T) {
-	var samples []Sample
+	var samples []trace.Sample
 	for _, s := range profile("pdu", "outlet1", "wall", 0, 10, 10, constant(100)) {
 		if s.T > 4 && s.T < 6 {
 			continue // the meter stopped answering for 2 s
@@ -224,14 +226,14 @@ func TestSteppedCounterEdgeUncertainty(t *testing.T) {
 // even where the power readings say otherwise) and the peak comes from the
 // power samples.
 func TestCounterWithPowerSamples(t *testing.T) {
-	var samples []Sample
+	var samples []trace.Sample
 	for k := 0; k <= 10; k++ {
 		tk := float64(k)
 		w := 110.0
 		if k == 5 {
 			w = 150
 		}
-		samples = append(samples, Sample{Meter: "nvml", Channel: "gpu0", Component: "gpu", T: tk, Watts: w, Joules: 100 * tk})
+		samples = append(samples, trace.Sample{Meter: "nvml", Channel: "gpu0", Component: "gpu", T: tk, Watts: w, Joules: 100 * tk})
 	}
 	e, err := oneSeries(t, samples, nil).Energy(2, 8)
 	if err != nil {
@@ -266,26 +268,26 @@ func TestEnergyWithoutData(t *testing.T) {
 func TestGroupSeriesRejectsBadReadings(t *testing.T) {
 	tests := []struct {
 		name     string
-		mutate   func(*Sample)
+		mutate   func(*trace.Sample)
 		maxRange float64
 		reason   string
 	}{
-		{name: "NaN time", mutate: func(s *Sample) { s.T = math.NaN() }, reason: rejectTime},
-		{name: "infinite time", mutate: func(s *Sample) { s.T = math.Inf(1) }, reason: rejectTime},
-		{name: "unknown component", mutate: func(s *Sample) { s.Component = "fan" }, reason: rejectComponent},
-		{name: "infinite watts", mutate: func(s *Sample) { s.Watts = math.Inf(1) }, reason: rejectPower},
-		{name: "negative watts", mutate: func(s *Sample) { s.Watts = -300 }, reason: rejectNegative},
-		{name: "negative counter", mutate: func(s *Sample) { s.Joules = -1 }, reason: rejectCounter},
-		{name: "no value", mutate: func(s *Sample) { s.Watts, s.Joules = nan, nan }, reason: rejectEmpty},
-		{name: "component changes", mutate: func(s *Sample) { s.Component = "cpu" }, reason: rejectSwitch},
-		{name: "counter above range", mutate: func(s *Sample) { s.Joules = 5000 }, maxRange: 1000, reason: rejectAboveRange},
+		{name: "NaN time", mutate: func(s *trace.Sample) { s.T = math.NaN() }, reason: rejectTime},
+		{name: "infinite time", mutate: func(s *trace.Sample) { s.T = math.Inf(1) }, reason: rejectTime},
+		{name: "unknown component", mutate: func(s *trace.Sample) { s.Component = "fan" }, reason: rejectComponent},
+		{name: "infinite watts", mutate: func(s *trace.Sample) { s.Watts = math.Inf(1) }, reason: rejectPower},
+		{name: "negative watts", mutate: func(s *trace.Sample) { s.Watts = -300 }, reason: rejectNegative},
+		{name: "negative counter", mutate: func(s *trace.Sample) { s.Joules = -1 }, reason: rejectCounter},
+		{name: "no value", mutate: func(s *trace.Sample) { s.Watts, s.Joules = nan, nan }, reason: rejectEmpty},
+		{name: "component changes", mutate: func(s *trace.Sample) { s.Component = "cpu" }, reason: rejectSwitch},
+		{name: "counter above range", mutate: func(s *trace.Sample) { s.Joules = 5000 }, maxRange: 1000, reason: rejectAboveRange},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			// 100 W and a counter at 100 J/s, read every second; reading 2 is bad.
-			var samples []Sample
+			var samples []trace.Sample
 			for k := 0; k <= 4; k++ {
-				samples = append(samples, Sample{Meter: "m", Channel: "c", Component: "gpu", T: float64(k), Watts: 100, Joules: 100 * float64(k)})
+				samples = append(samples, trace.Sample{Meter: "m", Channel: "c", Component: "gpu", T: float64(k), Watts: 100, Joules: 100 * float64(k)})
 			}
 			tc.mutate(&samples[2])
 			var ranges map[string]float64
@@ -345,7 +347,7 @@ func TestCounterBackSteps(t *testing.T) {
 }
 
 func TestGroupSeriesSortsAndSplits(t *testing.T) {
-	samples := []Sample{
+	samples := []trace.Sample{
 		{Meter: "nvml", Channel: "gpu1", Component: "gpu", T: 2, Watts: 30, Joules: nan},
 		{Meter: "nvml", Channel: "gpu0", Component: "gpu", T: 1, Watts: 10, Joules: nan},
 		{Meter: "nvml", Channel: "gpu1", Component: "gpu", T: 1, Watts: 20, Joules: nan},

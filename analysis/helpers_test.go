@@ -4,35 +4,37 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/aienergy/aienergy/trace"
 )
 
 var nan = math.NaN()
 
 // powerSamples builds power-only samples of one channel.
-func powerSamples(meter, channel, component string, t, w []float64) []Sample {
-	out := make([]Sample, len(t))
+func powerSamples(meter, channel, component string, t, w []float64) []trace.Sample {
+	out := make([]trace.Sample, len(t))
 	for i := range t {
-		out[i] = Sample{Meter: meter, Channel: channel, Component: component, T: t[i], Watts: w[i], Joules: nan}
+		out[i] = trace.Sample{Meter: meter, Channel: channel, Component: component, T: t[i], Watts: w[i], Joules: nan}
 	}
 	return out
 }
 
 // counterSamples builds counter-only samples of one channel.
-func counterSamples(meter, channel, component string, t, j []float64) []Sample {
-	out := make([]Sample, len(t))
+func counterSamples(meter, channel, component string, t, j []float64) []trace.Sample {
+	out := make([]trace.Sample, len(t))
 	for i := range t {
-		out[i] = Sample{Meter: meter, Channel: channel, Component: component, T: t[i], Watts: nan, Joules: j[i]}
+		out[i] = trace.Sample{Meter: meter, Channel: channel, Component: component, T: t[i], Watts: nan, Joules: j[i]}
 	}
 	return out
 }
 
 // profile samples a power profile hz times a second over [from, to];
 // sample k is at k/hz, so times like 2.5 are exact.
-func profile(meter, channel, component string, from, to float64, hz int, watts func(t float64) float64) []Sample {
-	var out []Sample
+func profile(meter, channel, component string, from, to float64, hz int, watts func(t float64) float64) []trace.Sample {
+	var out []trace.Sample
 	for k := int(math.Ceil(from*float64(hz) - 1e-6)); float64(k)/float64(hz) <= to+1e-9; k++ {
 		t := float64(k) / float64(hz)
-		out = append(out, Sample{Meter: meter, Channel: channel, Component: component, T: t, Watts: watts(t), Joules: nan})
+		out = append(out, trace.Sample{Meter: meter, Channel: channel, Component: component, T: t, Watts: watts(t), Joules: nan})
 	}
 	return out
 }
@@ -40,7 +42,7 @@ func profile(meter, channel, component string, from, to float64, hz int, watts f
 func constant(w float64) func(float64) float64 { return func(float64) float64 { return w } }
 
 // oneSeries groups samples that must form exactly one channel.
-func oneSeries(t *testing.T, samples []Sample, maxRange map[string]float64) *Series {
+func oneSeries(t *testing.T, samples []trace.Sample, maxRange map[string]float64) *Series {
 	t.Helper()
 	ss, err := GroupSeries(samples, Declared{MaxRangeJ: maxRange})
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"maps"
 	"math"
+
+	"github.com/aienergy/aienergy/trace"
 )
 
 // Latency describes the successful measured requests, in milliseconds.
@@ -51,11 +53,11 @@ type RequestCounts struct {
 const timeSlack = 5e-6 // the CSV rounds each time to the µs on its own
 
 // checkRequest rejects records whose times or counts cannot be real.
-func checkRequest(r Request) error {
+func checkRequest(r trace.Request) error {
 	finite := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 	switch {
-	case r.Phase != PhaseWarmup && r.Phase != PhaseMeasured:
-		return fmt.Errorf("phase %q: want %q or %q", r.Phase, PhaseWarmup, PhaseMeasured)
+	case r.Phase != trace.PhaseWarmup && r.Phase != trace.PhaseMeasured:
+		return fmt.Errorf("phase %q: want %q or %q", r.Phase, trace.PhaseWarmup, trace.PhaseMeasured)
 	case !finite(r.Start) || !finite(r.End):
 		return fmt.Errorf("start %v, end %v: want finite times", r.Start, r.End)
 	case r.End < r.Start-timeSlack:
@@ -78,7 +80,7 @@ func checkRequest(r Request) error {
 }
 
 // countRequests tallies measured requests.
-func countRequests(reqs []Request) RequestCounts {
+func countRequests(reqs []trace.Request) RequestCounts {
 	n := RequestCounts{FailedByClass: map[string]int{}}
 	for _, r := range reqs {
 		if !r.OK() {
@@ -97,8 +99,18 @@ func countRequests(reqs []Request) RequestCounts {
 // measureLatency summarises the successful requests among reqs; failed
 // requests are left out (their timings describe the failure, not the
 // service).
-func measureLatency(reqs []Request) Latency {
-	var ttft, tpot, itl, e2e []float64
+func measureLatency(reqs []trace.Request) Latency {
+	// The gaps are counted first so that their one slice has the exact
+	// size: a run can have millions, and a growing slice would briefly
+	// hold them twice.
+	gaps := 0
+	for _, r := range reqs {
+		if r.OK() {
+			gaps += max(len(r.Chunks)-1, 0)
+		}
+	}
+	var ttft, tpot, e2e []float64
+	itl := make([]float64, 0, gaps)
 	const ms = 1000
 	for _, r := range reqs {
 		if !r.OK() {
@@ -115,13 +127,13 @@ func measureLatency(reqs []Request) Latency {
 			itl = append(itl, (r.Chunks[i]-r.Chunks[i-1])*ms)
 		}
 	}
-	return Latency{TTFT: Summarize(ttft), TPOT: Summarize(tpot), ITL: Summarize(itl), E2E: Summarize(e2e)}
+	return Latency{TTFT: summarizeInPlace(ttft), TPOT: summarizeInPlace(tpot), ITL: summarizeInPlace(itl), E2E: summarizeInPlace(e2e)}
 }
 
 // measureThroughput relates the counts to the window [from, to].
 // Concurrency counts every request, failed or not, for the part of it
 // inside the window: a failing request still held a slot.
-func measureThroughput(reqs []Request, n RequestCounts, from, to float64, requested int) Throughput {
+func measureThroughput(reqs []trace.Request, n RequestCounts, from, to float64, requested int) Throughput {
 	d := to - from
 	busy := 0.0
 	for _, r := range reqs {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/aienergy/aienergy/trace"
 )
 
 func TestSummarizePercentiles(t *testing.T) {
@@ -60,28 +62,28 @@ func TestEmptyDistributionIsNullInJSON(t *testing.T) {
 
 // latencyRequests: five successes, two failures and a warmup request, in a
 // measured window [0, 10] s.
-func latencyRequests() []Request {
-	ok := func(id int, start, first, end float64, out int, chunks ...float64) Request {
-		return Request{ID: id, Model: "m", Phase: PhaseMeasured, Start: start, FirstToken: first, End: end,
+func latencyRequests() []trace.Request {
+	ok := func(id int, start, first, end float64, out int, chunks ...float64) trace.Request {
+		return trace.Request{ID: id, Model: "m", Phase: trace.PhaseMeasured, Start: start, FirstToken: first, End: end,
 			Chunks: chunks, InputTokens: 10, OutputTokens: out, FinishReason: "stop"}
 	}
-	reqs := []Request{
+	reqs := []trace.Request{
 		ok(1, 0, 0.1, 1.1, 11, 0.1, 0.2, 0.4), // TTFT 100, TPOT 1.0/10, ITL 100, 200
 		ok(2, 1, 1.2, 2.2, 6, 0.2, 0.5),       // TTFT 200, TPOT 1.0/5, ITL 300
 		ok(3, 2, 2.3, 2.3, 1, 0.3),            // TTFT 300, one token: no TPOT
 		ok(4, 3, 3.4, 4.4, 3, 0.4, 0.9, 1.4),  // TTFT 400, TPOT 1.0/2, ITL 500, 500
 		ok(5, 4, 5.0, 6.0, 2, 1.0, 2.0),       // TTFT 1000, TPOT 1.0/1, ITL 1000
-		{ID: 6, Model: "m", Phase: PhaseMeasured, Start: 5, FirstToken: nan, End: 9, ErrorClass: "timeout", InputTokens: 10},
-		{ID: 7, Model: "m", Phase: PhaseMeasured, Start: 6, FirstToken: 6.1, End: 6.5, ErrorClass: "http_500", InputTokens: 10, OutputTokens: 4, Chunks: []float64{0.1}},
+		{ID: 6, Model: "m", Phase: trace.PhaseMeasured, Start: 5, FirstToken: nan, End: 9, ErrorClass: "timeout", InputTokens: 10},
+		{ID: 7, Model: "m", Phase: trace.PhaseMeasured, Start: 6, FirstToken: 6.1, End: 6.5, ErrorClass: "http_500", InputTokens: 10, OutputTokens: 4, Chunks: []float64{0.1}},
 		ok(8, -5, -4.9, -4, 20, 0.1),
 	}
 	reqs[2].TokensEstimated = true
-	reqs[7].Phase = PhaseWarmup
+	reqs[7].Phase = trace.PhaseWarmup
 	return reqs
 }
 
 func TestLatencyAndThroughput(t *testing.T) {
-	phases := []Phase{{Model: "m", Name: PhaseWarmup, Start: -5, End: 0}, {Model: "m", Name: PhaseMeasured, Start: 0, End: 10}}
+	phases := []trace.Phase{{Model: "m", Name: trace.PhaseWarmup, Start: -5, End: 0}, {Model: "m", Name: trace.PhaseMeasured, Start: 0, End: 10}}
 	res, err := Analyze(nil, latencyRequests(), phases, Options{RequestedConcurrency: 4})
 	if err != nil {
 		t.Fatal(err)
@@ -117,8 +119,8 @@ func TestLatencyAndThroughput(t *testing.T) {
 }
 
 func TestConcurrencyClipsToWindow(t *testing.T) {
-	reqs := []Request{{Model: "m", Phase: PhaseMeasured, Start: -1, FirstToken: nan, End: 3, OutputTokens: 1}}
-	phases := []Phase{{Model: "m", Name: PhaseMeasured, Start: 0, End: 4}}
+	reqs := []trace.Request{{Model: "m", Phase: trace.PhaseMeasured, Start: -1, FirstToken: nan, End: 3, OutputTokens: 1}}
+	phases := []trace.Phase{{Model: "m", Name: trace.PhaseMeasured, Start: 0, End: 4}}
 	res, err := Analyze(nil, reqs, phases, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -132,25 +134,25 @@ func TestConcurrencyClipsToWindow(t *testing.T) {
 // An impossible request record is left out with a warning naming it; the
 // run keeps its other requests and its figures.
 func TestBadRequestsAreLeftOut(t *testing.T) {
-	phases := []Phase{{Model: "m", Name: PhaseMeasured, Start: 0, End: 10}}
-	base := Request{Model: "m", Phase: PhaseMeasured, Start: 1, FirstToken: 1.5, End: 2, OutputTokens: 3, Chunks: []float64{0.5, 0.7}}
+	phases := []trace.Phase{{Model: "m", Name: trace.PhaseMeasured, Start: 0, End: 10}}
+	base := trace.Request{Model: "m", Phase: trace.PhaseMeasured, Start: 1, FirstToken: 1.5, End: 2, OutputTokens: 3, Chunks: []float64{0.5, 0.7}}
 	tests := []struct {
 		name   string
-		mutate func(*Request)
+		mutate func(*trace.Request)
 	}{
-		{"end before start", func(r *Request) { r.End = 0.5; r.FirstToken = nan; r.Chunks = nil }},
-		{"NaN start", func(r *Request) { r.Start = nan }},
-		{"first token after end", func(r *Request) { r.FirstToken = 3 }},
-		{"negative tokens", func(r *Request) { r.OutputTokens = -1 }},
-		{"chunks out of order", func(r *Request) { r.Chunks = []float64{0.7, 0.5} }},
-		{"chunk after end", func(r *Request) { r.Chunks = []float64{0.5, 1.5} }},
-		{"unknown phase", func(r *Request) { r.Phase = "cooldown" }},
+		{"end before start", func(r *trace.Request) { r.End = 0.5; r.FirstToken = nan; r.Chunks = nil }},
+		{"NaN start", func(r *trace.Request) { r.Start = nan }},
+		{"first token after end", func(r *trace.Request) { r.FirstToken = 3 }},
+		{"negative tokens", func(r *trace.Request) { r.OutputTokens = -1 }},
+		{"chunks out of order", func(r *trace.Request) { r.Chunks = []float64{0.7, 0.5} }},
+		{"chunk after end", func(r *trace.Request) { r.Chunks = []float64{0.5, 1.5} }},
+		{"unknown phase", func(r *trace.Request) { r.Phase = "cooldown" }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := base
 			tc.mutate(&r)
-			res, err := Analyze(nil, []Request{base, r}, phases, Options{})
+			res, err := Analyze(nil, []trace.Request{base, r}, phases, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -171,17 +173,17 @@ func TestBadRequestsAreLeftOut(t *testing.T) {
 func TestUnobservedLatencyIsNull(t *testing.T) {
 	tests := []struct {
 		name                  string
-		r                     Request
+		r                     trace.Request
 		ttft, tpot, itl, e2e  int
 		wantTTFTms, wantE2Ems float64
 	}{
-		{"not streamed", Request{Start: 1, FirstToken: nan, End: 3, OutputTokens: 10}, 0, 0, 0, 1, 0, 2000},
-		{"streamed in one chunk", Request{Streamed: true, Start: 1, FirstToken: 2.5, End: 2.5001, OutputTokens: 10, Chunks: []float64{1.5}}, 1, 0, 0, 1, 1500, 1500.1},
-		{"streamed in two chunks", Request{Streamed: true, Start: 1, FirstToken: 1.5, End: 2, OutputTokens: 2, Chunks: []float64{0.5, 1}}, 1, 1, 1, 1, 500, 1000},
+		{"not streamed", trace.Request{Start: 1, FirstToken: nan, End: 3, OutputTokens: 10}, 0, 0, 0, 1, 0, 2000},
+		{"streamed in one chunk", trace.Request{Streamed: true, Start: 1, FirstToken: 2.5, End: 2.5001, OutputTokens: 10, Chunks: []float64{1.5}}, 1, 0, 0, 1, 1500, 1500.1},
+		{"streamed in two chunks", trace.Request{Streamed: true, Start: 1, FirstToken: 1.5, End: 2, OutputTokens: 2, Chunks: []float64{0.5, 1}}, 1, 1, 1, 1, 500, 1000},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l := measureLatency([]Request{tt.r})
+			l := measureLatency([]trace.Request{tt.r})
 			if l.TTFT.Count != tt.ttft || l.TPOT.Count != tt.tpot || l.ITL.Count != tt.itl || l.E2E.Count != tt.e2e {
 				t.Fatalf("counts ttft %d tpot %d itl %d e2e %d, want %d %d %d %d", l.TTFT.Count, l.TPOT.Count, l.ITL.Count, l.E2E.Count, tt.ttft, tt.tpot, tt.itl, tt.e2e)
 			}

@@ -3,16 +3,18 @@ package analysis
 import (
 	"math"
 	"testing"
+
+	"github.com/aienergy/aienergy/trace"
 )
 
 // 1000 J measured over 10 requests of 100 output tokens, 60 of them
 // reasoning: J per output token 1, J per answer token 1000/400 = 2.5.
 func TestJoulesPerAnswerToken(t *testing.T) {
 	samples := profile("nvml", "gpu0", "gpu", 0, 30, 10, loadProfile(0, 100))
-	var reqs []Request
+	var reqs []trace.Request
 	for i := range 10 {
 		s := 10 + float64(i)
-		reqs = append(reqs, Request{ID: i, Model: "m", Phase: PhaseMeasured, Start: s, FirstToken: s + 0.1, End: s + 1,
+		reqs = append(reqs, trace.Request{ID: i, Model: "m", Phase: trace.PhaseMeasured, Start: s, FirstToken: s + 0.1, End: s + 1,
 			InputTokens: 10, OutputTokens: 100, ReasoningTokens: 60})
 	}
 	res, err := Analyze(samples, reqs, threePhases("m"), Options{CarbonIntensity: 100})

@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/aienergy/aienergy/trace"
 )
 
 // gapFactor decides what counts as a gap: a stretch without samples longer
@@ -155,7 +157,7 @@ const (
 // counter that steps back for one reading and returns) is left out and
 // counted in the channel's Rejected, never failing the analysis; the
 // error is only for declarations that make no sense.
-func GroupSeries(samples []Sample, decl Declared) ([]*Series, error) {
+func GroupSeries(samples []trace.Sample, decl Declared) ([]*Series, error) {
 	if err := decl.check(); err != nil {
 		return nil, err
 	}
@@ -187,7 +189,7 @@ func knownComponent(c string) bool {
 	return false
 }
 
-func newSeries(samples []Sample, idx []int, maxRange, counterRes, powerRes float64) *Series {
+func newSeries(samples []trace.Sample, idx []int, maxRange, counterRes, powerRes float64) *Series {
 	first := samples[idx[0]]
 	s := &Series{Meter: first.Meter, Channel: first.Channel, maxRange: maxRange, Rejected: map[string]int{}}
 	reject := func(why string) { s.Rejected[why]++ }

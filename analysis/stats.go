@@ -21,11 +21,15 @@ type Distribution struct {
 }
 
 // Summarize describes values; it does not modify them.
-func Summarize(values []float64) Distribution {
-	if len(values) == 0 {
+func Summarize(values []float64) Distribution { return summarizeInPlace(slices.Clone(values)) }
+
+// summarizeInPlace is Summarize that sorts v itself instead of a copy: for
+// a list made only to be described (a run's pooled inter-token gaps,
+// millions long).
+func summarizeInPlace(v []float64) Distribution {
+	if len(v) == 0 {
 		return Distribution{}
 	}
-	v := slices.Clone(values)
 	slices.Sort(v)
 	sum := 0.0
 	for _, x := range v {

@@ -1,6 +1,10 @@
 package analysis
 
-import "math"
+import (
+	"math"
+
+	"github.com/aienergy/aienergy/trace"
+)
 
 // steadyRequests apportions a measured phase's requests to its
 // steady-state window [from, to]. A request counts for the share of its
@@ -9,9 +13,9 @@ import "math"
 // share of its duration when it streamed none). Latency keeps the
 // requests that started inside the window. Counts are rounded to whole
 // requests and tokens.
-func steadyRequests(reqs []Request, from, to float64) ([]Request, RequestCounts) {
+func steadyRequests(reqs []trace.Request, from, to float64) ([]trace.Request, RequestCounts) {
 	n := RequestCounts{FailedByClass: map[string]int{}}
-	var inside []Request
+	var inside []trace.Request
 	var completed, input, output float64
 	for _, r := range reqs {
 		if r.Start >= from && r.Start <= to {
@@ -28,7 +32,7 @@ func steadyRequests(reqs []Request, from, to float64) ([]Request, RequestCounts)
 		tokenShare := timeShare
 		// Chunk times apportion tokens only when every chunk's time was
 		// recorded; else time does.
-		if len(r.Chunks) > 0 && len(r.Chunks) == r.contentChunks() {
+		if len(r.Chunks) > 0 && len(r.Chunks) == r.ContentChunks() {
 			in := 0
 			for _, c := range r.Chunks {
 				if t := r.Start + c; t >= from && t <= to {

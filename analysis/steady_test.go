@@ -3,6 +3,8 @@ package analysis
 import (
 	"math"
 	"testing"
+
+	"github.com/aienergy/aienergy/trace"
 )
 
 // Measured phase 10–20 s, steady window 12–18 s, power 100 W throughout:
@@ -14,11 +16,11 @@ import (
 // requests, 80 tokens, 7.5 J per output token.
 func TestSteadyStateWindow(t *testing.T) {
 	samples := profile("m", "gpu0", "gpu", 0, 30, 10, constant(100))
-	phases := append(threePhases("m"), Phase{Model: "m", Name: PhaseSteady, Start: 12, End: 18})
-	reqs := []Request{
-		{ID: 1, Model: "m", Phase: PhaseMeasured, Start: 10, FirstToken: 11, End: 14, Chunks: []float64{1, 2.5, 3, 4}, OutputTokens: 40, InputTokens: 10},
-		{ID: 2, Model: "m", Phase: PhaseMeasured, Start: 13, FirstToken: 14, End: 16, OutputTokens: 10, InputTokens: 10},
-		{ID: 3, Model: "m", Phase: PhaseMeasured, Start: 17, FirstToken: 17.2, End: 21, Chunks: []float64{0.2, 0.4, 0.6, 0.8, 1.2, 1.4, 1.6, 1.8}, OutputTokens: 80, InputTokens: 10},
+	phases := append(threePhases("m"), trace.Phase{Model: "m", Name: trace.PhaseSteady, Start: 12, End: 18})
+	reqs := []trace.Request{
+		{ID: 1, Model: "m", Phase: trace.PhaseMeasured, Start: 10, FirstToken: 11, End: 14, Chunks: []float64{1, 2.5, 3, 4}, OutputTokens: 40, InputTokens: 10},
+		{ID: 2, Model: "m", Phase: trace.PhaseMeasured, Start: 13, FirstToken: 14, End: 16, OutputTokens: 10, InputTokens: 10},
+		{ID: 3, Model: "m", Phase: trace.PhaseMeasured, Start: 17, FirstToken: 17.2, End: 21, Chunks: []float64{0.2, 0.4, 0.6, 0.8, 1.2, 1.4, 1.6, 1.8}, OutputTokens: 80, InputTokens: 10},
 	}
 	res, err := Analyze(samples, reqs, phases, Options{CarbonIntensity: 100})
 	if err != nil {

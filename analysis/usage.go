@@ -3,6 +3,8 @@ package analysis
 import (
 	"fmt"
 	"math"
+
+	"github.com/aienergy/aienergy/trace"
 )
 
 // A streamed answer's text chunks bound its output tokens. vLLM, TGI,
@@ -24,7 +26,9 @@ const (
 // cannot be checked: token totals saturate instead of overflowing (see
 // SaturatingAdd). A proxy that buffers the stream into large chunks
 // (Azure's content filter) trips the check: the warning says so.
-func CheckUsage(reqs []Request) []string {
+// Analyze runs it; running it again changes nothing, as a count it has
+// replaced fits its stream.
+func CheckUsage(reqs []trace.Request) []string {
 	type tally struct {
 		bad, streamed int
 		first         string
@@ -48,9 +52,9 @@ func CheckUsage(reqs []Request) []string {
 		}
 		t.bad++
 		if t.first == "" {
-			t.first = fmt.Sprintf("request %d: %d output tokens for %d text chunks", r.ID, r.OutputTokens, r.contentChunks())
+			t.first = fmt.Sprintf("request %d: %d output tokens for %d text chunks", r.ID, r.OutputTokens, r.ContentChunks())
 		}
-		r.OutputTokens = r.contentChunks()
+		r.OutputTokens = r.ContentChunks()
 		r.ReasoningTokens = min(max(r.ReasoningTokens, 0), r.OutputTokens)
 		r.TokensEstimated = true
 	}
@@ -67,8 +71,8 @@ func CheckUsage(reqs []Request) []string {
 // usagePlausible reports whether a streamed request's output count could
 // describe its chunks. Reasoning tokens a server keeps hidden stream no
 // text, so only the rest is held against the chunks.
-func usagePlausible(r Request) bool {
-	n, chunks := r.OutputTokens, r.contentChunks()
+func usagePlausible(r trace.Request) bool {
+	n, chunks := r.OutputTokens, r.ContentChunks()
 	switch {
 	case n < 0 || r.ReasoningTokens < 0 || r.ReasoningTokens > n:
 		return false

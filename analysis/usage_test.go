@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/aienergy/aienergy/trace"
 )
 
 // With 20 text chunks the bound is 8 × 20 + 16 = 176 output tokens.
@@ -17,27 +19,27 @@ func TestCheckUsage(t *testing.T) {
 	}
 	tests := []struct {
 		name          string
-		r             Request
+		r             trace.Request
 		wantOut       int
 		wantEstimated bool
 	}{
-		{"one token per chunk", Request{Streamed: true, OutputTokens: 20, Chunks: chunks(20)}, 20, false},
-		{"at the bound", Request{Streamed: true, OutputTokens: 176, Chunks: chunks(20)}, 176, false},
-		{"one above the bound", Request{Streamed: true, OutputTokens: 177, Chunks: chunks(20)}, 20, true},
-		{"a million for 20 chunks", Request{Streamed: true, OutputTokens: 1_000_000, Chunks: chunks(20)}, 20, true},
-		{"MaxInt64 for 20 chunks", Request{Streamed: true, OutputTokens: math.MaxInt64, Chunks: chunks(20)}, 20, true},
-		{"0 for 20 text chunks", Request{Streamed: true, OutputTokens: 0, Chunks: chunks(20)}, 20, true},
-		{"0 for an empty stream", Request{Streamed: true, OutputTokens: 0}, 0, false},
-		{"16 tokens without text", Request{Streamed: true, OutputTokens: 16}, 16, false},
+		{"one token per chunk", trace.Request{Streamed: true, OutputTokens: 20, Chunks: chunks(20)}, 20, false},
+		{"at the bound", trace.Request{Streamed: true, OutputTokens: 176, Chunks: chunks(20)}, 176, false},
+		{"one above the bound", trace.Request{Streamed: true, OutputTokens: 177, Chunks: chunks(20)}, 20, true},
+		{"a million for 20 chunks", trace.Request{Streamed: true, OutputTokens: 1_000_000, Chunks: chunks(20)}, 20, true},
+		{"MaxInt64 for 20 chunks", trace.Request{Streamed: true, OutputTokens: math.MaxInt64, Chunks: chunks(20)}, 20, true},
+		{"0 for 20 text chunks", trace.Request{Streamed: true, OutputTokens: 0, Chunks: chunks(20)}, 20, true},
+		{"0 for an empty stream", trace.Request{Streamed: true, OutputTokens: 0}, 0, false},
+		{"16 tokens without text", trace.Request{Streamed: true, OutputTokens: 16}, 16, false},
 		// 500 − 400 hidden reasoning = 100 visible ≤ 176.
-		{"hidden reasoning", Request{Streamed: true, OutputTokens: 500, ReasoningTokens: 400, Chunks: chunks(20)}, 500, false},
-		{"more reasoning than output", Request{Streamed: true, OutputTokens: 20, ReasoningTokens: 21, Chunks: chunks(20)}, 20, true},
-		{"negative", Request{Streamed: true, OutputTokens: -5, Chunks: chunks(20)}, 20, true},
-		{"not streamed: nothing to check", Request{OutputTokens: 1_000_000}, 1_000_000, false},
+		{"hidden reasoning", trace.Request{Streamed: true, OutputTokens: 500, ReasoningTokens: 400, Chunks: chunks(20)}, 500, false},
+		{"more reasoning than output", trace.Request{Streamed: true, OutputTokens: 20, ReasoningTokens: 21, Chunks: chunks(20)}, 20, true},
+		{"negative", trace.Request{Streamed: true, OutputTokens: -5, Chunks: chunks(20)}, 20, true},
+		{"not streamed: nothing to check", trace.Request{OutputTokens: 1_000_000}, 1_000_000, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			reqs := []Request{tt.r}
+			reqs := []trace.Request{tt.r}
 			reqs[0].Model = "m"
 			warnings := CheckUsage(reqs)
 			r := reqs[0]
@@ -57,8 +59,8 @@ func TestCheckUsage(t *testing.T) {
 // Two answers of MaxInt64 tokens each: before, the totals wrapped to −2
 // and J/token went negative.
 func TestTokenTotalsSaturate(t *testing.T) {
-	huge := Request{Model: "m", Phase: PhaseMeasured, Start: 1, End: 2, FirstToken: nan, InputTokens: math.MaxInt, OutputTokens: math.MaxInt}
-	reqs := []Request{huge, huge}
+	huge := trace.Request{Model: "m", Phase: trace.PhaseMeasured, Start: 1, End: 2, FirstToken: nan, InputTokens: math.MaxInt, OutputTokens: math.MaxInt}
+	reqs := []trace.Request{huge, huge}
 	n := countRequests(reqs)
 	if n.InputTokens != math.MaxInt || n.OutputTokens != math.MaxInt || n.Completed != 2 {
 		t.Errorf("countRequests = %d in, %d out, %d completed; want MaxInt, MaxInt, 2", n.InputTokens, n.OutputTokens, n.Completed)
@@ -96,9 +98,34 @@ func TestUsageUsesEveryChunkNotOnlyRecordedOnes(t *testing.T) {
 	for i := range times {
 		times[i] = 0.01 * float64(i+1)
 	}
-	reqs := []Request{{ID: 1, Model: "m", Phase: PhaseMeasured, Start: 0, FirstToken: 0.01, End: 100, Streamed: true,
+	reqs := []trace.Request{{ID: 1, Model: "m", Phase: trace.PhaseMeasured, Start: 0, FirstToken: 0.01, End: 100, Streamed: true,
 		Chunks: times, ChunkCount: 100_000, OutputTokens: 100_000}}
 	if w := CheckUsage(reqs); len(w) != 0 || reqs[0].OutputTokens != 100_000 || reqs[0].TokensEstimated {
 		t.Errorf("warnings %q, %d tokens (estimated %v): want the reported 100 000 kept", w, reqs[0].OutputTokens, reqs[0].TokensEstimated)
+	}
+}
+
+// Analyze checks usage itself, before any figure: the records it is given
+// are corrected in place, so that what the caller writes from them
+// afterwards agrees with the figures, and the run's warnings say so.
+func TestAnalyzeChecksUsage(t *testing.T) {
+	chunks := []float64{0.1, 0.2, 0.3, 0.4, 0.5}
+	reqs := []trace.Request{
+		{ID: 1, Model: "m", Phase: trace.PhaseMeasured, Start: 11, FirstToken: 11.1, End: 11.5, Streamed: true, Chunks: chunks, OutputTokens: 1_000_000},
+		{ID: 2, Model: "m", Phase: trace.PhaseMeasured, Start: 12, FirstToken: 12.1, End: 12.5, Streamed: true, Chunks: chunks, OutputTokens: 5},
+	}
+	res, err := Analyze(nil, reqs, threePhases("m"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reqs[0].OutputTokens != 5 || !reqs[0].TokensEstimated || reqs[1].OutputTokens != 5 || reqs[1].TokensEstimated {
+		t.Errorf("records after Analyze: %d (estimated %v) and %d (estimated %v) output tokens; want 5 estimated, then 5 as reported",
+			reqs[0].OutputTokens, reqs[0].TokensEstimated, reqs[1].OutputTokens, reqs[1].TokensEstimated)
+	}
+	if got := res.Models[0].OutputTokens; got != 10 {
+		t.Errorf("model output tokens %d, want 10", got)
+	}
+	if w := strings.Join(res.Warnings, "\n"); !strings.Contains(w, "m: 1 of 2 streamed requests report output tokens their stream contradicts") {
+		t.Errorf("run warnings %q, want the usage check's", res.Warnings)
 	}
 }

@@ -1,6 +1,14 @@
 // Package backend sends inference requests to model servers and records,
 // per request, everything the analysis needs: timings, token counts and
 // errors.
+//
+// It holds what every kind of server shares: the Backend interface, the
+// Request and Record, the error classes, the registry (Register, New),
+// one HTTP client (HTTPClient: pooling, credentials, timeouts, error
+// classes and secrets masked in messages) and the token and limit rules.
+// Each kind lives in its own package, which registers itself:
+// backend/openai, backend/ollama, backend/kserve; backend/all links them
+// all in.
 package backend
 
 import (

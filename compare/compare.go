@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -264,20 +265,11 @@ func energyBasis(s summaryFile, m modelFile) (basis string, meters []string, key
 	}
 	slices.Sort(meters)
 	meters = slices.Compact(meters)
-	basis = strings.Join(sortedKeys(comps), "+")
+	basis = strings.Join(slices.Sorted(maps.Keys(comps)), "+")
 	if basis == "" {
 		return "", meters, "no energy figure"
 	}
-	return basis, meters, basis + " by " + strings.Join(sortedKeys(kinds), ", ")
-}
-
-func sortedKeys(m map[string]bool) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
+	return basis, meters, basis + " by " + strings.Join(slices.Sorted(maps.Keys(kinds)), ", ")
 }
 
 func hostString(h hostFile) string {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/aienergy/aienergy/backend"
 )
 
 // Config is one benchmark configuration, with every default filled in.
@@ -28,14 +30,17 @@ type Config struct {
 
 	// Source is the file the configuration came from, or "embedded default".
 	Source string `yaml:"-"`
+	// Notes say what loading changed that the user did not write, such as
+	// the embedded default measuring a named endpoint; shown before a run.
+	Notes []string `yaml:"-"`
 
 	src *source
 }
 
 // Backend says which model server to drive and how.
 type Backend struct {
-	// Type is one of BackendTypes. All are spoken to over the OpenAI API;
-	// "sim" is aienergy's embedded simulator, started by the runner.
+	// Type is one of BackendTypes: a kind the backend package registers,
+	// or "sim", aienergy's embedded simulator, started by the CLI.
 	Type      string   `yaml:"type"`
 	Device    string   `yaml:"device"`     // informational, e.g. "cuda"
 	DeviceIDs []int    `yaml:"device_ids"` // informational, recorded with the run
@@ -203,7 +208,7 @@ type Metrics struct {
 // results flow into (influxdb, clickhouse, mlflow). Secrets are never in
 // the config: *_env keys name environment variables that hold them.
 type Reporter struct {
-	Type       string `yaml:"type"` // one of ReporterTypes
+	Type       string `yaml:"type"` // a kind the sink package registers
 	OutputFile string `yaml:"output_file"`
 
 	// Sinks.
@@ -258,14 +263,17 @@ type Output struct {
 
 // Valid values of the enumerated keys.
 var (
-	BackendTypes  = []string{"vllm", "openai", "tgi", "sglang", "llamacpp", "ollama", "kserve", "triton", "sim"}
-	APIs          = []string{"chat", "completions"}
-	LoadModes     = []string{"sequential", "concurrency", "rate"}
-	Arrivals      = []string{"poisson", "gamma", "constant"}
-	LoadProfiles  = []string{"light", "moderate", "heavy", "stress", "all"}
-	MetricsTypes  = []string{"codecarbon"}
-	ReporterTypes = []string{"csv", "json", "influxdb", "clickhouse", "mlflow"}
+	APIs         = []string{"chat", "completions"}
+	LoadModes    = []string{"sequential", "concurrency", "rate"}
+	Arrivals     = []string{"poisson", "gamma", "constant"}
+	LoadProfiles = []string{"light", "moderate", "heavy", "stress", "all"}
+	MetricsTypes = []string{"codecarbon"}
 )
+
+// BackendTypes are the valid backend.type values: every kind registered
+// with the backend package (a program registers them by importing
+// backend/all) and "sim".
+func BackendTypes() []string { return append(backend.Kinds(), "sim") }
 
 // BuiltinDataset is the dataset_name of the built-in prompt set.
 const BuiltinDataset = "builtin"

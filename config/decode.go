@@ -228,7 +228,7 @@ func (d *decoder) decodeMeter(n *yaml.Node, v reflect.Value, key string) {
 		d.fail(n, key, "expected a meter mapping such as {name: gpu, type: nvml}, got %s", describe(n))
 		return
 	}
-	m := Meter{Enabled: true, Options: map[string]any{}, Node: n, Key: key, src: d.src}
+	m := Meter{Enabled: true, Options: map[string]any{}, Node: n, Key: key}
 	d.pairs(n, key, func(k, val *yaml.Node, childKey string) {
 		switch k.Value {
 		case "name":

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/aienergy/aienergy/internal/redact"
 )
 
 // defaults is the Config that a file's keys are written over. Defaults
@@ -117,4 +119,32 @@ func (c *Config) nameMeters() {
 			m.Name = fmt.Sprintf("%s-%d", m.Type, i)
 		}
 	}
+}
+
+// SimMeterURL is the meter url that stands for the built-in simulator's
+// /metrics endpoint; the CLI fills in its address when it starts it.
+const SimMeterURL = "sim"
+
+// measureNamedEndpoint makes `aienergy run backend.endpoint=URL` measure
+// the server at URL. The embedded default's backend is the simulator,
+// which has no endpoint: an endpoint given without a type means the
+// user's own OpenAI-compatible server, and the simulator's meter, which
+// would measure nothing real, is left out. The change is noted, never
+// silent; a config file that says type sim and names an endpoint is
+// refused by validation instead, since it says two things.
+func (c *Config) measureNamedEndpoint() {
+	if c.Backend.Type != "sim" || c.Backend.Endpoint == "" || c.src.keys["backend.type"].override != "" {
+		return
+	}
+	c.Backend.Type = "openai"
+	c.Notes = append(c.Notes, fmt.Sprintf("backend.endpoint is set: measuring the OpenAI-compatible server at %s (backend.type openai), not the built-in simulator", redact.URLs(c.Backend.Endpoint)))
+	kept := c.Meters[:0]
+	for _, m := range c.Meters {
+		if u, _ := m.Options["url"].(string); u == SimMeterURL {
+			c.Notes = append(c.Notes, fmt.Sprintf("meter %s reads the simulator and is left out: add the meters of your server's hardware (list them with aienergy meters)", m.Name))
+			continue
+		}
+		kept = append(kept, m)
+	}
+	c.Meters = kept
 }

@@ -56,7 +56,7 @@ func readLimited(path string) ([]byte, error) {
 // Default is the embedded default configuration (a short run against the
 // built-in simulator) with the overrides applied.
 func Default(overrides []string) (*Config, error) {
-	c, err := parse("default.yaml", defaultYAML, overrides)
+	c, err := parse("default.yaml", defaultYAML, overrides, true)
 	if c != nil {
 		c.Source = DefaultSource
 	}
@@ -66,10 +66,12 @@ func Default(overrides []string) (*Config, error) {
 // Parse is Load for configuration text already in memory; name is used in
 // error messages and as Config.Source.
 func Parse(name string, data []byte, overrides []string) (*Config, error) {
-	return parse(name, data, overrides)
+	return parse(name, data, overrides, false)
 }
 
-func parse(name string, data []byte, overrides []string) (*Config, error) {
+// parse reads a configuration; embedded tells that it is the embedded
+// default, whose simulator gives way to an endpoint the user names.
+func parse(name string, data []byte, overrides []string, embedded bool) (*Config, error) {
 	if len(data) > MaxConfigBytes {
 		return nil, Errors{{File: name, Msg: fmt.Sprintf("config file is larger than the %d MiB limit", MaxConfigBytes>>20)}}
 	}
@@ -102,6 +104,9 @@ func parse(name string, data []byte, overrides []string) (*Config, error) {
 		return nil, d.errs
 	}
 	c.resolve(strings.TrimSuffix(filepath.Base(name), filepath.Ext(name)))
+	if embedded {
+		c.measureNamedEndpoint()
+	}
 	if errs := c.validate(); len(errs) > 0 {
 		return nil, errs
 	}

@@ -146,7 +146,7 @@ func comparable(c *Config) Config {
 	out.src, out.Source = nil, ""
 	out.Meters = nil
 	for _, m := range c.Meters {
-		m.Node, m.src = nil, nil
+		m.Node = nil
 		out.Meters = append(out.Meters, m)
 	}
 	return out
@@ -354,5 +354,45 @@ func TestErrorfWithoutSource(t *testing.T) {
 	c := &Config{}
 	if got, want := c.Errorf("backend.model", "missing").Error(), "backend.model: missing"; got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// The first thing a user types measures their server: an endpoint given
+// to the embedded default means the OpenAI-compatible backend, never the
+// simulator, and the simulator's meter is left out; both are noted.
+func TestEndpointOnTheDefaultMeasuresThatServer(t *testing.T) {
+	c, err := Default([]string{"backend.endpoint=http://user:pw@gpu-box:8000/v1", "backend.model=m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Backend.Type != "openai" {
+		t.Errorf("backend.type = %q, want openai", c.Backend.Type)
+	}
+	for _, m := range c.Meters {
+		if u, _ := m.Options["url"].(string); u == SimMeterURL {
+			t.Errorf("the simulator's meter %s is still configured", m.Name)
+		}
+	}
+	notes := strings.Join(c.Notes, "\n")
+	for _, want := range []string{"http://user:REDACTED@gpu-box:8000/v1", "not the built-in simulator", "sim-gpu"} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("notes %q lack %q", notes, want)
+		}
+	}
+	if strings.Contains(notes, ":pw@") {
+		t.Errorf("notes leak the URL password: %q", notes)
+	}
+
+	// Saying sim explicitly and naming an endpoint says two things.
+	for _, overrides := range [][]string{
+		{"backend.type=sim", "backend.endpoint=http://gpu-box:8000/v1"},
+	} {
+		if _, err := Default(overrides); err == nil || !strings.Contains(err.Error(), "backend.type sim runs the built-in simulator") {
+			t.Errorf("%v: err = %v, want the sim/endpoint conflict", overrides, err)
+		}
+	}
+	if _, err := Parse("my.yaml", []byte("backend:\n  type: sim\n  model: m\n  endpoint: http://gpu-box:8000/v1\n"), nil); err == nil ||
+		!strings.Contains(err.Error(), "my.yaml:4: backend.endpoint: backend.type sim") {
+		t.Errorf("a file with type sim and an endpoint: err = %v", err)
 	}
 }

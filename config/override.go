@@ -206,16 +206,47 @@ func (o *override) applyMapping(m *yaml.Node, src *source) *Error {
 			m.Content = append(m.Content[:j], m.Content[j+2:]...)
 		default:
 			m.Content[j+1] = o.value
+			o.dropAlternative(m, src)
 		}
 		return nil
 	}
 	if o.op == opDelete {
+		if src.dropped[key] {
+			return nil // an override of its alternative removed it already
+		}
 		return o.errorf("%s is not set in the config", key)
 	}
 	k := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: seg}
 	src.origins[k] = o.raw
 	m.Content = append(m.Content, k, o.value)
+	o.dropAlternative(m, src)
 	return nil
+}
+
+// alternatives are keys that say the same thing two ways, so that a
+// config gives one or the other.
+var alternatives = map[string]string{
+	"backend.model":  "backend.models",
+	"backend.models": "backend.model",
+}
+
+// dropAlternative removes from m the file's alternative of the key just
+// set: `backend.models=[a,b]` on a file that says `model: x` replaces the
+// model, as any override replaces what the file says. Two overrides that
+// give both still conflict, and validation says so.
+func (o *override) dropAlternative(m *yaml.Node, src *source) {
+	alt, ok := alternatives[o.dotted(len(o.segs))]
+	if !ok {
+		return
+	}
+	seg := alt[strings.LastIndex(alt, ".")+1:]
+	for j := 0; j+1 < len(m.Content); j += 2 {
+		if m.Content[j].Value == seg && src.origins[m.Content[j]] == "" {
+			m.Content = append(m.Content[:j], m.Content[j+2:]...)
+			src.dropped[alt] = true
+			return
+		}
+	}
 }
 
 func (o *override) applySequence(s *yaml.Node) *Error {

@@ -41,6 +41,10 @@ func TestOverrides(t *testing.T) {
 			func(c *Config) (any, any) { return c.Backend.DeviceIDs, []int{0, 1, 2} }},
 		{"replace model by models", []string{"~backend.model", "backend.models=[a, b]"},
 			func(c *Config) (any, any) { return c.Models(), []string{"a", "b"} }},
+		{"models override the file's model", []string{"backend.models=[a, b]"},
+			func(c *Config) (any, any) { return c.Models(), []string{"a", "b"} }},
+		{"model overrides the file's models", []string{"backend.models=[a, b]", "~backend.models", "backend.model=c"},
+			func(c *Config) (any, any) { return c.Models(), []string{"c"} }},
 		{"delete reverts to default", []string{"~scenario.text_column_name"},
 			func(c *Config) (any, any) { return c.Scenario.TextColumnName, "text" }},
 		{"delete if value matches", []string{"~metrics.country_iso_code=USA"},
@@ -85,17 +89,14 @@ func TestOverridesOnMeters(t *testing.T) {
 	if !reflect.DeepEqual(m.Options, want) {
 		t.Errorf("options = %v, want %v", m.Options, want)
 	}
-	// Errors in a meter option set by an override name the override.
-	_, err = m.Duration("timeout", 0)
-	if err != nil {
-		t.Errorf("Duration(timeout): %v", err)
-	}
+	// Errors about a meter option set by an override (the meter kind
+	// finds them; the CLI restates them with Errorf) name the override.
 	c, err = Default([]string{"meters.0.timeout=soon"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.Meters[0].Duration("timeout", time.Second)
-	want2 := `override "meters.0.timeout=soon": meters[0].timeout: invalid duration "soon" (use e.g. 5s, 500ms, or a number of seconds)`
+	err = c.Errorf("meters[0].timeout", "invalid duration %q", "soon")
+	want2 := `override "meters.0.timeout=soon": meters[0].timeout: invalid duration "soon"`
 	if err == nil || err.Error() != want2 {
 		t.Errorf("err = %v, want %s", err, want2)
 	}
@@ -140,11 +141,13 @@ func TestOverrideErrors(t *testing.T) {
 		{"bad value", []string{"load.concurrency=0"},
 			`override "load.concurrency=0": load.concurrency: must be at least 1, got 0`},
 		{"bad enum", []string{"backend.type=vlm"},
-			`override "backend.type=vlm": backend.type: unknown backend type "vlm" (valid: vllm, openai, tgi, sglang, llamacpp, ollama, kserve, triton, sim; did you mean "vllm"?)`},
+			`override "backend.type=vlm": backend.type: unknown backend type "vlm" (valid: kserve, llamacpp, ollama, openai, sglang, tgi, triton, vllm, sim; did you mean "vllm"?)`},
 		{"bad duration", []string{"phases.idle_before=5 sec"},
 			`override "phases.idle_before=5 sec": phases.idle_before: invalid duration "5 sec" (use e.g. 5s, 500ms, or a number of seconds)`},
-		{"cross-field", []string{"backend.models=[a]"},
+		{"cross-field", []string{"backend.models=[a]", "backend.model=b"},
 			`override "backend.models=[a]": backend.models: give backend.model or backend.models, not both`},
+		{"models replace the file's model", []string{"backend.models=[a]", "backend.models.3=b"},
+			`override "backend.models.3=b": backend.models has 1 element(s); there is no backend.models.3`},
 		{"endpoint removed", []string{"~backend.endpoint"},
 			`testdata/seed_gpt_oss_120b.yaml:4: backend.endpoint: required for backend type vllm (e.g. http://localhost:8000/v1)`},
 	}

@@ -56,9 +56,6 @@ func lookupField(t reflect.Type, name string) (field, bool) {
 	return field{}, false
 }
 
-// meterKeys are the keys every meter item has; any others are options.
-var meterKeys = []string{"name", "type", "enabled"}
-
 // unknownKeyHint suggests what an unknown key under a struct of type t was
 // meant to be: a sibling with a similar name, or else the one key anywhere
 // in the schema with exactly that name ("concurrency" → "load.concurrency").

@@ -20,11 +20,12 @@ type location struct {
 type source struct {
 	file    string
 	origins map[*yaml.Node]string // nodes created by overrides → the override
+	dropped map[string]bool       // file keys an override of their alternative removed
 	keys    map[string]location   // dotted key → location of its value
 }
 
 func newSource(file string) *source {
-	return &source{file: file, origins: map[*yaml.Node]string{}, keys: map[string]location{}}
+	return &source{file: file, origins: map[*yaml.Node]string{}, dropped: map[string]bool{}, keys: map[string]location{}}
 }
 
 // at is the location of a node.

@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"strings"
+
+	"github.com/aienergy/aienergy/internal/suggest"
 )
 
 // aliases maps names people often write (from other tools) to ours.
@@ -40,7 +42,7 @@ func closest(word string, candidates []string) (string, bool) {
 	best, bestScore := "", limit+2
 	for _, c := range candidates {
 		nc := normalizeWord(c)
-		score := editDistance(w, nc)
+		score := suggest.Distance(w, nc)
 		if score > limit {
 			score = limit + 2
 			short, long := w, nc
@@ -68,33 +70,4 @@ func didYouMean(word string, candidates []string) string {
 
 func normalizeWord(s string) string {
 	return strings.ReplaceAll(strings.ToLower(s), "-", "_")
-}
-
-// editDistance is the optimal-string-alignment distance between a and b:
-// insertions, deletions, substitutions and swaps of adjacent letters each
-// cost one.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	// d[i][j] is the distance between ra[:i] and rb[:j].
-	d := make([][]int, len(ra)+1)
-	for i := range d {
-		d[i] = make([]int, len(rb)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(ra)][len(rb)]
 }

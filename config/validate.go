@@ -95,13 +95,7 @@ func (c *Config) validate() Errors {
 		v.fail("sampling.interval", "must be at least 1ms, got %s", c.Sampling.Interval)
 	}
 	v.metrics()
-	for i, r := range c.Reporters {
-		key := "reporter"
-		if c.src.set(indexKey(key, i)) {
-			key = indexKey(key, i)
-		}
-		v.oneOf(key+".type", "reporter type", r.Type, ReporterTypes)
-	}
+	v.reporters()
 	if strings.TrimSpace(c.Output.Dir) == "" {
 		v.fail("output.dir", "must not be empty")
 	}
@@ -110,7 +104,7 @@ func (c *Config) validate() Errors {
 
 func (v *validator) backend() {
 	b := &v.c.Backend
-	v.oneOf("backend.type", "backend type", b.Type, BackendTypes)
+	v.oneOf("backend.type", "backend type", b.Type, BackendTypes())
 	switch {
 	case b.Model != "" && len(b.Models) > 0:
 		v.fail("backend.models", "give backend.model or backend.models, not both")
@@ -127,7 +121,7 @@ func (v *validator) backend() {
 		}
 		seen[m] = i
 	}
-	if (b.Type != "sim" && slices.Contains(BackendTypes, b.Type)) || b.Endpoint != "" {
+	if (b.Type != "sim" && slices.Contains(BackendTypes(), b.Type)) || b.Endpoint != "" {
 		v.endpoint(b.Type, b.Endpoint)
 	}
 	v.oneOf("backend.api", "API", b.API, APIs)
@@ -144,6 +138,9 @@ func (v *validator) backend() {
 		v.fail("backend.batch_size", "must be at least 1, got %d", b.BatchSize)
 	}
 	if b.Type == "sim" {
+		if b.Endpoint != "" {
+			v.fail("backend.endpoint", "backend.type sim runs the built-in simulator on a loopback port and would not measure %s: set backend.type (e.g. vllm or openai) to measure that server, or remove backend.endpoint", redact.URLs(b.Endpoint))
+		}
 		v.sim()
 	}
 }
@@ -253,6 +250,27 @@ func (v *validator) meters() {
 		}
 		names[m.Name] = key
 	}
+}
+
+// reporters checks only that each reporter says its type: the kinds are
+// the sink package's, registered there, and the CLI checks types and
+// options against them when it plans a run (cfg.ReporterKey places its
+// errors).
+func (v *validator) reporters() {
+	for i, r := range v.c.Reporters {
+		if strings.TrimSpace(r.Type) == "" {
+			v.fail(v.c.ReporterKey(i)+".type", "required: say what kind of reporter this is (a file such as csv, or a sink)")
+		}
+	}
+}
+
+// ReporterKey is the dotted key of the i-th reporter as its file wrote
+// it: "reporter" for the single-mapping form, else "reporter[i]".
+func (c *Config) ReporterKey(i int) string {
+	if c.src != nil && c.src.set(indexKey("reporter", i)) {
+		return indexKey("reporter", i)
+	}
+	return "reporter"
 }
 
 func (v *validator) metrics() {

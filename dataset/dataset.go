@@ -11,6 +11,10 @@ import (
 type Spec struct {
 	// Name picks the source; see the package documentation.
 	Name string
+	// Dir is the folder a relative file path in Name is read from: the
+	// config file's, as a user reading the file expects. Empty means the
+	// working directory.
+	Dir string
 	// Inline prompts, when given, are used instead of the named source.
 	Inline []string
 	// Config and Split select a Hub dataset's table; empty picks the
@@ -91,7 +95,7 @@ func LoadSpec(ctx context.Context, spec Spec) (*Set, error) {
 		}
 		return synthetic(spec, n)
 	}
-	if path, ok := localPath(name); ok {
+	if path, ok := localPath(name, spec.Dir); ok {
 		return loadFile(path, spec)
 	}
 	return loadHub(ctx, name, spec)

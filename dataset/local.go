@@ -15,20 +15,30 @@ const filePrefix = "file:"
 // path: "file:" names always are; so are absolute and ./ ../ paths and
 // names with a file extension we read, which no Hub id ends in; and any
 // name of an existing file. A folder is never taken for a file, so a
-// local folder named like a Hub id does not hide the Hub dataset.
-func localPath(name string) (string, bool) {
+// local folder named like a Hub id does not hide the Hub dataset. A
+// relative path is dir's.
+func localPath(name, dir string) (string, bool) {
+	in := func(p string) string {
+		if dir == "" || filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(dir, p)
+	}
 	if p, ok := strings.CutPrefix(name, filePrefix); ok {
-		return p, true
+		if p == "" {
+			return "", true
+		}
+		return in(p), true
 	}
 	if filepath.IsAbs(name) || strings.HasPrefix(name, "./") || strings.HasPrefix(name, "../") {
-		return name, true
+		return in(name), true
 	}
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".jsonl", ".csv", ".parquet":
-		return name, true
+		return in(name), true
 	}
-	if st, err := os.Stat(name); err == nil && st.Mode().IsRegular() {
-		return name, true
+	if st, err := os.Stat(in(name)); err == nil && st.Mode().IsRegular() {
+		return in(name), true
 	}
 	return "", false
 }

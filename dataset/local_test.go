@@ -78,22 +78,30 @@ func TestLocalFileErrors(t *testing.T) {
 func TestLocalPath(t *testing.T) {
 	tests := []struct {
 		name string
+		dir  string // the config file's folder
 		path string
 		ok   bool
 	}{
-		{"AIEnergyScore/text_generation", "", false},
-		{"squad", "", false},
-		{"file:AIEnergyScore/text_generation", "AIEnergyScore/text_generation", true},
-		{"/abs/prompts.txt", "/abs/prompts.txt", true},
-		{"../x", "../x", true},
-		{"data/prompts.JSONL", "data/prompts.JSONL", true},
-		{"testdata", "", false}, // an existing folder is not a file
-		{"testdata/README.md", "testdata/README.md", true},
+		{"AIEnergyScore/text_generation", "", "", false},
+		{"AIEnergyScore/text_generation", "/etc/aienergy", "", false},
+		{"prompts.jsonl", "/etc/aienergy", "/etc/aienergy/prompts.jsonl", true},
+		{"./p.csv", "conf", "conf/p.csv", true},
+		{"file:p", "conf", "conf/p", true},
+		{"/abs/prompts.txt", "conf", "/abs/prompts.txt", true},
+		{"README.md", "testdata", "testdata/README.md", true}, // exists only in dir
+		{"README.md", "", "", false},                          // not in the working directory
+		{"squad", "", "", false},
+		{"file:AIEnergyScore/text_generation", "", "AIEnergyScore/text_generation", true},
+		{"/abs/prompts.txt", "", "/abs/prompts.txt", true},
+		{"../x", "", "../x", true},
+		{"data/prompts.JSONL", "", "data/prompts.JSONL", true},
+		{"testdata", "", "", false}, // an existing folder is not a file
+		{"testdata/README.md", "", "testdata/README.md", true},
 	}
 	for _, tt := range tests {
-		p, ok := localPath(tt.name)
+		p, ok := localPath(tt.name, tt.dir)
 		if p != tt.path || ok != tt.ok {
-			t.Errorf("localPath(%q) = %q, %v; want %q, %v", tt.name, p, ok, tt.path, tt.ok)
+			t.Errorf("localPath(%q, %q) = %q, %v; want %q, %v", tt.name, tt.dir, p, ok, tt.path, tt.ok)
 		}
 	}
 }

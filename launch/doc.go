@@ -8,7 +8,9 @@
 // order, rather than the server directly. Should aienergy die without
 // stopping it, even by SIGKILL, a guard process (aienergy's binary run
 // again) ends the whole group, and the kernel's parent-death signal ends
-// the server process at once on Linux. Start returns once the server
+// the server process at once on Linux (GuardGroup offers that guard for
+// any process group). The server's output reaches Options.Log redacted,
+// line by line, with Options.Redact. Start returns once the server
 // answers its health URL; Started and Ready bound the start-up phase, whose
 // energy the caller reports apart from the benchmark's.
 package launch

@@ -83,3 +83,31 @@ func waitForPid(t *testing.T, path string, launcher *exec.Cmd) int {
 }
 
 func healthAddr(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
+
+// A released guard has exited and left its group alone; releasing again,
+// or a nil Guard, does nothing.
+func TestGuardGroupRelease(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("no /proc here to tell whether a process lives")
+	}
+	sleeper := exec.Command("sleep", "60")
+	sleeper.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := sleeper.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sleeper.Process.Kill(); sleeper.Wait() })
+	g, err := GuardGroup(sleeper.Process.Pid, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	guardPid := g.g.cmd.Process.Pid
+	g.Release() // returns once the guard has exited
+	g.Release()
+	(*Guard)(nil).Release()
+	if processLive(guardPid) {
+		t.Errorf("the guard %d still runs after Release", guardPid)
+	}
+	if !processLive(sleeper.Process.Pid) {
+		t.Error("the released guard ended the group")
+	}
+}

@@ -53,6 +53,8 @@ func helperArgv(t *testing.T, mode string, args ...any) []string {
 //	stubborn PORT            serves, ignores SIGTERM
 //	family PORT PIDFILE      forks a grandchild that ignores SIGTERM, serves
 //	die PORT AFTER_MS        serves, then fails with exit status 1
+//	leak KEY PASS            prints KEY and a URL with password PASS, each
+//	                         split across two writes, and exits 3
 //	launcher PORT PIDFILE    acts as aienergy: launches "sh -c 'SELF serve PORT 0 & wait'",
 //	                         writes the server's group id, waits to be killed
 func helperMain(args []string) int {
@@ -108,6 +110,15 @@ func helperMain(args []string) int {
 		fmt.Println("worker started")
 		time.Sleep(time.Hour)
 		return 0
+	case "leak":
+		// Both halves reach the pipe apart: the reader sees the secret cut.
+		fmt.Print("api key " + args[1][:3])
+		time.Sleep(30 * time.Millisecond)
+		fmt.Println(args[1][3:] + " loaded")
+		fmt.Fprint(os.Stderr, "Traceback: cannot reach http://admin:"+args[2][:4])
+		time.Sleep(30 * time.Millisecond)
+		fmt.Fprint(os.Stderr, args[2][4:]+"@10.0.0.1/v1 (unfinished line)")
+		return 3
 	case "die":
 		go func() {
 			time.Sleep(time.Duration(num(2)) * time.Millisecond)

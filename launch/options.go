@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/url"
 	"time"
+
+	"github.com/aienergy/aienergy/internal/redact"
 )
 
 // Defaults. Loading a large model (download, weights to GPU, CUDA graph
@@ -37,6 +39,11 @@ type Options struct {
 	// Log receives the server's stdout and stderr; nil discards them
 	// (the last lines are still kept for error messages).
 	Log io.Writer
+	// Redact masks the run's secrets in the server's output before Log and
+	// error messages see it: a server may print its API key, its command
+	// line or the URLs it was given. Nil masks only what needs no list of
+	// secrets (URL passwords, values of secret-named pairs).
+	Redact *redact.Redactor
 }
 
 func (o Options) withDefaults() (Options, error) {

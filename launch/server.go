@@ -146,8 +146,12 @@ func (s *Server) run(pw *os.File, startErr chan<- error) {
 	close(s.exited)
 }
 
+// copyLog copies the server's output, redacted, to the log until every
+// process holding the pipe has closed it.
 func (s *Server) copyLog(pr *os.File) {
-	_, _ = io.Copy(s.log, pr)
+	w := s.o.Redact.Writer(s.log)
+	_, _ = io.Copy(w, pr)
+	_ = w.Flush() // the last line, should it lack its end
 	pr.Close()
 	close(s.copied)
 }

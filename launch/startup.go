@@ -2,7 +2,13 @@ package launch
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
 	"time"
+
+	"github.com/aienergy/aienergy/internal/httpx"
 )
 
 // outcome of the wait for health.
@@ -38,7 +44,7 @@ func (s *Server) waitHealthy(ctx context.Context, p *prober) (outcome, error) {
 				return healthy, nil
 			}
 		}
-		last = err
+		last = explainCheck(err)
 		select {
 		case <-ctx.Done():
 			return canceled, last
@@ -56,4 +62,15 @@ func minTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// explainCheck words a health check that got no answer the way every
+// HTTP failure in aienergy reads ("GET URL: connection refused"), not as
+// Go's chain of dial errors. A check that got an answer is already worded.
+func explainCheck(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	return fmt.Errorf("%s %s: %s", strings.ToUpper(ue.Op), ue.URL, httpx.Explain(err).Cause)
 }

@@ -8,17 +8,17 @@ import (
 	"io"
 	"maps"
 	"mime"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
+	"github.com/aienergy/aienergy/internal/httpx"
 	"github.com/aienergy/aienergy/internal/redact"
+	"github.com/aienergy/aienergy/internal/suggest"
 )
 
 // The "exporter" meter scrapes a Prometheus text endpoint: dcgm-exporter
@@ -75,7 +75,7 @@ type exporter struct {
 
 var exporterKeys = []string{"url", "preset", "timeout", "metrics", "labels", "headers"}
 
-func newExporter(spec Spec) (Meter, error) {
+func newExporter(spec Spec) (Opener, error) {
 	if err := spec.CheckKeys(exporterKeys...); err != nil {
 		return nil, err
 	}
@@ -113,7 +113,7 @@ func newExporter(spec Spec) (Meter, error) {
 	if !ok {
 		names := presetNames()
 		msg := fmt.Sprintf("unknown preset %q", presetName)
-		if s := nearest(presetName, names); s != "" {
+		if s := suggest.Nearest(presetName, names); s != "" {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		}
 		return nil, spec.Errorf("preset", "%s (presets: %s)", msg, strings.Join(names, ", "))
@@ -135,7 +135,7 @@ func newExporter(spec Spec) (Meter, error) {
 	e.transport = http.DefaultTransport.(*http.Transport).Clone()
 	e.transport.MaxIdleConnsPerHost = 2 // keep-alive: one connection reused per scrape
 	e.client = &http.Client{Transport: e.transport}
-	return e, nil
+	return Ready(e), nil
 }
 
 // scrapeURL returns the url option and the form of it to show in messages.
@@ -325,9 +325,8 @@ func (e *exporter) scrape(ctx context.Context) ([]byte, error) {
 		_ = resp.Body.Close()
 	}()
 	if resp.StatusCode != http.StatusOK {
-		// Read more than is shown: an echoed secret is masked whole, then cut.
-		head, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
-		return nil, fmt.Errorf("GET %s: %s: %s", e.shown, resp.Status, e.red.Quote(string(head), 200))
+		// An echoed secret is masked whole, then cut.
+		return nil, fmt.Errorf("GET %s: %s: %s", e.shown, resp.Status, httpx.QuoteBody(resp.Body, e.red, 200))
 	}
 	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == "application/vnd.google.protobuf" {
 		return nil, fmt.Errorf("GET %s: the server answered in protobuf although text was asked for", e.shown)
@@ -346,19 +345,19 @@ func (e *exporter) scrape(ctx context.Context) ([]byte, error) {
 // requestError turns a transport failure into advice; limit is the time
 // the request was given.
 func (e *exporter) requestError(err error, limit time.Duration) error {
-	var dnsErr *net.DNSError
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
+	f := httpx.Explain(err)
+	switch f.Reason {
+	case httpx.Timeout:
 		return fmt.Errorf("GET %s: no complete answer within %s; is the server overloaded or the address wrong? (%w)",
 			e.shown, limit.Round(time.Millisecond), context.DeadlineExceeded)
-	case errors.Is(err, context.Canceled):
+	case httpx.Canceled:
 		return fmt.Errorf("GET %s: %w", e.shown, context.Canceled)
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case httpx.Refused:
 		return fmt.Errorf("cannot reach %s: connection refused; is the exporter (or aienergy's simulator) running and listening there?", e.shown)
-	case errors.As(err, &dnsErr):
-		return fmt.Errorf("cannot reach %s: no such host %q", e.shown, dnsErr.Name)
+	case httpx.HostNotFound, httpx.Resolve:
+		return fmt.Errorf("cannot reach %s: %s", e.shown, f.Cause)
 	}
-	return fmt.Errorf("cannot reach %s: %v; is the server running?", e.shown, err)
+	return fmt.Errorf("cannot reach %s: %s; is the server running?", e.shown, e.red.String(f.Cause))
 }
 
 // ReadTimeout lets a scrape take its configured timeout even when that is

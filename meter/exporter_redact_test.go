@@ -36,7 +36,7 @@ func TestExporterMasksEchoedSecretsBeforeCutting(t *testing.T) {
 
 // An option error that quotes a URL back hides its password.
 func TestOptionErrorHidesURLPassword(t *testing.T) {
-	_, err := New(Spec{Name: "scrape", Type: "exporter", Options: map[string]any{"url": "ftp://u:pw-Secret-1@h/metrics"}})
+	_, err := New(context.Background(), Spec{Name: "scrape", Type: "exporter", Options: map[string]any{"url": "ftp://u:pw-Secret-1@h/metrics"}})
 	if err == nil || strings.Contains(err.Error(), "pw-Secret") || !strings.Contains(err.Error(), "ftp://u:REDACTED@h") {
 		t.Errorf("error %v", err)
 	}

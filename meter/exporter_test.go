@@ -45,7 +45,7 @@ func newTestExporter(t testing.TB, url string, opts map[string]any) Meter {
 	for k, v := range opts {
 		o[k] = v
 	}
-	m, err := New(Spec{Name: "scrape", Type: "exporter", Options: o, Source: "test.yaml:1"})
+	m, err := New(context.Background(), Spec{Name: "scrape", Type: "exporter", Options: o, Source: "test.yaml:1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,7 +412,7 @@ func TestExporterOptionErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := New(Spec{Name: "gpu", Type: "exporter", Options: tt.opts, Source: "cfg.yaml:9"})
+			_, err := New(context.Background(), Spec{Name: "gpu", Type: "exporter", Options: tt.opts, Source: "cfg.yaml:9"})
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -465,7 +465,7 @@ func BenchmarkExporterRead(b *testing.B) {
 }
 
 func ExampleNew_exporter() {
-	m, err := New(Spec{Name: "gpu", Type: "exporter", Source: "run.yaml:8", Options: map[string]any{
+	m, err := New(context.Background(), Spec{Name: "gpu", Type: "exporter", Source: "run.yaml:8", Options: map[string]any{
 		"url": "http://localhost:9400/metrics", "preset": "dcgn",
 	}})
 	fmt.Println(m, err)
@@ -480,7 +480,7 @@ DCGM_FI_DEV_POWER_USAGE{gpu="0",UUID="GPU-a",modelName="NVIDIA H100 80GB HBM3"} 
 `
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, body) }))
 	defer srv.Close()
-	m, err := New(Spec{Name: "dcgm", Type: "exporter", Options: map[string]any{"url": srv.URL, "preset": "dcgm"}})
+	m, err := New(context.Background(), Spec{Name: "dcgm", Type: "exporter", Options: map[string]any{"url": srv.URL, "preset": "dcgm"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,8 @@ package meter
 import (
 	"sort"
 	"strings"
+
+	"github.com/aienergy/aienergy/internal/safename"
 )
 
 // A Quantity is what a scraped or queried series measures.
@@ -81,21 +83,8 @@ func (o OptionSet) Measure() (q Quantity, scale float64, c Component, err error)
 // SanitizeChannel keeps a label value usable in a channel name: the run
 // directory keys readings by "meter/channel" and writes channel names into
 // CSV headers and file names.
-func SanitizeChannel(v string) string {
-	return strings.Map(func(r rune) rune {
-		if validChannelRune(r) {
-			return r
-		}
-		return '-'
-	}, v)
-}
+func SanitizeChannel(v string) string { return safename.Map(v, '-') }
 
 // ValidChannelName reports whether name is made only of the characters
 // SanitizeChannel keeps.
-func ValidChannelName(name string) bool {
-	return strings.IndexFunc(name, func(c rune) bool { return !validChannelRune(c) }) < 0
-}
-
-func validChannelRune(r rune) bool {
-	return r == '-' || r == '_' || r == '.' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
-}
+func ValidChannelName(name string) bool { return safename.Valid(name) }

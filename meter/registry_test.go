@@ -11,28 +11,40 @@ import (
 
 // nullMeter is the meter kind "null" registered for these tests: it reads
 // nothing and exists to exercise New and the option helpers.
-type nullMeter struct{ name string }
+type nullMeter struct {
+	name   string
+	closed *bool // set by Close, when not nil
+}
 
 func (m nullMeter) Name() string                            { return m.name }
 func (m nullMeter) Read(context.Context) ([]Reading, error) { return nil, nil }
-func (m nullMeter) Close() error                            { return nil }
+func (m nullMeter) Close() error {
+	if m.closed != nil {
+		*m.closed = true
+	}
+	return nil
+}
 
 func init() {
-	Register("null", func(spec Spec) (Meter, error) {
+	Register("null", func(spec Spec) (Opener, error) {
 		if err := spec.CheckKeys("level", "unavailable"); err != nil {
 			return nil, err
 		}
-		if gone, err := spec.Bool("unavailable", false); err != nil {
+		gone, err := spec.Bool("unavailable", false)
+		if err != nil {
 			return nil, err
-		} else if gone {
-			return nil, Unavailable(spec, "no null device here", "remove this meter")
 		}
-		return nullMeter{name: spec.Name}, nil
+		return func(context.Context) (Meter, error) {
+			if gone {
+				return nil, Unavailable(spec, "no null device here", "remove this meter")
+			}
+			return nullMeter{name: spec.Name}, nil
+		}, nil
 	})
 }
 
 func TestNewBuildsRegisteredKind(t *testing.T) {
-	m, err := New(Spec{Name: "n", Type: "null"})
+	m, err := New(context.Background(), Spec{Name: "n", Type: "null"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +83,7 @@ func TestNewErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := New(tt.spec)
+			_, err := New(context.Background(), tt.spec)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -88,7 +100,7 @@ func TestNewErrors(t *testing.T) {
 }
 
 func TestUnavailableWrapsSentinel(t *testing.T) {
-	_, err := New(Spec{Name: "n", Type: "null", Source: "a.yaml:2", Options: map[string]any{"unavailable": true}})
+	_, err := New(context.Background(), Spec{Name: "n", Type: "null", Source: "a.yaml:2", Options: map[string]any{"unavailable": true}})
 	if !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("error %v does not wrap ErrUnavailable", err)
 	}
@@ -104,7 +116,7 @@ func TestRegisterRejectsDuplicates(t *testing.T) {
 			t.Error("registering a kind twice did not panic")
 		}
 	}()
-	Register("null", func(Spec) (Meter, error) { return nil, nil })
+	Register("null", func(Spec) (Opener, error) { return nil, nil })
 }
 
 func TestOptionHelpers(t *testing.T) {
@@ -207,54 +219,52 @@ func TestOptionErrorWithoutSource(t *testing.T) {
 	}
 }
 
-func TestNearest(t *testing.T) {
-	tests := []struct {
-		in   string
-		want string
-	}{
-		{"exportr", "exporter"},
-		{"EXPORTER", "exporter"},
-		{"nvm", "nvml"},
-		{"timout", "timeout"},
-		{"zzzzzzzz", ""},
-		{"", ""},
-	}
-	cands := []string{"exporter", "nvml", "rapl", "timeout"}
-	for _, tt := range tests {
-		if got := nearest(tt.in, cands); got != tt.want {
-			t.Errorf("nearest(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
+// opened counts the calls of the "check-test" kind's Opener, which Check
+// must not make.
+var opened int
 
-// checkOpened counts the calls of the "check-test" factory, which Check
-// must not make: that kind has a Checker.
-var checkOpened int
+type ctxKey struct{}
 
 func init() {
-	busy := func(spec Spec) (Meter, error) { return nil, spec.Errorf("", "the device is busy") }
-	Register("check-test", func(spec Spec) (Meter, error) { checkOpened++; return busy(spec) })
-	RegisterCheck("check-test", func(spec Spec) error { return spec.CheckKeys("port") })
-	Register("check-test-busy", busy)
+	Register("check-test", func(spec Spec) (Opener, error) {
+		if err := spec.CheckKeys("port", "token_env"); err != nil {
+			return nil, err
+		}
+		if spec.Has("token_env") { // as when a secret's variable is empty here
+			return nil, Unavailable(spec, "the token variable is empty", "export it")
+		}
+		return func(ctx context.Context) (Meter, error) {
+			opened++
+			if ctx.Value(ctxKey{}) != "from New" {
+				return nil, errors.New("the Opener did not get New's context")
+			}
+			return nil, spec.Errorf("", "the device is busy")
+		}, nil
+	})
 }
 
-// Check reports option mistakes only. A kind with a Checker is judged by
-// it alone (its factory, which would open something, is not called); for
-// the others the meter is built and closed, and what is wrong with the
-// machine rather than the options — ErrUnavailable, a failure of the
-// meter as a whole — is left for the run to find.
+func init() {
+	Register("check-test-empty", func(Spec) (Opener, error) { return nil, nil })
+}
+
+// Check runs the Parser alone: it reports option mistakes and never
+// opens the meter. What is wrong with the machine rather than the
+// options (ErrUnavailable) is left for the run to find.
 func TestCheck(t *testing.T) {
+	opened = 0
 	for _, c := range []struct {
 		spec Spec
 		want []string // substrings of the error; none for no error
 	}{
 		{Spec{Name: "c", Type: "check-test", Options: map[string]any{"port": 1}}, nil},
 		{Spec{Name: "c", Type: "check-test", Options: map[string]any{"prot": 1}}, []string{"meters[c].prot: unknown option"}},
+		{Spec{Name: "c", Type: "check-test", Options: map[string]any{"token_env": "T"}}, nil},
 		{Spec{Name: "n", Type: "null"}, nil},
 		{Spec{Name: "n", Type: "null", Options: map[string]any{"unavailable": true}}, nil},
-		{Spec{Name: "b", Type: "check-test-busy"}, nil},
 		{Spec{Name: "n", Type: "null", Options: map[string]any{"levle": 1, "lvl": 2}}, []string{"meters[n].levle: unknown option", "meters[n].lvl"}},
 		{Spec{Name: "n", Type: "nul"}, []string{`meters[n].type: unknown meter type "nul"`}},
+		{Spec{Type: "null"}, []string{"meters[]: a meter needs a name"}},
+		{Spec{Name: "e", Type: "check-test-empty"}, []string{`meters[e].type: meter type "check-test-empty" gave nothing to open`}},
 	} {
 		err := Check(c.spec)
 		if len(c.want) == 0 && err != nil {
@@ -266,7 +276,92 @@ func TestCheck(t *testing.T) {
 			}
 		}
 	}
-	if checkOpened != 0 {
-		t.Errorf("Check opened a meter whose kind has a Checker %d times", checkOpened)
+	if opened != 0 {
+		t.Errorf("Check opened a meter %d times", opened)
+	}
+}
+
+// New parses, then opens with its own context; a context already
+// cancelled stops it before the Opener runs.
+func TestNewOpensWithItsContext(t *testing.T) {
+	opened = 0
+	spec := Spec{Name: "c", Type: "check-test"}
+	ctx := context.WithValue(context.Background(), ctxKey{}, "from New")
+	if _, err := New(ctx, spec); err == nil || !strings.Contains(err.Error(), "the device is busy") {
+		t.Errorf("New = %v, want the Opener's error", err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := New(cancelled, spec); !errors.Is(err, context.Canceled) {
+		t.Errorf("New with a cancelled context = %v, want context.Canceled", err)
+	}
+	if opened != 1 {
+		t.Errorf("the Opener ran %d times, want once: not for the cancelled context", opened)
+	}
+	// The Parser's errors come first: a mistake is reported even when
+	// the run is being cancelled.
+	bad := Spec{Name: "c", Type: "check-test", Options: map[string]any{"prot": 1}}
+	if _, err := New(cancelled, bad); err == nil || !strings.Contains(err.Error(), "unknown option") {
+		t.Errorf("New(cancelled, mistyped) = %v, want the option mistake", err)
+	}
+}
+
+func TestReady(t *testing.T) {
+	closed := false
+	m := nullMeter{name: "n", closed: &closed}
+	got, err := Ready(m)(context.Background())
+	if err != nil || got.Name() != "n" || closed {
+		t.Errorf("Ready(m)(ctx) = %v, %v, closed %v; want m, open", got, err, closed)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	got, err = Ready(m)(ctx)
+	if !errors.Is(err, context.Canceled) || got != nil || !closed {
+		t.Errorf("Ready(m) with a cancelled context = %v, %v, closed %v; want context.Canceled and m closed", got, err, closed)
+	}
+}
+
+func TestOpenNow(t *testing.T) {
+	calls := 0
+	fails := OpenNow(func() (*nullMeter, error) { calls++; return nil, errors.New("no sysfs") })
+	m, err := fails(context.Background())
+	if err == nil || m != nil {
+		t.Errorf("a failed open gave %#v, %v; want a nil Meter (no nil *nullMeter inside) and the error", m, err)
+	}
+	works := OpenNow(func() (*nullMeter, error) { calls++; return &nullMeter{name: "n"}, nil })
+	if m, err := works(context.Background()); err != nil || m.Name() != "n" {
+		t.Errorf("open = %v, %v; want the meter", m, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := works(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("open with a cancelled context = %v, want context.Canceled", err)
+	}
+	if calls != 2 {
+		t.Errorf("open ran %d times, want 2: not with a cancelled context", calls)
+	}
+}
+
+func TestIsOptionMistake(t *testing.T) {
+	spec := Spec{Name: "gpu", Type: "x"}
+	other := Spec{Name: "pdu", Type: "x"}
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"an option the device refused", spec.Errorf("gpu_index", "no GPU 5 on this machine (0 to 0)"), true},
+		{"joined with a machine error", errors.Join(errors.New("dial: refused"), spec.Errorf("oid", "no such object")), true},
+		{"unavailable here", Unavailable(spec, "no driver", "install it"), false},
+		{"the meter as a whole", spec.Errorf("", "cannot reach the exporter"), false},
+		{"another meter's option", other.Errorf("oid", "bad"), false},
+		{"a plain error", errors.New("connection refused"), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := IsOptionMistake(spec, tc.err); got != tc.want {
+				t.Errorf("IsOptionMistake(%v) = %v, want %v", tc.err, got, tc.want)
+			}
+		})
 	}
 }

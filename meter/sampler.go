@@ -95,17 +95,18 @@ type ReadTimeouter interface {
 	ReadTimeout() time.Duration
 }
 
-// pacing is a meter's read interval and read timeout.
+// pacing is a meter's read interval and read timeout. It asks with As, so
+// that a renamed meter keeps its own.
 func pacing(m Meter, interval time.Duration) (every, timeout time.Duration) {
 	every, timeout = interval, max(interval, MinReadTimeout)
-	if p, ok := m.(Paced); ok {
+	if p, ok := As[Paced](m); ok {
 		if mi := p.MinInterval(); mi > interval {
 			k := (mi + interval - 1) / interval
 			every = k * interval
 		}
 		timeout = max(timeout, every)
 	}
-	if rt, ok := m.(ReadTimeouter); ok {
+	if rt, ok := As[ReadTimeouter](m); ok {
 		timeout = max(timeout, rt.ReadTimeout())
 	}
 	return every, timeout

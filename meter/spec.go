@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aienergy/aienergy/internal/redact"
+	"github.com/aienergy/aienergy/internal/suggest"
 )
 
 // A Spec is one configured meter, as the config package hands it over.
@@ -137,7 +138,7 @@ func (o OptionSet) CheckKeys(valid ...string) error {
 		if o.kind != "" {
 			msg += " for a meter of type " + strconv.Quote(o.kind)
 		}
-		if s := nearest(k, sorted); s != "" {
+		if s := suggest.Nearest(k, sorted); s != "" {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		}
 		errs = append(errs, o.Errorf(k, "%s (valid options: %s)", msg, strings.Join(sorted, ", ")))

@@ -95,7 +95,7 @@ func checkCodeCarbonRow(t *testing.T, header, row []string) map[string]float64 {
 // = emissions / duration (line 1053) and water = wue × energy (line 1179).
 func TestEmissionsCSVIsCodeCarbons(t *testing.T) {
 	dir := copyRun(t, "run-constant")
-	if _, err := Generate(dir); err != nil {
+	if _, _, err := GenerateRaw(dir); err != nil {
 		t.Fatal(err)
 	}
 	rows := readCSV(t, filepath.Join(dir, "emissions.csv"))
@@ -124,7 +124,7 @@ func TestEmissionsCSVIsCodeCarbons(t *testing.T) {
 // (core/resource_tracker.py lines 299-305: "<count> x <name>" per name).
 func TestEmissionsGPUs(t *testing.T) {
 	dir := copyRun(t, "run-constant")
-	s, err := Generate(dir)
+	s, _, err := GenerateRaw(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +155,7 @@ func TestEmissionsGPUs(t *testing.T) {
 // one written; an empty file is a new one.
 func TestAppendEmissions(t *testing.T) {
 	dir := copyRun(t, "run-constant")
-	s, err := Generate(dir)
+	s, _, err := GenerateRaw(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

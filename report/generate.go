@@ -1,7 +1,6 @@
 package report
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -10,23 +9,18 @@ import (
 	"github.com/aienergy/aienergy/analysis"
 	"github.com/aienergy/aienergy/meter"
 	"github.com/aienergy/aienergy/rundir"
+	"github.com/aienergy/aienergy/trace"
 )
 
 // SweepCSV is the energy-vs-latency curve of a sweep.
 const SweepCSV = "sweep.csv"
 
-// Generate computes every figure of the run in dir from its raw data alone
-// and (re)writes summary.json, emissions.csv, results.csv and the per-model
-// CSVs there. It is what `aienergy report` runs, and what a run runs at its
-// end, so the two can never disagree.
-func Generate(dir string) (*Summary, error) {
-	s, _, err := GenerateRaw(dir)
-	return s, err
-}
-
-// GenerateRaw is Generate that also returns the raw data it read, for
-// callers that write more from it (report.html, interchange files, sinks)
-// without reading the run directory again.
+// GenerateRaw computes every figure of the run in dir from its raw data
+// alone and (re)writes summary.json, emissions.csv, results.csv and the
+// per-model CSVs there. It is what `aienergy report` runs, and what a run
+// runs at its end, so the two can never disagree. It returns the raw data
+// it read too, for callers that write more from it (report.html,
+// interchange files, sinks) without reading the run directory again.
 func GenerateRaw(dir string) (*Summary, *rundir.Raw, error) {
 	raw, err := rundir.Read(dir)
 	if err != nil {
@@ -88,45 +82,35 @@ func GenerateRaw(dir string) (*Summary, *rundir.Raw, error) {
 	return s, raw, nil
 }
 
-// Publish sends a finished run's results where the config asked, outside
-// the run directory: each reporter's output_file (csv: the results rows,
-// appended; json: summary.json) and, like CodeCarbon, emissions.csv in
-// metrics.output_dir. A failing destination never touches the run
-// directory; the error names it.
-func Publish(dir string, s *Summary) error {
-	var raw rundir.Meta
-	if err := rundir.ReadJSON(dir, rundir.MetaFile, &raw); err != nil {
+// AppendResultsCSV appends the run's results rows to the CSV file at path
+// (the csv reporter's output_file), writing the header when the file is
+// new and refusing a file with other columns rather than shifting them.
+func AppendResultsCSV(path string, s *Summary) error {
+	return appendResults(path, resultsTable(s))
+}
+
+// WriteSummaryJSON writes summary.json's content to path (the json
+// reporter's output_file), creating its directory.
+func WriteSummaryJSON(path string, s *Summary) error {
+	data, err := rundir.EncodeJSON(s)
+	if err != nil {
 		return err
 	}
-	var errs []error
-	for _, r := range raw.Reporters {
-		if r.OutputFile == "" {
-			continue
-		}
-		var err error
-		switch r.Type {
-		case "csv":
-			err = appendResults(r.OutputFile, resultsTable(s))
-		case "json":
-			var data []byte
-			if data, err = rundir.EncodeJSON(s); err == nil {
-				err = writeFileMkdir(r.OutputFile, data)
-			}
-		default:
-			err = fmt.Errorf("unknown reporter type %q", r.Type)
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("reporter %s (%s): %w", r.Type, r.OutputFile, err))
-		}
+	return writeFileMkdir(path, data)
+}
+
+// PublishEmissions appends the run's rows, like CodeCarbon, to
+// emissions.csv in outputDir (metrics.output_dir), outside the run
+// directory; "" is none. A file with another release's columns is backed
+// up first, as CodeCarbon does (docs/output.md says where to find it).
+func PublishEmissions(outputDir string, s *Summary) error {
+	if outputDir == "" {
+		return nil
 	}
-	if d := raw.Carbon.EmissionsDir; d != "" {
-		// A file with another release's columns is backed up first, as
-		// CodeCarbon does (docs/output.md says where to find it).
-		if _, err := appendEmissions(filepath.Join(d, rundir.EmissionsCSV), emissionsTable(s)); err != nil {
-			errs = append(errs, fmt.Errorf("metrics.output_dir: %w", err))
-		}
+	if _, err := appendEmissions(filepath.Join(outputDir, rundir.EmissionsCSV), emissionsTable(s)); err != nil {
+		return fmt.Errorf("metrics.output_dir: %w", err)
 	}
-	return errors.Join(errs...)
+	return nil
 }
 
 func writeFileMkdir(path string, data []byte) error {
@@ -182,7 +166,7 @@ func meterOrder(meters []rundir.Meter) []string {
 	return out
 }
 
-func splitStartup(phases []analysis.Phase) (rest, startup []analysis.Phase) {
+func splitStartup(phases []trace.Phase) (rest, startup []trace.Phase) {
 	for _, p := range phases {
 		if p.Model == rundir.StartupLabel {
 			startup = append(startup, p)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aienergy/aienergy/analysis"
 	"github.com/aienergy/aienergy/rundir"
+	"github.com/aienergy/aienergy/trace"
 )
 
 // The top-level figures are the main workload's alone. With the
@@ -81,10 +82,10 @@ func checkOpt(t *testing.T, name string, got *float64, want float64) {
 // 300 ms E2E objective: attainment 1.
 func TestUnobservedLatencyInSweepAndSLO(t *testing.T) {
 	models := []analysis.ModelResult{model("m [c=1 #1]", 100, 200, 10, 100), model("m [c=1 #2]", 100, 200, 10, 100)}
-	var reqs []analysis.Request
+	var reqs []trace.Request
 	for _, m := range models {
 		for i := range 10 {
-			reqs = append(reqs, analysis.Request{ID: i, Model: m.Model, Phase: analysis.PhaseMeasured, Start: 0, FirstToken: math.NaN(), End: 0.2, OutputTokens: 10})
+			reqs = append(reqs, trace.Request{ID: i, Model: m.Model, Phase: trace.PhaseMeasured, Start: 0, FirstToken: math.NaN(), End: 0.2, OutputTokens: 10})
 		}
 	}
 	res := sweep(models, reqs, &rundir.SLO{TTFTMs: 100, TPOTMs: 10, E2EMs: 300})
@@ -99,8 +100,8 @@ func TestUnobservedLatencyInSweepAndSLO(t *testing.T) {
 	if _, ok := reps[0].Figures["ttft_ms_p50"]; ok {
 		t.Errorf("repetitions report ttft_ms_p50 %+v without a TTFT", reps[0].Figures["ttft_ms_p50"])
 	}
-	noContent := analysis.Request{Model: "x", Phase: analysis.PhaseMeasured, Start: 0, FirstToken: math.NaN(), End: 0.2, Streamed: true}
-	if good, _, _ := sloRequests([]analysis.Request{noContent}, &rundir.SLO{TTFTMs: 100}); good != 0 {
+	noContent := trace.Request{Model: "x", Phase: trace.PhaseMeasured, Start: 0, FirstToken: math.NaN(), End: 0.2, Streamed: true}
+	if good, _, _ := sloRequests([]trace.Request{noContent}, &rundir.SLO{TTFTMs: 100}); good != 0 {
 		t.Error("a stream without content met the TTFT objective")
 	}
 }

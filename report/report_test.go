@@ -44,7 +44,7 @@ func copyRun(t *testing.T, name string) string {
 //	TTFT 100 ms; ITL 100 ms; TPOT (1000−100)/9 = 100 ms; 1 req/s, 10 tok/s
 func TestGenerateHandComputed(t *testing.T) {
 	dir := copyRun(t, "run-constant")
-	s, err := Generate(dir)
+	s, _, err := GenerateRaw(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,54 +145,39 @@ func col(rows [][]string, name string) int {
 	panic("no column " + name)
 }
 
-// Publish appends result rows to a reporter's CSV across runs with the
-// header written once, and refuses to append to a file with other
-// columns rather than shifting them.
-func TestPublishAppendsCSVWithoutShiftingColumns(t *testing.T) {
+// PublishEmissions appends the run's rows to emissions.csv in
+// metrics.output_dir across runs with the header written once; with no
+// output_dir it writes nothing.
+func TestPublishEmissionsAppends(t *testing.T) {
 	dir := copyRun(t, "run-constant")
-	out := filepath.Join(t.TempDir(), "results", "all.csv")
-	emissionsDir := filepath.Join(t.TempDir(), "emissions")
-	setReporters(t, dir, out, emissionsDir)
-	s, err := Generate(dir)
+	s, _, err := GenerateRaw(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	emissionsDir := filepath.Join(t.TempDir(), "emissions")
 	for range 2 {
-		if err := Publish(dir, s); err != nil {
+		if err := PublishEmissions(emissionsDir, s); err != nil {
 			t.Fatal(err)
 		}
-	}
-	rows := readCSV(t, out)
-	if len(rows) != 3 || strings.Join(rows[0], ",") != strings.Join(resultsHeader, ",") {
-		t.Fatalf("after two publishes %s has %d rows (header %v), want header + 2", out, len(rows), rows[0])
 	}
 	if em := readCSV(t, filepath.Join(emissionsDir, "emissions.csv")); len(em) != 3 {
 		t.Errorf("emissions.csv in metrics.output_dir has %d rows, want header + 2", len(em))
 	}
-
-	if err := os.WriteFile(out, []byte("a,b\n1,2\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	err = Publish(dir, s)
-	if err == nil || !strings.Contains(err.Error(), "other columns") {
-		t.Fatalf("publishing onto a file with other columns: err = %v", err)
-	}
-	if data, _ := os.ReadFile(out); string(data) != "a,b\n1,2\n" {
-		t.Errorf("the foreign file was modified: %q", data)
-	}
-}
-
-func setReporters(t *testing.T, dir, csvOut, emissionsDir string) {
-	t.Helper()
-	path := filepath.Join(dir, "run.json")
-	data, err := os.ReadFile(path)
+	cwd, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := strings.Replace(string(data), `"carbon": {`,
-		`"reporters": [{"type": "csv", "output_file": "`+csvOut+`"}], "carbon": {"emissions_dir": "`+emissionsDir+`", `, 1)
-	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
-		t.Fatal(err)
+	if err := PublishEmissions("", s); err != nil {
+		t.Errorf("no output_dir: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(cwd, "emissions.csv")); !os.IsNotExist(err) {
+		t.Errorf("no output_dir wrote emissions.csv in the working directory (%v)", err)
+	}
+	// A file in the way of the directory is an error naming the key.
+	blocked := filepath.Join(t.TempDir(), "file")
+	writeFile(t, blocked, "x")
+	if err := PublishEmissions(blocked, s); err == nil || !strings.Contains(err.Error(), "metrics.output_dir: ") {
+		t.Errorf("output_dir that is a file: err = %v, want one naming metrics.output_dir", err)
 	}
 }
 
@@ -202,7 +187,7 @@ func setReporters(t *testing.T, dir, csvOut, emissionsDir string) {
 // the wrap would read as a reset and lose energy.
 func TestRAPLWrapExactToTheMicrojoule(t *testing.T) {
 	dir := copyRun(t, "run-rapl-wrap")
-	s, err := Generate(dir)
+	s, _, err := GenerateRaw(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +206,7 @@ func TestRAPLWrapExactToTheMicrojoule(t *testing.T) {
 	meta := filepath.Join(dir, "run.json")
 	data, _ := os.ReadFile(meta)
 	os.WriteFile(meta, []byte(strings.Replace(string(data), `"max_range_j"`, `"no_range"`, 1)), 0o644)
-	s, err = Generate(dir)
+	s, _, err = GenerateRaw(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

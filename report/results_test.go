@@ -65,7 +65,7 @@ func flatten(nodes []node, parent string) []string {
 // the flattened results, then the "timestamp" report() adds (line 34).
 func TestResultsCSVIsThePOCReporters(t *testing.T) {
 	dir := copyRun(t, "run-constant")
-	if _, err := Generate(dir); err != nil {
+	if _, _, err := GenerateRaw(dir); err != nil {
 		t.Fatal(err)
 	}
 	rows := readCSV(t, filepath.Join(dir, "results.csv"))
@@ -131,7 +131,7 @@ func TestResultsCSVIsThePOCReporters(t *testing.T) {
 // refused, untouched.
 func TestAppendResults(t *testing.T) {
 	dir := copyRun(t, "run-constant")
-	s, err := Generate(dir)
+	s, _, err := GenerateRaw(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

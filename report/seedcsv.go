@@ -6,6 +6,7 @@ import (
 
 	"github.com/aienergy/aienergy/analysis"
 	"github.com/aienergy/aienergy/rundir"
+	"github.com/aienergy/aienergy/trace"
 )
 
 // The first seed (llms.py) wrote, per model, <model>_power.csv with the
@@ -23,7 +24,7 @@ var (
 // last, each labelled with the phase it fell in.
 func seedPowerTable(raw *rundir.Raw, model string) *table {
 	t := &table{header: seedPowerHeader}
-	var phases []analysis.Phase
+	var phases []trace.Phase
 	for _, p := range raw.Phases {
 		if p.Model == model {
 			phases = append(phases, p)

@@ -1,10 +1,13 @@
 package report
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/aienergy/aienergy/analysis"
 	"github.com/aienergy/aienergy/rundir"
+	"github.com/aienergy/aienergy/trace"
 )
 
 // SweepPoint is one load point of a model (mean over its repetitions):
@@ -50,7 +53,7 @@ const minAttainment = 0.9
 
 // sweep builds the curve from every non-prefill variant with a load
 // point; nil when the run was not a sweep.
-func sweep(models []analysis.ModelResult, reqs []analysis.Request, slo *rundir.SLO) *SweepResult {
+func sweep(models []analysis.ModelResult, reqs []trace.Request, slo *rundir.SLO) *SweepResult {
 	byKey := map[string][]*analysis.ModelResult{}
 	var order []string
 	for i := range models {
@@ -67,7 +70,7 @@ func sweep(models []analysis.ModelResult, reqs []analysis.Request, slo *rundir.S
 	if len(order) == 0 {
 		return nil
 	}
-	byLabel := map[string][]analysis.Request{}
+	byLabel := map[string][]trace.Request{}
 	for _, r := range reqs {
 		byLabel[r.Model] = append(byLabel[r.Model], r)
 	}
@@ -234,7 +237,7 @@ func prefillDecode(models []analysis.ModelResult) []PrefillDecode {
 		}
 	}
 	var out []PrefillDecode
-	for _, k := range sortedKeys(pre) {
+	for _, k := range slices.Sorted(maps.Keys(pre)) {
 		f, ok := full[k]
 		if !ok {
 			continue

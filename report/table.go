@@ -117,6 +117,12 @@ func PrintTable(w io.Writer, s *Summary) {
 		}
 		line := fmt.Sprintf("%s, %.1f Hz achieved, updates every %.3f s, %d reads, %d errors, %d gaps (longest %.2f s)",
 			mt.Type, mt.AchievedHz, mt.UpdateIntervalS, mt.Reads, mt.Errors, mt.Gaps, mt.MaxGapS)
+		if mt.StatsFrom != "" {
+			// Errors and the update interval leave no trace in the
+			// readings: show only what they tell.
+			line = fmt.Sprintf("%s, %.1f Hz achieved, %d reads, %d gaps (longest %.2f s) (from %s, run cut off)",
+				mt.Type, mt.AchievedHz, mt.Reads, mt.Gaps, mt.MaxGapS, mt.StatsFrom)
+		}
 		if mt.Estimate {
 			line += ", ESTIMATE"
 		}

@@ -3,12 +3,12 @@ package report
 import (
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/aienergy/aienergy/analysis"
 	"github.com/aienergy/aienergy/rundir"
+	"github.com/aienergy/aienergy/trace"
 )
 
 // A Point is one model variant's figures — a sweep point, a prefill-only
@@ -218,9 +218,9 @@ func meanOf(ms []*analysis.ModelResult, get func(*analysis.ModelResult) *float64
 // An objective is judged where it was observed: a TTFT or TPOT cannot be
 // seen without streaming, so it neither passes nor fails such a request,
 // while a stream that never carried content missed its first token.
-func sloRequests(reqs []analysis.Request, slo *rundir.SLO) (good, goodTokens, completed int) {
+func sloRequests(reqs []trace.Request, slo *rundir.SLO) (good, goodTokens, completed int) {
 	for _, r := range reqs {
-		if r.Phase != analysis.PhaseMeasured || !r.OK() {
+		if r.Phase != trace.PhaseMeasured || !r.OK() {
 			continue
 		}
 		completed++
@@ -244,13 +244,4 @@ func sloRequests(reqs []analysis.Request, slo *rundir.SLO) (good, goodTokens, co
 		}
 	}
 	return good, goodTokens, completed
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/aienergy/aienergy/analysis"
 	"github.com/aienergy/aienergy/rundir"
+	"github.com/aienergy/aienergy/trace"
 )
 
 func TestParseLabel(t *testing.T) {
@@ -58,11 +59,11 @@ func TestSweepFrontAndSLO(t *testing.T) {
 		model("m [c=2]", 200, 200, 10, 100),
 		model("m [c=4]", 300, 250, 10, 100),
 	}
-	var reqs []analysis.Request
+	var reqs []trace.Request
 	for _, m := range models {
 		e2e := m.Latency.E2E.P50 / 1000
 		for i := range 10 {
-			reqs = append(reqs, analysis.Request{ID: i, Model: m.Model, Phase: analysis.PhaseMeasured, Start: 0, FirstToken: 0.01, End: e2e, OutputTokens: 10})
+			reqs = append(reqs, trace.Request{ID: i, Model: m.Model, Phase: trace.PhaseMeasured, Start: 0, FirstToken: 0.01, End: e2e, OutputTokens: 10})
 		}
 	}
 	res := sweep(models, reqs, &rundir.SLO{E2EMs: 260})

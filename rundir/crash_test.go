@@ -11,6 +11,7 @@ import (
 	"github.com/aienergy/aienergy/analysis"
 	"github.com/aienergy/aienergy/backend"
 	"github.com/aienergy/aienergy/meter"
+	"github.com/aienergy/aienergy/trace"
 )
 
 // A phase's row is in phases.csv from the moment it starts, with an empty
@@ -209,7 +210,7 @@ func TestReadLeavesFinishedRunsAlone(t *testing.T) {
 	}
 }
 
-func findPhase(t *testing.T, phases []analysis.Phase, name string) analysis.Phase {
+func findPhase(t *testing.T, phases []trace.Phase, name string) trace.Phase {
 	t.Helper()
 	for _, p := range phases {
 		if p.Name == name {
@@ -217,5 +218,5 @@ func findPhase(t *testing.T, phases []analysis.Phase, name string) analysis.Phas
 		}
 	}
 	t.Fatalf("no %s phase in %+v", name, phases)
-	return analysis.Phase{}
+	return trace.Phase{}
 }

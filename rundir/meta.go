@@ -103,6 +103,10 @@ type Meter struct {
 	UpdateIntervalS   float64 `json:"update_interval_s"`
 	MeanReadLatencyMS float64 `json:"mean_read_latency_ms"`
 	IntervalS         float64 `json:"interval_s"`
+	// StatsFrom names the file the statistics above were derived from,
+	// when the run did not record them: "power.csv" for a run cut off
+	// before it could (see recoverCutOff). Empty when the sampler's own.
+	StatsFrom string `json:"stats_from,omitempty"`
 	// MaxRangeJ gives, keyed "meter/channel", where energy counters wrap.
 	MaxRangeJ map[string]float64 `json:"max_range_j,omitempty"`
 	// Resolution gives, keyed "meter/channel", the step of each channel's

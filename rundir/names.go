@@ -3,7 +3,8 @@ package rundir
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"strings"
+
+	"github.com/aienergy/aienergy/internal/safename"
 )
 
 // MaxFileName is the longest name FileName returns. File systems allow
@@ -53,13 +54,7 @@ func FileNames(names []string) []string {
 }
 
 func sanitize(s string) string {
-	safe := strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
-			return r
-		}
-		return '_'
-	}, s)
+	safe := safename.Map(s, '_')
 	if safe == "" || safe[0] == '.' {
 		safe = "_" + safe
 	}

@@ -1,27 +1,21 @@
 package rundir
 
 import (
-	"bytes"
-	"encoding/csv"
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
 
-	"github.com/aienergy/aienergy/analysis"
+	"github.com/aienergy/aienergy/trace"
 )
 
 // Raw is a run directory's raw data, read back for analysis.
 type Raw struct {
 	Meta     Meta
-	Samples  []analysis.Sample
-	Requests []analysis.Request
-	Phases   []analysis.Phase
+	Samples  []trace.Sample
+	Requests []trace.Request
+	Phases   []trace.Phase
 	// Warnings note data that was damaged, such as the half-written last
 	// row a crash leaves behind.
 	Warnings []string
@@ -31,7 +25,9 @@ type Raw struct {
 	CutOff bool
 }
 
-// Read loads a run directory's metadata and raw CSV files.
+// Read loads a run directory's metadata and raw CSV files. Records are
+// given as recorded: judging them (token counts a stream contradicts,
+// say) is the analysis's. A run that was cut off is recovered (CutOff).
 func Read(dir string) (*Raw, error) {
 	raw := &Raw{}
 	if err := ReadJSON(dir, MetaFile, &raw.Meta); err != nil {
@@ -39,9 +35,9 @@ func Read(dir string) (*Raw, error) {
 	}
 	var err error
 	if err = readCSV(dir, PowerFile, powerHeader, raw, func(f fields) error {
-		s := analysis.Sample{
-			T: f.float("t_s"), Meter: f.str("meter"), Channel: f.str("channel"),
-			Component: f.str("component"), Watts: f.optFloat("watts"), Joules: f.optFloat("joules"),
+		s := trace.Sample{
+			T: f.float("t_s"), Meter: f.name("meter"), Channel: f.name("channel"),
+			Component: f.name("component"), Watts: f.optFloat("watts"), Joules: f.optFloat("joules"),
 		}
 		if f.err == nil {
 			raw.Samples = append(raw.Samples, s)
@@ -52,12 +48,12 @@ func Read(dir string) (*Raw, error) {
 	}
 	// items, reasoning_tokens and streamed came later: old runs lack them.
 	if err = readCSV(dir, RequestsFile, requestsHeader[:len(requestsHeader)-4], raw, func(f fields) error {
-		r := analysis.Request{
-			ID: f.int("id"), Model: f.str("model"), Phase: f.str("phase"),
+		r := trace.Request{
+			ID: f.int("id"), Model: f.name("model"), Phase: f.name("phase"),
 			Start: f.float("start_s"), FirstToken: f.optFloat("first_token_s"), End: f.float("end_s"),
 			InputTokens: f.int("input_tokens"), OutputTokens: f.int("output_tokens"),
 			TokensEstimated: f.str("tokens_estimated") == "true",
-			FinishReason:    f.str("finish_reason"), ErrorClass: f.str("error_class"),
+			FinishReason:    f.name("finish_reason"), ErrorClass: f.name("error_class"),
 		}
 		if f.has("items") && f.str("items") != "" {
 			r.Items = f.int("items")
@@ -65,12 +61,9 @@ func Read(dir string) (*Raw, error) {
 		if f.has("reasoning_tokens") && f.str("reasoning_tokens") != "" {
 			r.ReasoningTokens = f.int("reasoning_tokens")
 		}
-		for _, c := range strings.Fields(f.str("chunk_ms")) {
-			v, err := strconv.ParseFloat(c, 64)
-			if err != nil {
-				return fmt.Errorf("chunk_ms: %q is not a number", c)
-			}
-			r.Chunks = append(r.Chunks, v/1000)
+		var err error
+		if r.Chunks, err = chunkTimes(f.str("chunk_ms")); err != nil {
+			return err
 		}
 		r.ChunkCount = len(r.Chunks)
 		if f.has("chunks") && f.str("chunks") != "" {
@@ -89,9 +82,9 @@ func Read(dir string) (*Raw, error) {
 		return nil, err
 	}
 	if err = readCSV(dir, PhasesFile, phasesHeader[:4], raw, func(f fields) error {
-		p := analysis.Phase{
+		p := trace.Phase{
 			// An empty end: the phase was running when the run was cut off.
-			Model: f.str("model"), Name: f.str("phase"), Start: f.float("start_s"), End: f.optFloat("end_s"),
+			Model: f.name("model"), Name: f.name("phase"), Start: f.float("start_s"), End: f.optFloat("end_s"),
 		}
 		if f.has("items") && f.str("items") != "" {
 			p.Items = f.int("items")
@@ -101,7 +94,7 @@ func Read(dir string) (*Raw, error) {
 	}); err != nil {
 		return nil, err
 	}
-	slices.SortStableFunc(raw.Samples, func(a, b analysis.Sample) int {
+	slices.SortStableFunc(raw.Samples, func(a, b trace.Sample) int {
 		switch {
 		case a.T < b.T:
 			return -1
@@ -111,7 +104,6 @@ func Read(dir string) (*Raw, error) {
 		return 0
 	})
 	recoverCutOff(raw)
-	raw.Warnings = append(raw.Warnings, analysis.CheckUsage(raw.Requests)...)
 	return raw, nil
 }
 
@@ -120,7 +112,7 @@ func Read(dir string) (*Raw, error) {
 // answer that came whole could not show. Such runs recorded that answer's
 // arrival as its first token and only chunk (TTFT = end-to-end, TPOT 0);
 // a stream cannot end in the very microsecond its one chunk arrived.
-func guessStreamed(r *analysis.Request, runStreamed bool) {
+func guessStreamed(r *trace.Request, runStreamed bool) {
 	whole := r.FirstToken == r.End && len(r.Chunks) == 1
 	r.Streamed = runStreamed && !whole
 	if whole {
@@ -149,106 +141,4 @@ func ReadJSON(dir, name string, v any) error {
 		return fmt.Errorf("%s: %w", filepath.Join(dir, name), err)
 	}
 	return nil
-}
-
-// fields gives typed access to one CSV row by column name; the first
-// conversion error is kept in err.
-type fields struct {
-	cols map[string]int
-	row  []string
-	err  error
-}
-
-func (f *fields) str(name string) string { return f.row[f.cols[name]] }
-
-// has reports whether the file has an optional column.
-func (f *fields) has(name string) bool {
-	_, ok := f.cols[name]
-	return ok
-}
-
-func (f *fields) float(name string) float64 {
-	v, err := strconv.ParseFloat(f.str(name), 64)
-	if err != nil && f.err == nil {
-		f.err = fmt.Errorf("%s: %q is not a number", name, f.str(name))
-	}
-	return v
-}
-
-// optFloat reads an optional number: an empty cell is NaN, "no value".
-func (f *fields) optFloat(name string) float64 {
-	if f.str(name) == "" {
-		return math.NaN()
-	}
-	return f.float(name)
-}
-
-func (f *fields) int(name string) int {
-	v, err := strconv.Atoi(f.str(name))
-	if err != nil && f.err == nil {
-		f.err = fmt.Errorf("%s: %q is not an integer", name, f.str(name))
-	}
-	return v
-}
-
-func readCSV(dir, name string, header []string, raw *Raw, row func(fields) error) error {
-	path := filepath.Join(dir, name)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("reading run directory: %w", err)
-	}
-	// A crash can leave half a row at the end; drop it and say so.
-	if n := len(data); n > 0 && data[n-1] != '\n' {
-		cut := bytes.LastIndexByte(data, '\n') + 1
-		raw.Warnings = append(raw.Warnings, fmt.Sprintf("%s: dropped an incomplete last row (the run was cut off while writing)", name))
-		data = data[:cut]
-	}
-	r := csv.NewReader(bytes.NewReader(data))
-	r.ReuseRecord = true
-	got, err := r.Read()
-	if err != nil {
-		return fmt.Errorf("%s: missing header row", path)
-	}
-	cols := map[string]int{}
-	for i, h := range got {
-		cols[h] = i
-	}
-	for _, h := range header {
-		if _, ok := cols[h]; !ok {
-			return fmt.Errorf("%s:1: missing column %q (is this an aienergy run directory?)", path, h)
-		}
-	}
-	// A row that cannot be read is skipped and counted: one damaged cell
-	// must not cost the run every figure. phases.csv is the exception:
-	// without its rows nothing can be placed in time.
-	skipped, first := 0, ""
-	defer func() {
-		if skipped > 0 {
-			raw.Warnings = append(raw.Warnings, fmt.Sprintf("%s: %d unreadable row(s) skipped; the first: %s", name, skipped, first))
-		}
-	}()
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			return nil
-		}
-		// A row that failed to parse has no field positions to ask for
-		// (FieldPos panics): its line comes with the error.
-		var line int
-		if pe := (*csv.ParseError)(nil); errors.As(err, &pe) {
-			line = pe.StartLine
-		} else if err == nil {
-			line, _ = r.FieldPos(0)
-			err = row(fields{cols: cols, row: rec})
-		}
-		if err == nil {
-			continue
-		}
-		if name == PhasesFile {
-			return fmt.Errorf("%s:%d: %w", path, line, err)
-		}
-		if skipped++; first == "" {
-			first = fmt.Sprintf("line %d: %v", line, err)
-		}
-	}
 }

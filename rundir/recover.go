@@ -5,7 +5,8 @@ import (
 	"math"
 	"slices"
 
-	"github.com/aienergy/aienergy/analysis"
+	"github.com/aienergy/aienergy/meter"
+	"github.com/aienergy/aienergy/trace"
 )
 
 // recoverCutOff makes figures possible for a run that never finished:
@@ -15,9 +16,10 @@ import (
 // the run was in without an end. That phase is taken to end at the last
 // data recorded: the last reading or the last request end, whichever came
 // first, so that the energy covers every request counted. The run is
-// marked interrupted, and every figure with it.
+// marked interrupted, and every figure with it. The meters' statistics,
+// also written as the run ends, are derived from power.csv.
 func recoverCutOff(raw *Raw) {
-	open := func(p analysis.Phase) bool { return math.IsNaN(p.End) }
+	open := func(p trace.Phase) bool { return math.IsNaN(p.End) }
 	if raw.Meta.EndedAt.IsZero() {
 		// Runs written before phases were recorded as they start lack the
 		// row of a cut-off measured phase altogether.
@@ -36,6 +38,7 @@ func recoverCutOff(raw *Raw) {
 			lastSample = s.T
 		}
 	}
+	deriveMeterStats(raw, lastSample)
 	kept := raw.Phases[:0]
 	for _, p := range raw.Phases {
 		if !open(p) {
@@ -53,7 +56,7 @@ func recoverCutOff(raw *Raw) {
 		// A request that ended after the last reading did work the
 		// energy does not cover.
 		late := 0
-		raw.Requests = slices.DeleteFunc(raw.Requests, func(r analysis.Request) bool {
+		raw.Requests = slices.DeleteFunc(raw.Requests, func(r trace.Request) bool {
 			cut := r.Model == p.Model && r.Phase == p.Name && r.End > p.End
 			if cut {
 				late++
@@ -70,9 +73,85 @@ func recoverCutOff(raw *Raw) {
 	raw.Phases = kept
 }
 
+// deriveMeterStats fills in, for each meter run.json gives no statistics
+// (the run writes them as it ends), what power.csv shows of how the
+// sampler read it: the reads, the rate achieved, the longest spacing
+// between reads and the gaps, as meter.Stats defines them. They are
+// marked StatsFrom power.csv. Errors, read latency and the update
+// interval leave no trace there and stay zero. end is the last reading
+// of any meter: about when the run was cut off.
+func deriveMeterStats(raw *Raw, end float64) {
+	type reads struct {
+		n                   int
+		first, last, maxGap float64
+		gaps                int
+		gapOver             float64 // a longer spacing is a gap
+	}
+	byName := map[string]*reads{}
+	for _, m := range raw.Meta.Meters {
+		if m.Reads > 0 || m.Error != "" {
+			continue
+		}
+		interval := m.IntervalS
+		if !(interval > 0) {
+			interval = meter.DefaultInterval.Seconds() // as the sampler reads it
+		}
+		// The sampler counts spacings over twice the interval; power.csv
+		// writes times to the microsecond, so half a microsecond more
+		// keeps a spacing of exactly twice the interval from counting
+		// through rounding.
+		byName[sampledName(m)] = &reads{gapOver: 2*interval + 0.5e-6}
+	}
+	if len(byName) == 0 {
+		return
+	}
+	for _, s := range raw.Samples { // in time order (Read sorts them)
+		r := byName[s.Meter]
+		if r == nil || math.IsNaN(s.T) || math.IsInf(s.T, 0) {
+			continue
+		}
+		switch {
+		case r.n == 0:
+			r.first = s.T
+		case s.T == r.last:
+			continue // another channel of the same read: one stamp per read
+		default:
+			gap := s.T - r.last
+			r.maxGap = max(r.maxGap, gap)
+			if gap > r.gapOver {
+				r.gaps++
+			}
+		}
+		r.n++
+		r.last = s.T
+	}
+	for i := range raw.Meta.Meters {
+		m := &raw.Meta.Meters[i]
+		r := byName[sampledName(*m)]
+		if r == nil || r.n == 0 {
+			continue
+		}
+		m.Reads, m.MaxGapS, m.Gaps, m.StatsFrom = r.n, r.maxGap, r.gaps, PowerFile
+		// The sampler divides by its whole run; what is known here runs
+		// from this meter's first read (a meter started once a launched
+		// server was up starts late) to the last reading of any.
+		if end > r.first {
+			m.AchievedHz = float64(r.n) / (end - r.first)
+		}
+	}
+}
+
+// sampledName is the name m's live readings are recorded under.
+func sampledName(m Meter) string {
+	if m.LiveName != "" {
+		return m.LiveName
+	}
+	return m.Name
+}
+
 // lastRequestEnd is when the last request recorded in phase p ended;
 // -Inf when none was.
-func lastRequestEnd(reqs []analysis.Request, p analysis.Phase) float64 {
+func lastRequestEnd(reqs []trace.Request, p trace.Phase) float64 {
 	last := math.Inf(-1)
 	for _, r := range reqs {
 		if r.Model == p.Model && r.Phase == p.Name && r.End >= p.Start {
@@ -89,8 +168,8 @@ func lastRequestEnd(reqs []analysis.Request, p analysis.Phase) float64 {
 // with its first request.
 func addLostMeasured(raw *Raw) {
 	for _, r := range raw.Requests {
-		if r.Phase != analysis.PhaseMeasured || slices.ContainsFunc(raw.Phases, func(p analysis.Phase) bool {
-			return p.Model == r.Model && p.Name == analysis.PhaseMeasured
+		if r.Phase != trace.PhaseMeasured || slices.ContainsFunc(raw.Phases, func(p trace.Phase) bool {
+			return p.Model == r.Model && p.Name == trace.PhaseMeasured
 		}) {
 			continue
 		}
@@ -102,7 +181,7 @@ func addLostMeasured(raw *Raw) {
 		}
 		start := math.Inf(-1)
 		for _, p := range raw.Phases {
-			before := p.Name == analysis.PhaseIdleBefore || p.Name == analysis.PhaseWarmup
+			before := p.Name == trace.PhaseIdleBefore || p.Name == trace.PhaseWarmup
 			if before && p.Model == r.Model && p.End <= first && p.End > start {
 				start = p.End
 			}
@@ -110,6 +189,6 @@ func addLostMeasured(raw *Raw) {
 		if math.IsInf(start, -1) {
 			start = first
 		}
-		raw.Phases = append(raw.Phases, analysis.Phase{Model: r.Model, Name: analysis.PhaseMeasured, Start: start, End: math.NaN()})
+		raw.Phases = append(raw.Phases, trace.Phase{Model: r.Model, Name: trace.PhaseMeasured, Start: start, End: math.NaN()})
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -99,16 +98,12 @@ func (w *Writer) Request(phase string, r backend.Record) {
 		first = formatFloat(w.Since(r.FirstToken), 6)
 		ttft = formatFloat(ms(r.FirstToken.Sub(r.Start)), 3)
 	}
-	chunks := make([]string, len(r.Chunks))
-	for i, c := range r.Chunks {
-		chunks[i] = formatFloat(ms(c), 3)
-	}
 	w.requests.write([]string{
 		strconv.Itoa(r.ID), r.Model, phase,
 		formatFloat(w.Since(r.Start), 6), first, formatFloat(w.Since(r.End), 6),
 		ttft, formatFloat(ms(r.End.Sub(r.Start)), 3),
 		strconv.Itoa(r.InputTokens), strconv.Itoa(r.OutputTokens), strconv.FormatBool(r.TokensEstimated),
-		r.FinishReason, r.ErrorClass, oneLine(r.Error), strings.Join(chunks, " "), itemsCell(r.Items), itemsCell(r.ReasoningTokens),
+		r.FinishReason, r.ErrorClass, oneLine(r.Error), chunkCell(r.Chunks), itemsCell(r.Items), itemsCell(r.ReasoningTokens),
 		strconv.FormatBool(r.Streamed), strconv.Itoa(max(r.ChunkCount, len(r.Chunks))),
 	})
 }
@@ -202,53 +197,20 @@ func (w *Writer) Close() error {
 	return errors.Join(w.power.close(), w.requests.close(), phaseErr)
 }
 
-// WriteFileAtomic writes data to path through a temporary file and a
-// rename, with the data and the rename synced to disk: a reader, or the
-// machine after a power cut, sees the old file or the new, never a mix.
-func WriteFileAtomic(path string, data []byte) error {
-	return replaceFile(path, data, true)
-}
-
-// replaceFile writes data to a new file beside path and renames it over
-// path; if durable, the file is fsynced before the rename and its
-// directory after, so that the rename survives a power cut. The new file's mode is
-// 0666 less the umask, as for any file the user creates: an umask of 077
-// keeps run data private.
-func replaceFile(path string, data []byte, durable bool) error {
-	tmp, err := createTemp(path)
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(data)
-	if err == nil && durable {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if durable {
-		return syncDir(filepath.Dir(path))
-	}
-	return nil
-}
-
-// createTemp is os.CreateTemp with mode 0666 (less the umask) rather than
-// 0600: the file is to become path itself.
-func createTemp(path string) (*os.File, error) {
-	for {
-		name := filepath.Join(filepath.Dir(path), fmt.Sprintf(".%s.%016x.tmp", filepath.Base(path), rand.Uint64()))
-		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
-		if !errors.Is(err, os.ErrExist) {
-			return f, err
+// chunkCell is the chunk_ms cell: each chunk's arrival in ms since the
+// request's start, separated by spaces. It is built in one buffer, not
+// as a string per chunk: a request can have 64 Ki chunks.
+func chunkCell(chunks []time.Duration) string {
+	var b strings.Builder
+	b.Grow(len(chunks) * len("12345.678 "))
+	var num [32]byte
+	for i, c := range chunks {
+		if i > 0 {
+			b.WriteByte(' ')
 		}
+		b.Write(strconv.AppendFloat(num[:0], ms(c), 'f', 3, 64))
 	}
+	return b.String()
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -41,7 +41,7 @@ func (r *run) runAutoSweep(ctx context.Context) error {
 				return err
 			}
 			if !(high > low) {
-				r.progress.warnf("%s: maximum throughput (%.3g req/s) is not above sequential (%.3g req/s): no rates in between to sweep", model, high, low)
+				r.warnf("%s: maximum throughput (%.3g req/s) is not above sequential (%.3g req/s): no rates in between to sweep", model, high, low)
 				continue
 			}
 			for k := 1; k <= a.RatesBetween; k++ {

@@ -6,10 +6,10 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/aienergy/aienergy/analysis"
 	"github.com/aienergy/aienergy/internal/redact"
 	"github.com/aienergy/aienergy/launch"
 	"github.com/aienergy/aienergy/rundir"
+	"github.com/aienergy/aienergy/trace"
 )
 
 // ServerLog is the file in the run directory that keeps a launched
@@ -27,18 +27,19 @@ func (r *run) launchServer(ctx context.Context) (stop func(), err error) {
 	}
 	opts := *r.plan.Launch
 	opts.Log = logf
+	opts.Redact = r.plan.Redact
 	r.progress.setModel(rundir.StartupLabel, 0, 1)
-	r.setPhase(rundir.StartupLabel, analysis.PhaseMeasured, 0, opts.StartTimeout)
+	r.setPhase(rundir.StartupLabel, trace.PhaseMeasured, 0, opts.StartTimeout)
 	srv, err := launch.Start(ctx, opts)
 	if err != nil {
 		logf.Close()
 		return func() {}, fmt.Errorf("launching the model server (its output is in %s): %w", filepath.Join(r.plan.Output, ServerLog), err)
 	}
-	r.out.Phase(rundir.StartupLabel, analysis.PhaseMeasured, srv.Started(), srv.Ready(), 0)
+	r.out.Phase(rundir.StartupLabel, trace.PhaseMeasured, srv.Started(), srv.Ready(), 0)
 	r.meta.Server = &rundir.Server{Argv: redact.Args(opts.Argv), StartupS: srv.Ready().Sub(srv.Started()).Seconds()}
 	return func() {
 		if e := srv.Err(); e != nil {
-			r.progress.warnf("the model server died during the run: %v", e)
+			r.warnf("the model server died during the run: %v", e)
 		}
 		srv.Stop()
 		logf.Close()

@@ -15,8 +15,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/aienergy/aienergy/analysis"
 	"github.com/aienergy/aienergy/rundir"
+	"github.com/aienergy/aienergy/trace"
 )
 
 // A MeasurePlan wraps any command with the meters: idle before, the
@@ -93,7 +93,7 @@ func (m *measurement) body(ctx context.Context) error {
 	p.setModel(filepath.Base(m.plan.Command[0]), 0, 1)
 	if d := m.plan.IdleBefore; d > 0 {
 		start := time.Now()
-		r.setPhase(filepath.Base(m.plan.Command[0]), analysis.PhaseIdleBefore, 0, d)
+		r.setPhase(filepath.Base(m.plan.Command[0]), trace.PhaseIdleBefore, 0, d)
 		sleep(ctx, d)
 		m.idleBefore = [2]time.Time{start, time.Now()}
 		m.haveIdle = true
@@ -112,11 +112,11 @@ func (m *measurement) body(ctx context.Context) error {
 	if d := m.plan.IdleAfter; d > 0 {
 		start := time.Now()
 		p.setModel(filepath.Base(m.plan.Command[0]), 0, 1)
-		r.setPhase(filepath.Base(m.plan.Command[0]), analysis.PhaseIdleAfter, 0, d)
+		r.setPhase(filepath.Base(m.plan.Command[0]), trace.PhaseIdleAfter, 0, d)
 		m.mu.Lock()
 		var rows []*rundir.PhaseRecord
 		for _, ph := range m.phases {
-			rows = append(rows, r.out.StartPhase(ph.name, analysis.PhaseIdleAfter, start))
+			rows = append(rows, r.out.StartPhase(ph.name, trace.PhaseIdleAfter, start))
 		}
 		m.mu.Unlock()
 		sleep(ctx, d)
@@ -126,7 +126,7 @@ func (m *measurement) body(ctx context.Context) error {
 		}
 	}
 	if len(m.phases) == 0 {
-		r.progress.warnf("the command marked no phase with work; nothing was measured")
+		r.warnf("the command marked no phase with work; nothing was measured")
 	}
 	return errors.Join(runErr, ctx.Err())
 }
@@ -137,8 +137,16 @@ func (m *measurement) runCommand(ctx context.Context) error {
 		return err
 	}
 	defer log.Close()
+	// command.log is a file of the run directory: the run's secrets are
+	// masked in it, as in every other (the terminal gets the output as is).
+	masked := m.plan.Redact.Writer(log)
 	var logMu sync.Mutex
-	logTo := func(w io.Writer) io.Writer { return &lockedTee{mu: &logMu, log: log, w: w} }
+	defer func() {
+		logMu.Lock()
+		masked.Flush()
+		logMu.Unlock()
+	}()
+	logTo := func(w io.Writer) io.Writer { return &lockedTee{mu: &logMu, log: masked, w: w} }
 
 	cmd := exec.CommandContext(ctx, m.plan.Command[0], m.plan.Command[1:]...)
 	// On Ctrl-C the command gets SIGINT to stop cleanly, and is killed if
@@ -165,7 +173,7 @@ func (m *measurement) runCommand(ctx context.Context) error {
 		fmt.Fprintln(passthrough, line)
 		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), markerPrefix); ok {
 			if err := m.marker(strings.TrimSpace(rest), now); err != nil {
-				m.run.progress.warnf("ignoring marker line %q: %v", line, err)
+				m.run.warnf("ignoring marker line %q: %v", line, err)
 			}
 		}
 	}
@@ -247,12 +255,12 @@ func (m *measurement) startPhase(name string, at time.Time, items int, implicit 
 	}
 	r := m.run
 	if m.haveIdle {
-		ph.idle = r.out.Phase(name, analysis.PhaseIdleBefore, m.idleBefore[0], m.idleBefore[1], 0)
+		ph.idle = r.out.Phase(name, trace.PhaseIdleBefore, m.idleBefore[0], m.idleBefore[1], 0)
 	}
-	ph.measured = r.out.StartPhase(name, analysis.PhaseMeasured, at)
+	ph.measured = r.out.StartPhase(name, trace.PhaseMeasured, at)
 	m.current = ph
 	m.run.progress.setModel(m.displayName(ph), len(m.phases), len(m.phases)+1)
-	m.run.plan.Live.Phase(m.displayName(ph), analysis.PhaseMeasured)
+	m.run.plan.Live.Phase(m.displayName(ph), trace.PhaseMeasured)
 }
 
 func (m *measurement) displayName(ph *commandPhase) string {

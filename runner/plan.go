@@ -4,6 +4,7 @@
 package runner
 
 import (
+	"log/slog"
 	"time"
 
 	"github.com/aienergy/aienergy/backend"
@@ -13,7 +14,6 @@ import (
 	"github.com/aienergy/aienergy/load"
 	"github.com/aienergy/aienergy/meter"
 	"github.com/aienergy/aienergy/rundir"
-	"github.com/aienergy/aienergy/sim"
 )
 
 // A Plan is everything a run needs, resolved from the config.
@@ -21,7 +21,10 @@ type Plan struct {
 	Meta rundir.Meta // descriptive parts; the runner fills times, meters, truth
 	// Redact masks the configured secrets in every text the runner writes
 	// (errors, warnings, run.json); nil masks URL passwords only.
-	Redact  *redact.Redactor
+	Redact *redact.Redactor
+	// Log receives the run's warnings (a meter left out, a failed phase);
+	// nil writes them to stderr. Its lines are masked with Redact too.
+	Log     *slog.Logger
 	Models  []string
 	Prompts []string
 
@@ -58,13 +61,14 @@ type Plan struct {
 	SampleInterval time.Duration
 	Meters         []meter.Spec
 
-	// Backend configures the OpenAI-compatible client; NewBackend, when
-	// set, builds another kind instead (Ollama, KServe).
-	Backend    backend.OpenAIOptions
-	NewBackend func() (backend.Backend, error)
-	// Sim, when set, starts the built-in simulator on a loopback port and
-	// points the backend (and meters whose url is "sim") at it.
-	Sim *sim.Config
+	// BackendType is a registered backend kind (backend.Kinds), built
+	// with Backend's options when the server is to be contacted.
+	BackendType string
+	Backend     backend.Options
+	// Truth, when set, knows the energy the server really used (the
+	// built-in simulator does); the run directory records it beside the
+	// measured figures, so that tests and users can check them.
+	Truth Truth
 
 	// Launch, when set, starts the model server inside the run (after the
 	// meters start, so that its start-up energy is measured as a phase of
@@ -78,6 +82,11 @@ type Plan struct {
 	Output     string // run directory
 }
 
-// SimURL is the meter url that stands for the built-in simulator's
-// /metrics endpoint.
-const SimURL = "sim"
+// A Truth knows the energy a server really used: the built-in simulator
+// models it exactly. Its clock is the run's (monotonic readings).
+type Truth interface {
+	// Energy is the modeled energy in J between two instants.
+	Energy(start, end time.Time) float64
+	// IdleWatts is the modeled power with nothing running.
+	IdleWatts() float64
+}

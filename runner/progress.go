@@ -12,7 +12,6 @@ import (
 
 	"github.com/aienergy/aienergy/analysis"
 	"github.com/aienergy/aienergy/backend"
-	"github.com/aienergy/aienergy/internal/redact"
 	"github.com/aienergy/aienergy/meter"
 )
 
@@ -25,7 +24,6 @@ type Progress struct {
 	every time.Duration
 
 	mu         sync.Mutex
-	redact     *redact.Redactor
 	samplers   []*meter.Sampler // whose latest readings are shown
 	model      string
 	modelIndex int
@@ -132,24 +130,18 @@ func (p *Progress) requestDone(rec backend.Record) {
 	p.mu.Unlock()
 }
 
-func (p *Progress) warnf(format string, args ...any) {
-	if p == nil {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.clearLocked()
-	fmt.Fprintf(p.w, "warning: %s\n", p.redact.String(fmt.Sprintf(format, args...)))
-}
+// Writer is where lines that interrupt the progress display go (the run's
+// logger): each write first clears the line being redrawn, which the next
+// tick draws again below it.
+func (p *Progress) Writer() io.Writer { return progressWriter{p} }
 
-// setRedactor makes warnings mask the run's secrets.
-func (p *Progress) setRedactor(r *redact.Redactor) {
-	if p == nil {
-		return
-	}
-	p.mu.Lock()
-	p.redact = r
-	p.mu.Unlock()
+type progressWriter struct{ p *Progress }
+
+func (w progressWriter) Write(b []byte) (int, error) {
+	w.p.mu.Lock()
+	defer w.p.mu.Unlock()
+	w.p.clearLocked()
+	return w.p.w.Write(b)
 }
 
 func (p *Progress) clearLocked() {

@@ -11,12 +11,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aienergy/aienergy/analysis"
 	"github.com/aienergy/aienergy/backend"
+	"github.com/aienergy/aienergy/internal/logging"
 	"github.com/aienergy/aienergy/load"
 	"github.com/aienergy/aienergy/meter"
 	"github.com/aienergy/aienergy/rundir"
-	"github.com/aienergy/aienergy/sim"
+	"github.com/aienergy/aienergy/trace"
 )
 
 // Run executes plan and writes its run directory. It returns the
@@ -24,12 +24,8 @@ import (
 // directory, marks it interrupted and returns ctx's error.
 func Run(ctx context.Context, plan Plan, progress *Progress) (string, error) {
 	r := &run{plan: plan, progress: progress}
-	progress.setRedactor(plan.Redact)
 	r.meta.Models = plan.Models
 	prepare := func(ctx context.Context) error {
-		if err := r.startSim(); err != nil {
-			return err
-		}
 		if plan.Launch != nil {
 			return nil // the server starts inside the run, so its start-up is measured
 		}
@@ -58,7 +54,6 @@ type run struct {
 	progress *Progress
 	meta     rundir.Meta
 	out      *rundir.Writer
-	sim      *sim.Server
 	backend  backend.Backend
 	meters   []meter.Meter
 	sampler  *meter.Sampler
@@ -81,6 +76,9 @@ type pendingMeter struct {
 // finalization — around body. prepare runs first, before anything is
 // written, so that a server that is down leaves no half run behind.
 func (r *run) execute(ctx context.Context, prepare, body func(context.Context) error) (dir string, err error) {
+	if r.plan.Log == nil {
+		r.plan.Log = logging.New(os.Stderr, r.plan.Redact, slog.LevelInfo)
+	}
 	models := r.meta.Models
 	r.meta = r.plan.Meta
 	r.meta.Tool = "aienergy"
@@ -94,7 +92,9 @@ func (r *run) execute(ctx context.Context, prepare, body func(context.Context) e
 			return "", err
 		}
 	}
-	r.openMeters(ctx)
+	if err := r.openMeters(ctx); err != nil {
+		return "", err
+	}
 
 	origin := time.Now()
 	r.meta.StartedAt = origin
@@ -138,42 +138,8 @@ func (r *run) execute(ctx context.Context, prepare, body func(context.Context) e
 	return dir, errors.Join(runErr, closeErr, metaErr)
 }
 
-func (r *run) startSim() error {
-	if r.plan.Sim == nil {
-		return nil
-	}
-	s, err := sim.New(*r.plan.Sim)
-	if err != nil {
-		return fmt.Errorf("simulator: %w", err)
-	}
-	url, err := s.Start("127.0.0.1:0")
-	if err != nil {
-		return fmt.Errorf("simulator: %w", err)
-	}
-	r.sim = s
-	r.plan.Backend.BaseURL = url + "/v1"
-	r.meta.Backend.Endpoint = r.plan.Backend.BaseURL
-	for i, m := range r.plan.Meters {
-		if u, ok := m.Options["url"].(string); ok && u == SimURL {
-			opts := make(map[string]any, len(m.Options))
-			for k, v := range m.Options {
-				opts[k] = v
-			}
-			opts["url"] = url + "/metrics"
-			r.plan.Meters[i].Options = opts
-		}
-	}
-	return nil
-}
-
 func (r *run) openBackend(ctx context.Context) error {
-	var b backend.Backend
-	var err error
-	if r.plan.NewBackend != nil && r.plan.Sim == nil {
-		b, err = r.plan.NewBackend()
-	} else {
-		b, err = backend.NewOpenAI(r.plan.Backend)
-	}
+	b, err := backend.New(ctx, r.plan.BackendType, r.plan.Backend)
 	if err != nil {
 		return err
 	}
@@ -194,10 +160,19 @@ func (r *run) openBackend(ctx context.Context) error {
 // is recorded and shown: a run with no meter still completes, without
 // energy figures. Before a launched server starts, a meter that cannot
 // be read yet waits for startPending instead.
-func (r *run) openMeters(ctx context.Context) {
+func (r *run) openMeters(ctx context.Context) error {
 	for _, spec := range r.plan.Meters {
 		info := rundir.Meter{Name: spec.Name, Type: spec.Type, IntervalS: r.plan.SampleInterval.Seconds()}
-		m, err := meter.New(spec)
+		m, err := meter.New(ctx, spec)
+		switch {
+		case ctx.Err() != nil: // Ctrl-C while a meter opened
+			if m != nil {
+				m.Close()
+			}
+			return ctx.Err()
+		case err != nil && meter.IsOptionMistake(spec, err):
+			return err // the config's mistake, fatal like any bad key
+		}
 		if err == nil {
 			if err = probe(ctx, m); err != nil && r.plan.Launch != nil {
 				r.pending = append(r.pending, pendingMeter{spec: spec, m: m, info: len(r.meta.Meters)})
@@ -216,8 +191,9 @@ func (r *run) openMeters(ctx context.Context) {
 		r.meta.Meters = append(r.meta.Meters, info)
 	}
 	if len(r.meters) == 0 && len(r.pending) == 0 {
-		r.progress.warnf("no power meter is available: this run reports no energy figures (see aienergy meters)")
+		r.warnf("no power meter is available: this run reports no energy figures (see aienergy meters)")
 	}
+	return nil
 }
 
 // startPending probes the meters that could not be read before the
@@ -239,13 +215,18 @@ func (r *run) startPending(ctx context.Context) {
 	}
 	r.pending = nil
 	if len(r.meters) == 0 {
-		r.progress.warnf("no power meter is available: this run reports no energy figures (see aienergy meters)")
+		r.warnf("no power meter is available: this run reports no energy figures (see aienergy meters)")
 	}
 	if len(late) > 0 {
 		r.late = meter.NewSampler(late, r.plan.SampleInterval, r.record)
 		r.late.Start(r.samplerCtx)
 		r.progress.watch(r.late)
 	}
+}
+
+// warnf logs a warning about the run, masked of its secrets.
+func (r *run) warnf(format string, args ...any) {
+	r.plan.Log.Warn(r.plan.Redact.String(fmt.Sprintf(format, args...)))
 }
 
 // probe reads m once, as the sampler will: a meter that cannot is not used.
@@ -259,7 +240,7 @@ func probe(ctx context.Context, m meter.Meter) error {
 // dropMeter records and shows why a configured meter is not used.
 func (r *run) dropMeter(spec meter.Spec, info *rundir.Meter, err error) {
 	info.Error = r.plan.Redact.String(err.Error())
-	r.progress.warnf("meter %s (%s) is not used: %v", spec.Name, spec.Type, err)
+	r.warnf("meter %s (%s) is not used: %v", spec.Name, spec.Type, err)
 }
 
 // useMeter adds a working meter to the run, noting in info what it
@@ -280,7 +261,7 @@ func (r *run) useMeter(spec meter.Spec, m meter.Meter, info *rundir.Meter) meter
 	}
 	if _, ok := m.(meter.WindowReader); ok {
 		info.LiveName = spec.Name + meter.LiveSuffix
-		m = liveReads{Meter: m, name: info.LiveName}
+		m = meter.Rename(m, info.LiveName)
 	}
 	r.meters = append(r.meters, m)
 	return m
@@ -339,8 +320,8 @@ func (r *run) runModel(ctx context.Context, model string, v Variant) (achievedRP
 	label := v.Label(model)
 	truth := rundir.SimTruth{Model: label}
 
-	if start, end, ok := r.idle(ctx, label, analysis.PhaseIdleBefore, r.plan.IdleBefore); ok && r.sim != nil {
-		truth.IdleBeforeJ = r.sim.Energy(start, end)
+	if start, end, ok := r.idle(ctx, label, trace.PhaseIdleBefore, r.plan.IdleBefore); ok && r.plan.Truth != nil {
+		truth.IdleBeforeJ = r.plan.Truth.Energy(start, end)
 	}
 	if ctx.Err() != nil {
 		return achievedRPS, ctx.Err()
@@ -366,9 +347,9 @@ func (r *run) runModel(ctx context.Context, model string, v Variant) (achievedRP
 	// Each phase's row is in phases.csv from its start: a run killed
 	// during a phase can still be reported (see rundir.Read).
 	if r.plan.WarmupRequests > 0 {
-		warmup := r.out.StartPhase(label, analysis.PhaseWarmup, time.Now())
-		r.setPhase(label, analysis.PhaseWarmup, r.plan.WarmupRequests, 0)
-		r.sendLoad(ctx, req, analysis.PhaseWarmup, load.Closed{
+		warmup := r.out.StartPhase(label, trace.PhaseWarmup, time.Now())
+		r.setPhase(label, trace.PhaseWarmup, r.plan.WarmupRequests, 0)
+		r.sendLoad(ctx, req, trace.PhaseWarmup, load.Closed{
 			Concurrency: concurrency, Requests: r.plan.WarmupRequests,
 		}, 0)
 		warmup.End(time.Now(), 0)
@@ -378,8 +359,8 @@ func (r *run) runModel(ctx context.Context, model string, v Variant) (achievedRP
 	}
 
 	start := time.Now()
-	measured := r.out.StartPhase(label, analysis.PhaseMeasured, start)
-	r.setPhase(label, analysis.PhaseMeasured, requests, r.plan.Duration)
+	measured := r.out.StartPhase(label, trace.PhaseMeasured, start)
+	r.setPhase(label, trace.PhaseMeasured, requests, r.plan.Duration)
 	var shape loadShape = load.Closed{
 		Concurrency: concurrency, Requests: requests, Duration: r.plan.Duration,
 	}
@@ -390,12 +371,12 @@ func (r *run) runModel(ctx context.Context, model string, v Variant) (achievedRP
 	if rate != nil {
 		rt := *rate
 		rt.Requests, rt.Duration = requests, r.plan.Duration
-		warn := func(format string, args ...any) { r.progress.warnf("%s: %s", label, fmt.Sprintf(format, args...)) }
+		warn := func(format string, args ...any) { r.warnf("%s: %s", label, fmt.Sprintf(format, args...)) }
 		shape = openLoop{rate: rt, warn: warn, stats: func(st load.RateStats) {
 			r.meta.RateStats = append(r.meta.RateStats, rundir.RateStats{Model: label, RateStats: st})
 		}}
 	}
-	failed := r.sendLoad(ctx, req, analysis.PhaseMeasured, shape, r.plan.WarmupRequests)
+	failed := r.sendLoad(ctx, req, trace.PhaseMeasured, shape, r.plan.WarmupRequests)
 	end := time.Now()
 	if d := end.Sub(start).Seconds(); d > 0 {
 		achievedRPS = float64(failed.of-failed.total) / d
@@ -404,22 +385,22 @@ func (r *run) runModel(ctx context.Context, model string, v Variant) (achievedRP
 	if r.plan.SteadyState {
 		r.recordSteady(label, failed, &truth)
 	}
-	if r.sim != nil {
+	if r.plan.Truth != nil {
 		if !truth.SteadyState {
-			truth.MeasuredJ = r.sim.Energy(start, end)
+			truth.MeasuredJ = r.plan.Truth.Energy(start, end)
 		}
-		truth.IdleWatts = r.sim.IdleWatts()
+		truth.IdleWatts = r.plan.Truth.IdleWatts()
 	}
 	if ctx.Err() != nil {
 		r.recordTruth(truth)
 		return achievedRPS, ctx.Err()
 	}
 	if failed.total > 0 && failed.total == failed.of {
-		r.progress.warnf("%s: every measured request failed; last error: %s", label, failed.last)
+		r.warnf("%s: every measured request failed; last error: %s", label, failed.last)
 	}
 
-	if start, end, ok := r.idle(ctx, label, analysis.PhaseIdleAfter, r.plan.IdleAfter); ok && r.sim != nil {
-		truth.IdleAfterJ = r.sim.Energy(start, end)
+	if start, end, ok := r.idle(ctx, label, trace.PhaseIdleAfter, r.plan.IdleAfter); ok && r.plan.Truth != nil {
+		truth.IdleAfterJ = r.plan.Truth.Energy(start, end)
 	}
 	r.recordTruth(truth)
 	return achievedRPS, ctx.Err()
@@ -441,7 +422,7 @@ func (r *run) idle(ctx context.Context, model, phase string, d time.Duration) (s
 }
 
 func (r *run) recordTruth(t rundir.SimTruth) {
-	if r.sim != nil {
+	if r.plan.Truth != nil {
 		r.meta.Truth = append(r.meta.Truth, t)
 	}
 }
@@ -512,9 +493,6 @@ func (r *run) closeAll() {
 	if r.backend != nil {
 		r.backend.Close()
 	}
-	if r.sim != nil {
-		r.sim.Close()
-	}
 }
 
 // sleep waits for d or until ctx is done.
@@ -560,12 +538,12 @@ const minSteady = 500 * time.Millisecond
 // measure, and says so when it is not (the whole phase is then used).
 func (r *run) recordSteady(label string, f failures, truth *rundir.SimTruth) {
 	if f.firstEnd.IsZero() || f.lastStart.Sub(f.firstEnd) < minSteady {
-		r.progress.warnf("%s: no steady state of at least %s (ramp-up and tail overlap): figures use the whole measured phase; send more requests", label, minSteady)
+		r.warnf("%s: no steady state of at least %s (ramp-up and tail overlap): figures use the whole measured phase; send more requests", label, minSteady)
 		return
 	}
-	r.out.Phase(label, analysis.PhaseSteady, f.firstEnd, f.lastStart, 0)
-	if r.sim != nil {
-		truth.MeasuredJ = r.sim.Energy(f.firstEnd, f.lastStart)
+	r.out.Phase(label, trace.PhaseSteady, f.firstEnd, f.lastStart, 0)
+	if r.plan.Truth != nil {
+		truth.MeasuredJ = r.plan.Truth.Energy(f.firstEnd, f.lastStart)
 		truth.SteadyState = true
 	}
 }

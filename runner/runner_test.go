@@ -3,20 +3,34 @@ package runner
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aienergy/aienergy/analysis"
 	"github.com/aienergy/aienergy/backend"
+	"github.com/aienergy/aienergy/internal/logging"
 	"github.com/aienergy/aienergy/internal/redact"
 	"github.com/aienergy/aienergy/meter"
 	"github.com/aienergy/aienergy/rundir"
 	"github.com/aienergy/aienergy/sim"
+	"github.com/aienergy/aienergy/trace"
 )
 
+// smallPlan is a short plan against the built-in simulator, started here
+// as the CLI starts it: an OpenAI-compatible server on loopback whose
+// modeled energy is the run's truth.
 func smallPlan(t *testing.T) Plan {
+	s, err := sim.New(sim.Config{Models: []string{"m"}, TTFT: 5 * time.Millisecond, ITL: 2 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, err := s.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
 	return Plan{
 		Models:         []string{"m"},
 		Prompts:        []string{"hello there", "what is energy"},
@@ -27,11 +41,18 @@ func smallPlan(t *testing.T) Plan {
 		WarmupRequests: 1,
 		IdleAfter:      300 * time.Millisecond,
 		SampleInterval: 50 * time.Millisecond,
-		Backend:        backend.OpenAIOptions{API: "chat", Stream: true, Timeout: 10 * time.Second, MaxConns: 2},
-		Sim:            &sim.Config{Models: []string{"m"}, TTFT: 5 * time.Millisecond, ITL: 2 * time.Millisecond},
+		BackendType:    "openai",
+		Backend:        backend.Options{BaseURL: url + "/v1", API: "chat", Stream: true, Timeout: 10 * time.Second, MaxConns: 2},
+		Truth:          s,
 		ConfigYAML:     []byte("name: test\n"),
 		Output:         filepath.Join(t.TempDir(), "run"),
 	}
+}
+
+// simGPU is the meter of the simulator that plan measures.
+func simGPU(plan Plan) meter.Spec {
+	url := strings.TrimSuffix(plan.Backend.BaseURL, "/v1") + "/metrics"
+	return meter.Spec{Name: "sim-gpu", Type: "exporter", Options: map[string]any{"url": url, "preset": "dcgm"}}
 }
 
 // A meter that cannot be read is left out with its reason recorded and
@@ -39,11 +60,13 @@ func smallPlan(t *testing.T) Plan {
 func TestUnreadableMeterIsRecordedAndSkipped(t *testing.T) {
 	plan := smallPlan(t)
 	plan.Meters = []meter.Spec{
-		{Name: "sim-gpu", Type: "exporter", Options: map[string]any{"url": SimURL, "preset": "dcgm"}},
+		simGPU(plan),
 		{Name: "dead", Type: "exporter", Options: map[string]any{"url": "http://127.0.0.1:1/metrics", "preset": "dcgm"}},
 	}
 	var out bytes.Buffer
-	dir, err := Run(context.Background(), plan, NewProgress(&out, false))
+	progress := NewProgress(&out, false)
+	plan.Log = logging.New(progress.Writer(), nil, slog.LevelInfo)
+	dir, err := Run(context.Background(), plan, progress)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +89,7 @@ func TestUnreadableMeterIsRecordedAndSkipped(t *testing.T) {
 	for _, p := range raw.Phases {
 		phases[p.Name] = true
 	}
-	for _, want := range []string{analysis.PhaseIdleBefore, analysis.PhaseWarmup, analysis.PhaseMeasured, analysis.PhaseIdleAfter} {
+	for _, want := range []string{trace.PhaseIdleBefore, trace.PhaseWarmup, trace.PhaseMeasured, trace.PhaseIdleAfter} {
 		if !phases[want] {
 			t.Errorf("phases.csv lacks %s", want)
 		}
@@ -74,9 +97,9 @@ func TestUnreadableMeterIsRecordedAndSkipped(t *testing.T) {
 	var warm, measured int
 	for _, r := range raw.Requests {
 		switch r.Phase {
-		case analysis.PhaseWarmup:
+		case trace.PhaseWarmup:
 			warm++
-		case analysis.PhaseMeasured:
+		case trace.PhaseMeasured:
 			measured++
 		}
 	}
@@ -102,7 +125,7 @@ func TestUnservedModelFailsBeforeTheRun(t *testing.T) {
 func TestProgressLine(t *testing.T) {
 	p := NewProgress(&bytes.Buffer{}, false)
 	p.setModel("llama", 1, 3)
-	p.setPhase(analysis.PhaseMeasured, 40, 0)
+	p.setPhase(trace.PhaseMeasured, 40, 0)
 	p.phaseStart = time.Now().Add(-10 * time.Second)
 	for range 10 {
 		p.requestDone(backend.Record{OutputTokens: 50})
@@ -124,11 +147,13 @@ func TestMeterErrorsAreRedacted(t *testing.T) {
 	plan := smallPlan(t)
 	plan.Redact = redact.New(secret)
 	plan.Meters = []meter.Spec{
-		{Name: "sim-gpu", Type: "exporter", Options: map[string]any{"url": SimURL, "preset": "dcgm"}},
+		simGPU(plan),
 		{Name: "dead", Type: "exporter", Options: map[string]any{"url": "http://127.0.0.1:1/" + secret, "preset": "dcgm"}},
 	}
 	var out bytes.Buffer
-	dir, err := Run(context.Background(), plan, NewProgress(&out, false))
+	progress := NewProgress(&out, false)
+	plan.Log = logging.New(progress.Writer(), nil, slog.LevelInfo)
+	dir, err := Run(context.Background(), plan, progress)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,5 +169,27 @@ func TestMeterErrorsAreRedacted(t *testing.T) {
 	}
 	if strings.Contains(out.String(), secret) {
 		t.Errorf("warnings show the secret:\n%s", out.String())
+	}
+}
+
+func init() {
+	// A kind whose options parse but which the device refuses at open, as
+	// nvml does for a GPU index past the last GPU.
+	meter.Register("test-refuses-option", func(spec meter.Spec) (meter.Opener, error) {
+		return func(context.Context) (meter.Meter, error) {
+			return nil, spec.Errorf("gpu_index", "no GPU 5 on this machine (0 to 0)")
+		}, nil
+	})
+}
+
+// An option the device refuses is the config's mistake: the run stops
+// before anything is written, naming the option, instead of running for
+// an hour without that meter.
+func TestOptionRefusedAtOpenStopsTheRun(t *testing.T) {
+	plan := smallPlan(t)
+	plan.Meters = []meter.Spec{simGPU(plan), {Name: "gpu", Type: "test-refuses-option", Options: map[string]any{"gpu_index": 5}}}
+	dir, err := Run(context.Background(), plan, nil)
+	if err == nil || dir != "" || !strings.Contains(err.Error(), "meters[gpu].gpu_index") {
+		t.Fatalf("dir %q, err %v; want the option's error and no run directory", dir, err)
 	}
 }

@@ -8,23 +8,6 @@ import (
 	"github.com/aienergy/aienergy/rundir"
 )
 
-// liveReads renames a WindowReader's live reads: in the run directory
-// they sit beside the store's own samples, which take the meter's name.
-type liveReads struct {
-	meter.Meter
-	name string
-}
-
-func (l liveReads) Name() string { return l.name }
-
-func (l liveReads) Read(ctx context.Context) ([]meter.Reading, error) {
-	rs, err := l.Meter.Read(ctx)
-	for i := range rs {
-		rs[i].Meter = l.name
-	}
-	return rs, err
-}
-
 // windowReadTimeout bounds the after-run query of a time-series store.
 const windowReadTimeout = time.Minute
 
@@ -35,12 +18,14 @@ const windowReadTimeout = time.Minute
 func (r *run) readWindows(ctx context.Context, origin time.Time) {
 	r.awaitStores(ctx)
 	for _, m := range r.meters {
-		live, ok := m.(liveReads)
+		// useMeter renamed the live reads of each store-backed meter
+		// (meter.Rename); the store's samples take the meter's own name.
+		store := meter.Unwrap(m)
+		wr, ok := meter.As[meter.WindowReader](store)
 		if !ok {
 			continue
 		}
-		wr := live.Meter.(meter.WindowReader)
-		info := r.metaMeter(live.Meter.Name())
+		info := r.metaMeter(store.Name())
 		// A margin of one interval on each side gives the edges of the
 		// first and last phase a sample to interpolate from.
 		margin := r.plan.SampleInterval + time.Second
@@ -49,11 +34,11 @@ func (r *run) readWindows(ctx context.Context, origin time.Time) {
 		cancel()
 		if err != nil {
 			info.WindowError = r.plan.Redact.String(err.Error())
-			r.progress.warnf("meter %s: reading the run back from the store failed, the figures use the live reads: %v", live.Meter.Name(), err)
+			r.warnf("meter %s: reading the run back from the store failed, the figures use the live reads: %v", store.Name(), err)
 			continue
 		}
 		for i := range rs {
-			rs[i].Meter = live.Meter.Name()
+			rs[i].Meter = store.Name()
 		}
 		r.out.Readings(rs)
 		info.WindowSamples = len(rs)

@@ -31,7 +31,7 @@ func (s *storeMeter) ReadWindow(_ context.Context, from, to time.Time) ([]meter.
 }
 
 func init() {
-	meter.Register("test-store", func(meter.Spec) (meter.Meter, error) { return &storeMeter{}, nil })
+	meter.Register("test-store", func(meter.Spec) (meter.Opener, error) { return meter.Ready(&storeMeter{}), nil })
 }
 
 // After the run the store's own samples are recorded under the meter's
@@ -64,7 +64,7 @@ func TestStoreBackedMeterIsReadBackAfterTheRun(t *testing.T) {
 	if live == 0 || stored != mt.WindowSamples {
 		t.Errorf("power.csv has %d live and %d stored samples, run.json says %d stored", live, stored, mt.WindowSamples)
 	}
-	s, err := report.Generate(dir)
+	s, _, err := report.GenerateRaw(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

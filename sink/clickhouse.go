@@ -16,6 +16,8 @@ import (
 	"github.com/aienergy/aienergy/rundir"
 )
 
+func init() { registerReady("clickhouse", NewClickHouse) }
+
 // ClickHouse inserts a run's results through ClickHouse's HTTP interface:
 // one row per run and model in the runs table (aienergy_runs) and one per
 // request in the requests table (aienergy_requests), creating the tables

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aienergy/aienergy/analysis"
 	"github.com/aienergy/aienergy/report"
+	"github.com/aienergy/aienergy/trace"
 )
 
 // chColumn is one column of a ClickHouse table and how a row fills it.
@@ -102,7 +103,7 @@ func runRow(s *report.Summary, m *analysis.ModelResult) map[string]any {
 	return row
 }
 
-func requestRow(s *report.Summary, r analysis.Request) map[string]any {
+func requestRow(s *report.Summary, r trace.Request) map[string]any {
 	row := map[string]any{
 		"run_id": s.RunID, "model": r.Model, "id": uint64(r.ID), "phase": r.Phase,
 		"start_time": (s.StartedAt.UnixNano() + int64(math.Round(r.Start*1e9))) / 1e9,

@@ -6,12 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
+	"github.com/aienergy/aienergy/internal/httpx"
 	"github.com/aienergy/aienergy/internal/redact"
 )
 
@@ -42,12 +41,12 @@ type client struct {
 	http    *http.Client
 	timeout time.Duration
 	auth    func(*http.Request) // sets credentials; nil for none
-	red     *redact.Redactor    // the credentials, kept out of quoted answers
+	secrets []string            // the credentials, kept out of quoted answers
 }
 
 // newClient returns a client; secrets are the credentials auth sends.
 func newClient(timeout time.Duration, auth func(*http.Request), secrets ...string) *client {
-	return &client{http: &http.Client{}, timeout: timeout, auth: auth, red: redact.New(secrets...)}
+	return &client{http: &http.Client{}, timeout: timeout, auth: auth, secrets: secrets}
 }
 
 // do sends one request and returns the body of a 2xx answer, a
@@ -78,33 +77,41 @@ func (c *client) doReader(ctx context.Context, method, url, contentType string, 
 		return nil, unreachable(method, url, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: reading the answer: %w", method, url, err)
-	}
 	if resp.StatusCode/100 != 2 {
-		b := c.red.String(string(data)) // before the cut, which could leave a secret's start
-		if len(b) > maxErrorBody {
-			b = b[:maxErrorBody] + "…"
-		}
-		return nil, &StatusError{Method: method, URL: url, Code: resp.StatusCode, Body: b}
+		// The credentials this request carried, masked before the cut,
+		// which could otherwise leave a secret's start.
+		red := redact.New(append(c.secrets, httpx.RequestSecrets(req)...)...)
+		return nil, &StatusError{Method: method, URL: url, Code: resp.StatusCode, Body: httpx.QuoteBody(resp.Body, red, maxErrorBody)}
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%s %s: reading the answer: %w", method, url, err)
+	case len(data) > maxAnswer:
+		return nil, fmt.Errorf("%s %s: the answer is longer than %d MiB; is this the right server?", method, url, maxAnswer>>20)
 	}
 	return data, nil
 }
 
+// maxAnswer bounds a success answer: the sinks' servers answer with ids
+// and short JSON, never megabytes.
+const maxAnswer = 16 << 20
+
+// unreachable says why a request got no answer, in the words every HTTP
+// client of aienergy uses (httpx.Explain), with the sink's advice.
 func unreachable(method, target string, err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err // it would repeat the method and URL
-	}
-	var ne net.Error
+	f := httpx.Explain(err)
 	switch {
-	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
-		return fmt.Errorf("%s %s: unreachable: no answer in time: %w", method, target, err)
-	case errors.Is(err, context.Canceled):
-		return fmt.Errorf("%s %s: canceled: %w", method, target, err)
+	case f.Reason == httpx.Timeout:
+		return fmt.Errorf("%s %s: unreachable: no answer in time: %w", method, target, f.Err)
+	case f.Reason == httpx.Canceled:
+		return fmt.Errorf("%s %s: canceled: %w", method, target, f.Err)
+	case f.Unreachable():
+		return fmt.Errorf("%s %s: unreachable, %s (is the server running at that address?): %w", method, target, f.Cause, f.Err)
+	case f.TLS():
+		return fmt.Errorf("%s %s: no secure connection, %s: %w", method, target, f.Cause, f.Err)
 	}
-	return fmt.Errorf("%s %s: unreachable (is the server running at that address?): %w", method, target, err)
+	return fmt.Errorf("%s %s: unreachable (is the server running at that address?): %w", method, target, f.Err)
 }
 
 // authHint adds the likely fix to an authentication or permission error.

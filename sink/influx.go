@@ -9,11 +9,13 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/aienergy/aienergy/analysis"
 	"github.com/aienergy/aienergy/internal/redact"
 	"github.com/aienergy/aienergy/report"
 	"github.com/aienergy/aienergy/rundir"
+	"github.com/aienergy/aienergy/trace"
 )
+
+func init() { registerReady("influxdb", NewInflux) }
 
 // Influx writes a run's results to InfluxDB as line protocol, so they
 // land beside PowerAPI's data: measurement aienergy_run, one point per
@@ -166,7 +168,7 @@ func (s *Influx) runTags(p *point, sum *report.Summary, model string) {
 // as requests.csv keeps microseconds, the id modulo 1000 is added in
 // nanoseconds so that requests started in the same microsecond do not
 // overwrite each other (same tags, same time).
-func (s *Influx) requestLine(sum *report.Summary, r analysis.Request) string {
+func (s *Influx) requestLine(sum *report.Summary, r trace.Request) string {
 	p := newPoint(s.requestMeasurement)
 	s.runTags(p, sum, r.Model)
 	p.tag("error_class", r.ErrorClass)

@@ -14,6 +14,8 @@ import (
 	"github.com/aienergy/aienergy/rundir"
 )
 
+func init() { registerReady("mlflow", NewMLflow) }
+
 // MLflow logs a run to an MLflow tracking server through its REST API
 // (2.x): one MLflow run per aienergy run in the configured experiment
 // (created if missing), the settings as params, the run-level figures as

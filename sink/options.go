@@ -3,39 +3,69 @@ package sink
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/aienergy/aienergy/internal/redact"
+	"github.com/aienergy/aienergy/internal/suggest"
 )
+
+// An OptionError is a mistake in one key of a reporter's options: the
+// CLI places it at that key's line in the config file.
+type OptionError struct {
+	Kind string // the reporter type as given; "" when it is missing
+	Key  string // the option, e.g. "url"; "type" for an unknown type
+	Err  error
+}
+
+func (e *OptionError) Error() string {
+	who := "reporter"
+	if e.Kind != "" {
+		who += " " + e.Kind
+	}
+	return fmt.Sprintf("%s: %s: %v", who, e.Key, e.Err)
+}
+
+func (e *OptionError) Unwrap() error { return e.Err }
 
 // options reads one reporter's options (decoded from YAML, so strings,
 // numbers and booleans) and collects every problem, each naming its key,
-// so that one run of `aienergy validate` shows them all.
+// so that one check shows them all.
 type options struct {
 	kind string
 	m    map[string]any
 	used map[string]bool
+	// skip are keys that may be passed to every kind without being its
+	// options; a kind that reads one makes it an option.
+	skip map[string]bool
 	errs []error
 	// urlUser and urlPassword come from the url option's userinfo.
 	urlUser, urlPassword string
 }
 
 func newOptions(kind string, m map[string]any) *options {
-	// "type" selects the sink and "output_file" belongs to the file
-	// reporters; neither is an option of ours, but both may be passed in.
-	return &options{kind: kind, m: m, used: map[string]bool{"type": true, "output_file": true}}
+	// "type" selects the kind, and "output_file", which the file
+	// reporters read, is tolerated by the others as it always was.
+	return &options{kind: kind, m: m, used: map[string]bool{}, skip: map[string]bool{"type": true, "output_file": true}}
 }
 
 func (o *options) fail(key, format string, args ...any) {
-	o.errs = append(o.errs, fmt.Errorf("reporter %s: %s: %s", o.kind, key, fmt.Sprintf(format, args...)))
+	o.errs = append(o.errs, &OptionError{Kind: o.kind, Key: key, Err: fmt.Errorf(format, args...)})
+}
+
+// use marks key as one of this kind's options.
+func (o *options) use(key string) {
+	o.used[key] = true
+	delete(o.skip, key)
 }
 
 // str returns a string option, def when it is absent.
 func (o *options) str(key, def string) string {
-	o.used[key] = true
+	o.use(key)
 	v, ok := o.m[key]
 	if !ok || v == nil {
 		return def
@@ -62,7 +92,7 @@ func (o *options) required(key, example string) string {
 }
 
 func (o *options) boolean(key string, def bool) bool {
-	o.used[key] = true
+	o.use(key)
 	v, ok := o.m[key]
 	if !ok || v == nil {
 		return def
@@ -77,7 +107,7 @@ func (o *options) boolean(key string, def bool) bool {
 
 // duration reads a number of seconds.
 func (o *options) duration(key string, def time.Duration) time.Duration {
-	o.used[key] = true
+	o.use(key)
 	v, ok := o.m[key]
 	if !ok || v == nil {
 		return def
@@ -151,26 +181,26 @@ func (o *options) secret(key string) string {
 	return v
 }
 
-// done reports unknown keys (typos, most likely) and every problem seen.
-func (o *options) done() error {
-	unknown := map[string]bool{}
-	for k := range o.m {
-		if !o.used[k] {
-			unknown[k] = true
-		}
-	}
-	for _, k := range sortedKeys(unknown) {
-		o.errs = append(o.errs, fmt.Errorf("reporter %s: unknown option %q (known: %s)", o.kind, k, strings.Join(o.known(), ", ")))
-	}
-	return errors.Join(o.errs...)
+// outputFile reads the one option of the file reporters: where to write;
+// "" when none is given.
+func outputFile(kind string, opts map[string]any) (string, error) {
+	o := newOptions(kind, opts)
+	path := o.str("output_file", "")
+	return path, o.done()
 }
 
-func (o *options) known() []string {
-	k := map[string]bool{}
-	for key := range o.used {
-		if key != "type" && key != "output_file" {
-			k[key] = true
+// done reports unknown keys (typos, most likely) and every problem seen.
+func (o *options) done() error {
+	known := slices.Sorted(maps.Keys(o.used))
+	for _, k := range slices.Sorted(maps.Keys(o.m)) {
+		if o.used[k] || o.skip[k] {
+			continue
 		}
+		hint := ""
+		if s := suggest.Nearest(k, known); s != "" {
+			hint = fmt.Sprintf("did you mean %q? ", s)
+		}
+		o.fail(k, "unknown option for %s reporters (%sknown: %s)", o.kind, hint, strings.Join(known, ", "))
 	}
-	return sortedKeys(k)
+	return errors.Join(o.errs...)
 }

@@ -44,10 +44,7 @@ func finishedRun(t *testing.T, name string) *run {
 			t.Fatal(err)
 		}
 	}
-	if _, err := report.Generate(dir); err != nil {
-		t.Fatal(err)
-	}
-	sum, raw, err := Load(dir)
+	sum, raw, err := report.GenerateRaw(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,69 +110,6 @@ func (r *run) figure(t *testing.T, model map[string]any, name string) (float64, 
 		t.Fatalf("%s: %v is not a number", name, v)
 	}
 	return f, true
-}
-
-func TestNewRejectsBadOptions(t *testing.T) {
-	t.Setenv("AIENERGY_TEST_TOKEN", "tok")
-	for _, tc := range []struct {
-		kind string
-		opts map[string]any
-		want []string // every fragment must be in the error
-	}{
-		{"influxdb", map[string]any{}, []string{"url: missing", "database: missing"}},
-		{"influxdb", map[string]any{"url": "127.0.0.1:8086", "database": "x"}, []string{`url: "127.0.0.1:8086" is not an http(s) URL`}},
-		{"influxdb", map[string]any{"url": "http://h", "database": "x", "bucket": "b", "org": "o"}, []string{"not both"}},
-		{"influxdb", map[string]any{"url": "http://h", "bucket": "b"}, []string{"org: missing"}},
-		{"influxdb", map[string]any{"url": "http://h", "database": "x", "token_env": "AIENERGY_TEST_UNSET"}, []string{"token_env: environment variable AIENERGY_TEST_UNSET is not set"}},
-		{"influxdb", map[string]any{"url": "http://h", "database": "x", "requests": "yes"}, []string{"requests: want true or false"}},
-		{"influxdb", map[string]any{"url": "http://h", "database": "x", "databse": "y"}, []string{`unknown option "databse"`, "known: "}},
-		{"clickhouse", map[string]any{"url": "http://h", "table": "runs; DROP TABLE x"}, []string{"table: \"runs; DROP TABLE x\" is not a plain identifier"}},
-		{"clickhouse", map[string]any{"url": "http://h", "table": "t", "requests_table": "t"}, []string{"requests_table: must differ"}},
-		{"clickhouse", map[string]any{"url": "http://h", "timeout_s": -1}, []string{"timeout_s: want a positive number"}},
-		{"mlflow", map[string]any{"url": "http://h", "token_env": "AIENERGY_TEST_TOKEN", "username": "u"}, []string{"not both"}},
-		{"mlflow", map[string]any{"url": "http://h", "experiment": 3}, []string{"experiment: want a string, got 3 (int)"}},
-		{"prometheus", map[string]any{}, []string{`unknown sink type "prometheus"`}},
-	} {
-		_, err := New(tc.kind, tc.opts)
-		if err == nil {
-			t.Errorf("%s %v: no error", tc.kind, tc.opts)
-			continue
-		}
-		for _, w := range tc.want {
-			if !strings.Contains(err.Error(), w) {
-				t.Errorf("%s %v: error %q lacks %q", tc.kind, tc.opts, err, w)
-			}
-		}
-	}
-}
-
-func TestNewAcceptsGoodOptions(t *testing.T) {
-	t.Setenv("AIENERGY_TEST_TOKEN", "tok")
-	for _, tc := range []struct {
-		kind, name string
-		opts       map[string]any
-	}{
-		{"influxdb", "influxdb http://h:8086 (database energy)", map[string]any{"type": "influxdb", "url": "http://h:8086/", "database": "energy", "requests": true, "timeout_s": 2.5}},
-		{"influxdb", "influxdb http://h:8086 (org o, bucket b)", map[string]any{"url": "http://h:8086", "org": "o", "bucket": "b", "token_env": "AIENERGY_TEST_TOKEN"}},
-		{"clickhouse", "clickhouse http://h:8123 (default.aienergy_runs)", map[string]any{"url": "http://h:8123"}},
-		{"mlflow", "mlflow https://mlflow.example (experiment aienergy)", map[string]any{"url": "https://mlflow.example", "token_env": "AIENERGY_TEST_TOKEN", "timeout_s": 10}},
-	} {
-		s, err := New(tc.kind, tc.opts)
-		if err != nil {
-			t.Errorf("%s: %v", tc.name, err)
-			continue
-		}
-		if s.Name() != tc.name {
-			t.Errorf("Name() = %q, want %q", s.Name(), tc.name)
-		}
-	}
-}
-
-func TestLoadNeedsSummary(t *testing.T) {
-	_, _, err := Load(t.TempDir())
-	if err == nil || !strings.Contains(err.Error(), "aienergy report") {
-		t.Fatalf("Load of a directory without summary.json: %v, want a hint to run aienergy report", err)
-	}
 }
 
 // Every sink sends the energies' uncertainties beside them, and leaves

@@ -12,6 +12,7 @@ import (
 	"github.com/aienergy/aienergy/internal/pduemu"
 	"github.com/aienergy/aienergy/meter"
 	_ "github.com/aienergy/aienergy/meter/snmp" // registers the snmp meter
+	"github.com/aienergy/aienergy/trace"
 )
 
 // A benchmark as a PDU sees it: idle, 25 s of load, idle. The phases are
@@ -55,7 +56,7 @@ func TestPDUFiguresAgainstTruth(t *testing.T) {
 		{"counter32-wh", "", 100 * time.Millisecond},
 	}
 	type result struct {
-		samples []analysis.Sample
+		samples []trace.Sample
 		opts    analysis.Options
 	}
 	results := make([]result, len(cases))
@@ -67,7 +68,7 @@ func TestPDUFiguresAgainstTruth(t *testing.T) {
 			delete(spec.Options, "preset")
 			spec.Options["oids"] = []any{map[string]any{"oid": pduemu.Counter32WhOID, "kind": "energy", "scale": pduemu.WattHour, "channel": "pdu1"}}
 		}
-		m, err := meter.New(spec)
+		m, err := meter.New(context.Background(), spec)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,7 +85,7 @@ func TestPDUFiguresAgainstTruth(t *testing.T) {
 			mu.Lock()
 			defer mu.Unlock()
 			for _, r := range rs {
-				results[i].samples = append(results[i].samples, analysis.Sample{
+				results[i].samples = append(results[i].samples, trace.Sample{
 					Meter: r.Meter, Channel: r.Channel, Component: string(r.Component),
 					T: r.Time.Sub(pdu.Start).Seconds(), Watts: r.Watts, Joules: r.Joules,
 				})
@@ -101,10 +102,10 @@ func TestPDUFiguresAgainstTruth(t *testing.T) {
 	wg.Wait()
 
 	from, to := idleBefore.Seconds(), (idleBefore + measured).Seconds()
-	phases := []analysis.Phase{
-		{Model: "m", Name: analysis.PhaseIdleBefore, Start: 0, End: from},
-		{Model: "m", Name: analysis.PhaseMeasured, Start: from, End: to},
-		{Model: "m", Name: analysis.PhaseIdleAfter, Start: to, End: (idleBefore + measured + idleAfterS).Seconds()},
+	phases := []trace.Phase{
+		{Model: "m", Name: trace.PhaseIdleBefore, Start: 0, End: from},
+		{Model: "m", Name: trace.PhaseMeasured, Start: from, End: to},
+		{Model: "m", Name: trace.PhaseIdleAfter, Start: to, End: (idleBefore + measured + idleAfterS).Seconds()},
 	}
 	gross := pdu.TrueEnergy(pdu.Start.Add(idleBefore), pdu.Start.Add(idleBefore+measured))
 	net := gross - idleW*measured.Seconds()

@@ -119,7 +119,18 @@ func TestLoadProfileDryRun(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if !strings.Contains(stdout, "variants:    4 per model: stage=light c=2, stage=moderate c=4, stage=heavy c=8, stage=stress c=24") {
+	var stages []string
+	for _, line := range strings.Split(stdout, "\n") {
+		if strings.HasPrefix(line, "  - stage=") {
+			stages = append(stages, strings.TrimPrefix(line, "  - "))
+		}
+	}
+	want := []string{"stage=light c=2: concurrency 2", "stage=moderate c=4: concurrency 4", "stage=heavy c=8: concurrency 8", "stage=stress c=24: concurrency 24"}
+	ok := strings.Contains(stdout, "variants:    4 per model, in run order:") && len(stages) == len(want)
+	for i := 0; ok && i < len(want); i++ {
+		ok = strings.HasPrefix(stages[i], want[i]+",")
+	}
+	if !ok {
 		t.Errorf("dry run does not list the four stages:\n%s", stdout)
 	}
 	if _, stderr, code := runCLI(t, "run", "--dry-run", "load.profile=medium"); code == 0 || !strings.Contains(stderr, `did you mean "moderate"`) && !strings.Contains(stderr, "load.profile") {

@@ -3,7 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
+	"log/slog"
 	"os"
 	"time"
 
@@ -17,7 +17,7 @@ import (
 // so that `aienergy report` reproduces the figures without asking again.
 // Any failure leaves the embedded table in use and is recorded as a
 // warning; it never fails the run.
-func fetchGridIntensity(ctx context.Context, w io.Writer, dir string) error {
+func fetchGridIntensity(ctx context.Context, log *slog.Logger, dir string) error {
 	var meta rundir.Meta
 	if err := rundir.ReadJSON(dir, rundir.MetaFile, &meta); err != nil {
 		return err
@@ -29,7 +29,7 @@ func fetchGridIntensity(ctx context.Context, w io.Writer, dir string) error {
 	ci, err := liveIntensity(ctx, c, meta.StartedAt, meta.EndedAt)
 	if err != nil {
 		c.IntensityError = err.Error()
-		fmt.Fprintf(w, "warning: Electricity Maps: %v; using the embedded table\n", err)
+		log.Warn(fmt.Sprintf("Electricity Maps: %v; using the embedded table", err))
 	} else {
 		ci := ci.CarbonIntensity()
 		c.IntensityGPerKWh, c.IntensityName, c.IntensitySource = ci.GCO2eqPerKWh, ci.Name, ci.Source

@@ -83,8 +83,8 @@ func TestUnavailableMeterIsSkipped(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	if !strings.Contains(stdout, "meter rapl (rapl) is not used") {
-		t.Errorf("no warning about the unavailable meter:\n%s", stdout)
+	if !strings.Contains(stderr, "warning: meter rapl (rapl) is not used") {
+		t.Errorf("no warning about the unavailable meter on stderr:\n%s", stderr)
 	}
 }
 

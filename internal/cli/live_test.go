@@ -47,7 +47,7 @@ func TestRunServesLiveMetrics(t *testing.T) {
 	if seen.Load() == nil {
 		t.Fatalf("no scrape of %s during the run showed measured requests and power", url)
 	}
-	if !strings.Contains(stdout, "live metrics at http://127.0.0.1:") {
-		t.Errorf("the run does not say where its live metrics are:\n%s", stdout)
+	if !strings.Contains(stderr, "live metrics at http://127.0.0.1:") {
+		t.Errorf("the run does not say on stderr where its live metrics are:\n%s", stderr)
 	}
 }

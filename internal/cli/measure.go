@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aienergy/aienergy/config"
+	"github.com/aienergy/aienergy/internal/logging"
 	"github.com/aienergy/aienergy/internal/redact"
 	"github.com/aienergy/aienergy/meter"
 	"github.com/aienergy/aienergy/rundir"
@@ -38,7 +40,11 @@ The command may mark phases and the work they did by printing lines such as
 
 to its standard output; figures are then per phase, with J per item. Without
 markers the whole command is one phase. Its output is passed through and kept
-in command.log. The exit status is the command's.`,
+in command.log. The exit status is the command's.
+
+Should aienergy be killed outright (kill -9, the OOM killer), the command and
+what it started are ended too, with SIGTERM and 10 s later SIGKILL, when
+aienergy leads its process group alone, as a shell's job does (Linux).`,
 		Example: `  aienergy measure -- python3 cnn_comparison.py
   aienergy measure lab.yaml --output runs/cnn -- python3 cnn_comparison.py --device cpu`,
 		RunE: func(cmd *cobra.Command, args []string) (err error) {
@@ -67,11 +73,17 @@ in command.log. The exit status is the command's.`,
 			defer stopLive()
 			// Progress goes to stderr: stdout belongs to the command.
 			progress := runner.NewProgress(stderr, isTerminal(stderr))
+			plan.Log = logging.New(progress.Writer(), plan.Redact, slog.LevelInfo)
+			release := func() {}
+			if ownProcess(cmd.Context()) {
+				release = guardWorkload(stderr)
+			}
 			dir, runErr := runner.Measure(cmd.Context(), plan, progress)
+			release()
 			if dir == "" {
 				return runErr
 			}
-			_, repErr := finish(cmd.Context(), stderr, dir, cfg)
+			_, repErr := finish(cmd.Context(), stderr, plan.Log, dir, cfg)
 			fmt.Fprintf(stderr, "\nrun directory: %s\n", dir)
 			var exit *runner.ExitError
 			if errors.As(runErr, &exit) {

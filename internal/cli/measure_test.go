@@ -34,7 +34,7 @@ func TestMeasureCommandPhasesJoulesPerItem(t *testing.T) {
 	// A steady load of 3 streams for the whole test.
 	ctx, stop := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	client, err := backend.NewOpenAI(backend.OpenAIOptions{BaseURL: url + "/v1", API: "completions", Stream: true, Timeout: time.Minute, MaxConns: 3})
+	client, err := backend.New(ctx, "openai", backend.Options{BaseURL: url + "/v1", API: "completions", Stream: true, Timeout: time.Minute, MaxConns: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,6 @@ import (
 
 	"github.com/aienergy/aienergy/config"
 	"github.com/aienergy/aienergy/meter"
-	"github.com/aienergy/aienergy/runner"
 )
 
 // autoKinds are the meter kinds `aienergy meters` tries on every machine:
@@ -73,7 +72,7 @@ func meterSpecs(args []string) ([]meter.Spec, error) {
 			return nil, err
 		}
 		for _, m := range cfg.Meters {
-			if url, _ := m.Options["url"].(string); url == runner.SimURL || !m.Enabled {
+			if url, _ := m.Options["url"].(string); url == config.SimMeterURL || !m.Enabled {
 				continue
 			}
 			configured = append(configured, specFromConfig(cfg, m))
@@ -110,7 +109,7 @@ func probeMeters(ctx context.Context, specs []meter.Spec) []*probe {
 	for i, s := range specs {
 		p := &probe{spec: s}
 		probes[i] = p
-		m, err := meter.New(s)
+		m, err := meter.New(ctx, s)
 		if err != nil {
 			p.err = err
 			continue

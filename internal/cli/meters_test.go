@@ -16,15 +16,7 @@ import (
 // channels, and says why an unreachable one does not work; --watch keeps
 // printing live watts.
 func TestMetersCommand(t *testing.T) {
-	s, err := sim.New(sim.Config{GPUs: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	url, err := s.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	_, url := serveSim(t, sim.Config{GPUs: 2})
 	cfg := filepath.Join(t.TempDir(), "m.yaml")
 	os.WriteFile(cfg, []byte("backend: {type: sim, model: m}\nmeters:\n"+
 		"  - {name: dcgm, type: exporter, url: "+url+"/metrics, preset: dcgm}\n"+

@@ -3,8 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
+	"log/slog"
 	"maps"
 	"path/filepath"
 	"strings"
@@ -20,14 +19,13 @@ import (
 	"github.com/aienergy/aienergy/meter"
 	"github.com/aienergy/aienergy/rundir"
 	"github.com/aienergy/aienergy/runner"
-	"github.com/aienergy/aienergy/sim"
 )
 
 // buildPlan resolves a loaded config into a runner plan. It reads the
 // prompts and the API key, so errors about them name the config key.
 //
 // A dry run reads a Hub dataset only from the cache: it sends nothing.
-func buildPlan(ctx context.Context, cfg *config.Config, output string, dryRun bool, warn io.Writer) (runner.Plan, error) {
+func buildPlan(ctx context.Context, cfg *config.Config, output string, dryRun bool, log *slog.Logger) (runner.Plan, error) {
 	if err := checkPlanKeys(cfg); err != nil {
 		return runner.Plan{}, err
 	}
@@ -35,7 +33,7 @@ func buildPlan(ctx context.Context, cfg *config.Config, output string, dryRun bo
 	hub := dataset.HubFromEnv(nil)
 	hub.Offline = hub.Offline || dryRun
 	set, err := dataset.LoadSpec(ctx, dataset.Spec{
-		Name: sc.DatasetName, Inline: sc.Prompts, Config: sc.DatasetConfig, Split: sc.DatasetSplit,
+		Name: sc.DatasetName, Dir: configDir(cfg), Inline: sc.Prompts, Config: sc.DatasetConfig, Split: sc.DatasetSplit,
 		TextColumn: sc.TextColumnName, NumSamples: sc.NumSamples, Shuffle: sc.Shuffle, Seed: sc.Seed, Hub: hub,
 	})
 	var prompts []string
@@ -50,7 +48,7 @@ func buildPlan(ctx context.Context, cfg *config.Config, output string, dryRun bo
 	default:
 		prompts, label = set.Prompts, set.Describe()
 		for _, w := range set.Warnings {
-			fmt.Fprintf(warn, "warning: dataset: %s\n", w)
+			log.Warn("dataset: " + w)
 		}
 	}
 	apiKey, err := cfg.APIKey()
@@ -79,14 +77,17 @@ func buildPlan(ctx context.Context, cfg *config.Config, output string, dryRun bo
 		WarmupRequests: cfg.Phases.WarmupRequests,
 		IdleAfter:      cfg.Phases.IdleAfter,
 		SampleInterval: cfg.Sampling.Interval,
-		Backend: backend.OpenAIOptions{
-			BaseURL:  cfg.Backend.Endpoint,
-			API:      cfg.Backend.API,
-			Stream:   cfg.Backend.Stream,
-			APIKey:   apiKey,
-			Timeout:  cfg.Backend.Timeout,
-			Headers:  cfg.Backend.Headers,
-			MaxConns: cfg.Load.Concurrency,
+		BackendType:    cfg.Backend.Type,
+		Backend: backend.Options{
+			BaseURL:   cfg.Backend.Endpoint,
+			API:       cfg.Backend.API,
+			Stream:    cfg.Backend.Stream,
+			APIKey:    apiKey,
+			Timeout:   cfg.Backend.Timeout,
+			Headers:   cfg.Backend.Headers,
+			MaxConns:  cfg.Load.Concurrency,
+			BatchSize: cfg.Backend.BatchSize,
+			Images:    configRelative(cfg, cfg.Backend.Images),
 		},
 		ConfigYAML: redacted,
 		Output:     output,
@@ -121,7 +122,6 @@ func buildPlan(ctx context.Context, cfg *config.Config, output string, dryRun bo
 		p.Backend.MaxConns = max(p.Backend.MaxConns, cfg.Sweep.MaxConcurrency)
 	}
 	p.Variants = variants(cfg, p.Rate)
-	p.NewBackend = nativeBackend(cfg, p)
 	if cfg.Load.Duration > 0 {
 		p.Requests = 0 // by duration: the request count does not stop the load
 	}
@@ -135,14 +135,6 @@ func buildPlan(ctx context.Context, cfg *config.Config, output string, dryRun bo
 		}
 	}
 	p.Meters = enabledMeters(cfg)
-	if cfg.Backend.Type == "sim" {
-		s := cfg.Backend.Sim
-		p.Sim = &sim.Config{
-			Models: p.Models, TTFT: s.TTFT, ITL: s.ITL, MaxNumSeqs: s.MaxNumSeqs,
-			IdleWatts: s.IdleWatts, WattsPerSeq: s.WattsPerSeq, MaxWatts: s.MaxWatts,
-			GPUs: s.GPUs, Seed: s.Seed, MetricsRefresh: s.MetricsRefresh,
-		}
-	}
 	p.Meta = planMeta(cfg, p)
 	p.Meta.Load.Dataset = label
 	if p.Rate != nil {
@@ -155,7 +147,7 @@ func buildPlan(ctx context.Context, cfg *config.Config, output string, dryRun bo
 
 func planMeta(cfg *config.Config, p runner.Plan) rundir.Meta {
 	m := rundir.Meta{
-		Version: Version,
+		Version: version(),
 		Name:    cfg.Name,
 		Backend: rundir.Backend{Type: cfg.Backend.Type, Endpoint: redact.URLs(cfg.Backend.Endpoint), API: cfg.Backend.API, Stream: cfg.Backend.Stream},
 		Load: rundir.Load{
@@ -195,42 +187,31 @@ func planMeta(cfg *config.Config, p runner.Plan) rundir.Meta {
 }
 
 // estimateDuration is a rough lower bound of a plan's wall time, shown by
-// --dry-run: idle phases plus the load's duration when it has one.
+// --dry-run: every point's idle phases plus the load's duration when it
+// has one. Each variant (sweep point, prefill run, repetition) of each
+// model has phases of its own.
 func estimateDuration(p runner.Plan) time.Duration {
 	per := p.IdleBefore + p.IdleAfter + p.Duration
-	return per * time.Duration(len(p.Models))
+	return per * time.Duration(len(p.Models)*max(len(p.Variants), 1))
 }
 
-// nativeBackend builds the non-OpenAI clients: Ollama's own API and the
-// KServe v2 / Open Inference Protocol (Triton, TorchServe, MLServer). nil
-// for OpenAI-compatible servers.
-func nativeBackend(cfg *config.Config, p runner.Plan) func() (backend.Backend, error) {
-	o := p.Backend
-	switch cfg.Backend.Type {
-	case "ollama":
-		api := "chat"
-		if o.API == "completions" {
-			api = "generate"
-		}
-		return func() (backend.Backend, error) {
-			return backend.NewOllama(backend.OllamaOptions{
-				BaseURL: o.BaseURL, API: api, Stream: o.Stream, APIKey: o.APIKey,
-				Timeout: o.Timeout, Headers: o.Headers, MaxConns: o.MaxConns,
-			})
-		}
-	case "kserve", "triton":
-		images := cfg.Backend.Images
-		if images != "" && !filepath.IsAbs(images) && cfg.Source != config.DefaultSource {
-			images = filepath.Join(filepath.Dir(cfg.Source), images)
-		}
-		return func() (backend.Backend, error) {
-			return backend.NewKServe(backend.KServeOptions{
-				BaseURL: o.BaseURL, APIKey: o.APIKey, Timeout: o.Timeout, Headers: o.Headers,
-				MaxConns: o.MaxConns, BatchSize: max(cfg.Backend.BatchSize, 1), Images: images,
-			})
-		}
+// configDir is the folder relative paths in cfg are read from: the config
+// file's; "" (the working directory) for the embedded default.
+func configDir(cfg *config.Config) string {
+	if cfg.Source == config.DefaultSource {
+		return ""
 	}
-	return nil
+	return filepath.Dir(cfg.Source)
+}
+
+// configRelative resolves a path the config names against the config
+// file's folder, as a user reading the file expects; the embedded
+// default's paths are the working directory's.
+func configRelative(cfg *config.Config, path string) string {
+	if path == "" || filepath.IsAbs(path) || cfg.Source == config.DefaultSource {
+		return path
+	}
+	return filepath.Join(filepath.Dir(cfg.Source), path)
 }
 
 // variants expands the sweep, the prefill/decode split and repetitions
@@ -255,7 +236,7 @@ func variants(cfg *config.Config, rate *load.Rate) []runner.Variant {
 	case len(cfg.Sweep.Rates) > 0:
 		points = points[:0]
 		for _, rps := range cfg.Sweep.Rates {
-			rt := load.Rate{RPS: rps, MaxConcurrency: cfg.Load.MaxConcurrency}
+			rt := load.Rate{RPS: rps, Arrival: load.ArrivalPoisson, MaxConcurrency: cfg.Load.MaxConcurrency, Seed: cfg.Scenario.Seed}
 			if rate != nil {
 				rt = *rate
 				rt.RPS = rps
@@ -300,18 +281,18 @@ func enabledMeters(cfg *config.Config) []meter.Spec {
 }
 
 // checkPlanKeys checks what the config package cannot judge alone: the
-// options of every enabled meter, as its kind reads them, and the
-// country, against the analysis's table. A mistake in either would
+// type and options of every reporter and enabled meter, as their kinds
+// read them, and the country, against the analysis's table. A mistake in either would
 // otherwise surface only when the run opens the meter (and leaves it
 // out) or when the analysis starts, after the whole run.
 func checkPlanKeys(cfg *config.Config) error {
-	var errs []error
+	errs := []error{checkSinks(cfg)}
 	for _, m := range cfg.Meters {
 		if !m.Enabled {
 			continue
 		}
 		spec := specFromConfig(cfg, m)
-		if u, _ := spec.Options["url"].(string); u == runner.SimURL {
+		if u, _ := spec.Options["url"].(string); u == config.SimMeterURL {
 			// The simulator's address is known once it runs.
 			spec.Options = maps.Clone(spec.Options)
 			spec.Options["url"] = "http://127.0.0.1/metrics"

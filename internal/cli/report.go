@@ -2,9 +2,11 @@ package cli
 
 import (
 	"fmt"
+	"log/slog"
 
 	"github.com/spf13/cobra"
 
+	"github.com/aienergy/aienergy/internal/logging"
 	"github.com/aienergy/aienergy/report"
 )
 
@@ -22,7 +24,7 @@ are computed, or to check a published result.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := args[0]
 			if publish {
-				if _, err := finish(cmd.Context(), cmd.OutOrStdout(), dir, nil); err != nil {
+				if _, err := finish(cmd.Context(), cmd.OutOrStdout(), logging.New(cmd.ErrOrStderr(), nil, slog.LevelInfo), dir, nil); err != nil {
 					return err
 				}
 			} else {

@@ -12,11 +12,9 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	_ "github.com/aienergy/aienergy/meter/all" // every meter kind
+	_ "github.com/aienergy/aienergy/backend/all" // every backend kind
+	_ "github.com/aienergy/aienergy/meter/all"   // every meter kind
 )
-
-// Version is set at build time with -ldflags "-X .../internal/cli.Version=…".
-var Version = "dev"
 
 // Exit codes.
 const (
@@ -86,7 +84,7 @@ Start with "aienergy run": with no config it benchmarks the built-in
 simulated server in about 30 seconds.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       Version,
+		Version:       version(),
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)

@@ -1,15 +1,21 @@
 package cli
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/aienergy/aienergy/config"
+	"github.com/aienergy/aienergy/internal/logging"
 	"github.com/aienergy/aienergy/internal/redact"
+	"github.com/aienergy/aienergy/rundir"
 	"github.com/aienergy/aienergy/runner"
 )
 
@@ -17,12 +23,17 @@ func newRunCmd() *cobra.Command {
 	var output string
 	var dryRun bool
 	var metricsAddr string
+	var jsonOut bool
 	cmd := &cobra.Command{
 		Use:   "run [CONFIG] [KEY=VALUE | +KEY=VALUE | ~KEY]...",
 		Short: "Benchmark a model server's energy per token (default: the built-in simulator)",
 		Long: `Run a benchmark: for each model, idle before, warmup (excluded from figures),
 the measured load, idle after — with every configured meter sampling on one
-clock. Prints live progress, a summary table per model and the run directory.
+clock. Live progress and warnings go to stderr; the summary table per model
+and the run directory to stdout (with --json, summary.json instead).
+
+An endpoint given to the embedded default (backend.endpoint=URL) measures
+that OpenAI-compatible server, not the simulator; add meters for its hardware.
 
 With no CONFIG, runs the embedded default: the built-in simulated server,
 measured through its dcgm-exporter-style /metrics, in about 30 seconds.
@@ -36,21 +47,21 @@ but more measured requests failed than load.max_failure_ratio allows (default
 0.1); 128 + the signal's number when a signal stopped it (130 for Ctrl-C).`,
 		Example: `  aienergy run
   aienergy run my.yaml backend.model=llama3.2 scenario.num_samples=50
+  aienergy run backend.endpoint=http://localhost:8000/v1 backend.model=my-model
   aienergy run my.yaml --dry-run
+  aienergy run --json | jq '.models[0]' 
   aienergy run --output out/demo`,
 		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			cfg, err := loadConfig(args)
 			if err != nil {
 				return err
 			}
+			showNotes(cmd.ErrOrStderr(), cfg)
 			// Whatever fails, its message keeps the config's secrets.
 			red := redact.New(cfg.Secrets()...)
 			defer func() { err = red.Error(err) }()
-			plan, err := buildPlan(cmd.Context(), cfg, output, dryRun, cmd.ErrOrStderr())
+			plan, err := buildPlan(cmd.Context(), cfg, output, dryRun, logging.New(cmd.ErrOrStderr(), red, slog.LevelInfo))
 			if err != nil {
-				return err
-			}
-			if err := checkSinks(cfg); err != nil {
 				return err
 			}
 			stdout := cmd.OutOrStdout()
@@ -58,18 +69,34 @@ but more measured requests failed than load.max_failure_ratio allows (default
 				printPlan(stdout, cfg, plan)
 				return nil
 			}
-			stopLive, err := serveLive(metricsAddr, &plan.Live, stdout)
+			stopSim, err := startSim(cfg, &plan)
+			if err != nil {
+				return err
+			}
+			defer stopSim()
+			// Progress and warnings on stderr, results on stdout: a
+			// pipe gets the summary alone.
+			stderr := cmd.ErrOrStderr()
+			stopLive, err := serveLive(metricsAddr, &plan.Live, stderr)
 			if err != nil {
 				return err
 			}
 			defer stopLive()
-			progress := runner.NewProgress(stdout, isTerminal(stdout))
+			progress := runner.NewProgress(stderr, isTerminal(stderr))
+			plan.Log = logging.New(progress.Writer(), plan.Redact, slog.LevelInfo)
 			dir, runErr := runner.Run(cmd.Context(), plan, progress)
 			if dir == "" {
 				return runErr
 			}
-			res, repErr := finish(cmd.Context(), stdout, dir, cfg)
-			fmt.Fprintf(stdout, "\nrun directory: %s\n", dir)
+			table := stdout
+			if jsonOut {
+				table = stderr // stdout carries summary.json alone
+			}
+			res, repErr := finish(cmd.Context(), table, plan.Log, dir, cfg)
+			fmt.Fprintf(table, "\nrun directory: %s\n", dir)
+			if jsonOut && res != nil {
+				repErr = errors.Join(repErr, printSummaryJSON(stdout, dir))
+			}
 			if err := errors.Join(runErr, repErr); err != nil || res == nil {
 				return err
 			}
@@ -81,6 +108,7 @@ but more measured requests failed than load.max_failure_ratio allows (default
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write the run directory exactly here (default: <output.dir>/<time>-<name>)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "validate the config and print the resolved plan; send no request")
+	cmd.Flags().BoolVar(&jsonOut, "json", false, "print summary.json to stdout (the table and progress go to stderr)")
 	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve live Prometheus metrics of the run at this address (e.g. 127.0.0.1:9464)")
 	return cmd
 }
@@ -92,6 +120,26 @@ func loadConfig(args []string) (*config.Config, error) {
 		return config.Load(args[0], args[1:])
 	}
 	return config.Default(args)
+}
+
+// printSummaryJSON copies a finished run's summary.json to w, for
+// scripts: `aienergy run --json | jq .models[0].energy`.
+func printSummaryJSON(w io.Writer, dir string) error {
+	f, err := os.Open(filepath.Join(dir, rundir.SummaryFile))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(w, f)
+	return err
+}
+
+// showNotes tells what loading the config decided that the user did not
+// write, before anything runs.
+func showNotes(w io.Writer, cfg *config.Config) {
+	for _, n := range cfg.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
 }
 
 func isOverride(arg string) bool {
@@ -120,11 +168,14 @@ func printPlan(w io.Writer, cfg *config.Config, p runner.Plan) {
 	}
 	fmt.Fprintf(w, "generation:  max_tokens %d, min_tokens %d, ignore_eos %v\n", p.MaxTokens, p.MinTokens, p.IgnoreEOS)
 	if len(p.Variants) > 0 {
-		tags := make([]string, len(p.Variants))
-		for i, v := range p.Variants {
-			tags[i] = v.Tag()
+		fmt.Fprintf(w, "variants:    %d per model, in run order:\n", len(p.Variants))
+		for _, v := range p.Variants {
+			fmt.Fprintf(w, "  - %s\n", variantSettings(p, v))
 		}
-		fmt.Fprintf(w, "variants:    %d per model: %s\n", len(p.Variants), strings.Join(tags, ", "))
+	}
+	if p.AutoSweep != nil {
+		fmt.Fprintf(w, "sweep:       sequential, maximum throughput (up to concurrency %d), then %d rates in between, found by measuring\n",
+			p.AutoSweep.MaxConcurrency, p.AutoSweep.RatesBetween)
 	}
 	fmt.Fprintf(w, "phases:      idle %s → warmup %d requests → measured → idle %s\n", p.IdleBefore, p.WarmupRequests, p.IdleAfter)
 	fmt.Fprintf(w, "meters:      every %s:", p.SampleInterval)
@@ -141,10 +192,39 @@ func printPlan(w io.Writer, cfg *config.Config, p runner.Plan) {
 	}
 	fmt.Fprintf(w, "carbon:      %s, PUE %g\n", carbon, cfg.Metrics.PUE)
 	fmt.Fprintf(w, "run dir:     %s\n", p.Output)
+	points := len(p.Models) * max(len(p.Variants), 1)
 	if d := estimateDuration(p); d > 0 {
-		fmt.Fprintf(w, "idle time:   %s in all, plus the load\n", d)
+		fmt.Fprintf(w, "idle time:   %s in all (%d measured point(s) × idle before and after), plus the load\n", d, points)
 	}
 	fmt.Fprintln(w, "dry run: no request sent")
+}
+
+// variantSettings says how one variant runs, as the runner will run it:
+// its label, then the load, requests and output length it really gets.
+func variantSettings(p runner.Plan, v runner.Variant) string {
+	tag := v.Tag()
+	if tag == "" {
+		tag = "plain"
+	}
+	load := fmt.Sprintf("concurrency %d", p.Concurrency)
+	switch rate := cmp.Or(v.Rate, p.Rate); {
+	case v.Concurrency > 0:
+		load = fmt.Sprintf("concurrency %d", v.Concurrency)
+	case rate != nil:
+		load = fmt.Sprintf("rate %g req/s (%s)", rate.RPS, rate.Arrival)
+	}
+	count := fmt.Sprintf("%d requests", cmp.Or(v.Requests, p.Requests))
+	if p.Duration > 0 {
+		count = "for " + p.Duration.String()
+	}
+	maxTokens, minTokens := p.MaxTokens, p.MinTokens
+	if v.MaxTokens > 0 {
+		maxTokens, minTokens = v.MaxTokens, v.MinTokens
+	}
+	if v.Prefill {
+		maxTokens, minTokens = 1, 0
+	}
+	return fmt.Sprintf("%s: %s, %s, max_tokens %d, min_tokens %d", tag, load, count, maxTokens, minTokens)
 }
 
 func endpointLabel(cfg *config.Config) string {

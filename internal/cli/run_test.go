@@ -21,6 +21,22 @@ import (
 )
 
 // runCLI runs the aienergy command line in-process.
+// serveSim serves the simulator on a loopback port for one test, the way
+// a user would run `aienergy sim`, and returns it and its base URL.
+func serveSim(t *testing.T, cfg sim.Config) (*sim.Server, string) {
+	t.Helper()
+	s, err := sim.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, err := s.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, url
+}
+
 func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var out, errb bytes.Buffer
@@ -141,23 +157,15 @@ func checkWithin(t *testing.T, what string, got, want, rel float64) {
 // simulator on its own, with non-default latencies), token counts equal
 // the server's own counters and TTFT/ITL match its configured latencies.
 func TestRunExternalServerLatenciesAndTokens(t *testing.T) {
-	s, err := sim.New(sim.Config{Models: []string{"ext-model"}, TTFT: 120 * time.Millisecond, ITL: 25 * time.Millisecond, Seed: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	url, err := s.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	_, url := serveSim(t, sim.Config{Models: []string{"ext-model"}, TTFT: 120 * time.Millisecond, ITL: 25 * time.Millisecond, Seed: 7})
 
 	dir := filepath.Join(t.TempDir(), "ext")
 	stdout, stderr, code := runCLI(t, "run", "testdata/external.yaml", "--output", dir, "backend.endpoint="+url+"/v1")
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
-	if !strings.Contains(stdout, "reports no energy figures") {
-		t.Errorf("a run without meters should say it has no energy figures:\n%s", stdout)
+	if !strings.Contains(stderr, "warning: no power meter is available: this run reports no energy figures") {
+		t.Errorf("a run without meters should say on stderr it has no energy figures:\n%s", stderr)
 	}
 	sum := readSummary(t, dir)
 	if sum.JoulesPerOutputToken != nil || sum.Models[0].EnergyJ != nil {
@@ -166,11 +174,13 @@ func TestRunExternalServerLatenciesAndTokens(t *testing.T) {
 	m := sum.Models[0]
 	t.Logf("TTFT mean %.2f ms p50 %.2f (server: 120 ms); ITL mean %.2f ms p50 %.2f (server: 25 ms)",
 		m.Latency.TTFT.Mean, m.Latency.TTFT.P50, m.Latency.ITL.Mean, m.Latency.ITL.P50)
-	if math.Abs(m.Latency.TTFT.Mean-120) > 5 {
-		t.Errorf("mean TTFT %.2f ms, server configured 120 ms", m.Latency.TTFT.Mean)
+	// Medians: one scheduling hiccup of a loaded CI machine moves a mean
+	// of 12 requests by more than the tolerance, not the median.
+	if math.Abs(m.Latency.TTFT.P50-120) > 5 {
+		t.Errorf("median TTFT %.2f ms, server configured 120 ms", m.Latency.TTFT.P50)
 	}
-	if math.Abs(m.Latency.ITL.Mean-25) > 3 {
-		t.Errorf("mean ITL %.2f ms, server configured 25 ms", m.Latency.ITL.Mean)
+	if math.Abs(m.Latency.ITL.P50-25) > 3 {
+		t.Errorf("median ITL %.2f ms, server configured 25 ms", m.Latency.ITL.P50)
 	}
 
 	in, out := serverTokenCounters(t, url)

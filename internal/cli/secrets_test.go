@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/aienergy/aienergy/internal/redact"
+	"github.com/aienergy/aienergy/internal/testenv"
 	"github.com/aienergy/aienergy/sim"
 )
 
@@ -201,6 +202,70 @@ reporter:
 		t.Errorf("run.json should keep the endpoint and the sink url, with their passwords masked")
 	}
 }
+
+// A launched server that prints the API key and the endpoint's password,
+// each cut across two writes, to its stdout and stderr leaves neither in
+// any file of the run directory (server.log included), nor in aienergy's
+// stdout or stderr.
+func TestLaunchedServerLeaksNoSecret(t *testing.T) {
+	t.Setenv("AIENERGY_TEST_API_KEY", secretAPIKey)
+	// The server gets the halves of each secret from its environment; the
+	// whole secrets reach it only as the run's own (api_key_env, the URL).
+	t.Setenv("LEAK_KEY_A", secretAPIKey[:5])
+	t.Setenv("LEAK_KEY_B", secretAPIKey[5:])
+	t.Setenv("LEAK_PASS_A", secretURLPass[:5])
+	t.Setenv("LEAK_PASS_B", secretURLPass[5:])
+	addr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
+	script := `printf 'using api key %s' "$LEAK_KEY_A"; sleep 0.1; printf '%s\n' "$LEAK_KEY_B"
+printf 'upstream http://alice:%s' "$LEAK_PASS_A" >&2; sleep 0.1; printf '%s@%s/v1\n' "$LEAK_PASS_B" "$1" >&2
+exec "$0" ` + helperArg + ` sim --addr "$1" --ttft 5ms --itl 2ms`
+	launch := strings.Join([]string{"sh", "-c", shellQuote(script), shellQuote(os.Args[0]), addr}, " ")
+	cfg := filepath.Join(t.TempDir(), "launch.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf(`name: launched-secrets
+backend:
+  type: vllm
+  model: sim-model
+  endpoint: http://alice:%s@%s/v1
+  api_key_env: AIENERGY_TEST_API_KEY
+  launch: %q
+scenario: {num_samples: 4}
+phases: {idle_before: 0.2s, warmup_requests: 0, idle_after: 0.2s}
+meters: []
+`, secretURLPass, addr, launch)), 0o600)
+	dir := filepath.Join(t.TempDir(), "run")
+	stdout, stderr, code := runCLI(t, "run", cfg, "--output", dir)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	secrets := []string{secretAPIKey, secretURLPass, redact.BasicAuth("alice", secretURLPass)}
+	texts := map[string]string{"stdout": stdout, "stderr": stderr}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			texts[p] = mustRead(t, p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for where, text := range texts {
+		for _, s := range secrets {
+			if strings.Contains(text, s[:6]) {
+				t.Errorf("%s shows %q, the start of secret %q", where, s[:6], s)
+			}
+		}
+	}
+	// The server did print them: masked.
+	log := texts[filepath.Join(dir, "server.log")]
+	for _, want := range []string{"using api key " + redact.Mask + "\n", "upstream http://alice:" + redact.Mask + "@" + addr + "/v1\n", "aienergy sim serving"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("server.log lacks %q:\n%s", want, log)
+		}
+	}
+}
+
+// shellQuote quotes s for a POSIX shell, and for backend.launch's split.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // closedPort is a loopback port (TCP and, most likely, UDP) that nothing
 // listens on.

@@ -17,7 +17,7 @@ var stopSignals = map[os.Signal]string{os.Interrupt: "SIGINT", syscall.SIGTERM: 
 // Main runs aienergy as a program: args without the program name, the
 // process's own signals. It returns the exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signalContext(context.Background())
+	ctx, stop := signalContext(withOwnProcess(context.Background()))
 	defer stop()
 	return Execute(ctx, args, stdout, stderr)
 }

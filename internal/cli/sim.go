@@ -2,9 +2,12 @@ package cli
 
 import (
 	"fmt"
+	"maps"
 
 	"github.com/spf13/cobra"
 
+	"github.com/aienergy/aienergy/config"
+	"github.com/aienergy/aienergy/runner"
 	"github.com/aienergy/aienergy/sim"
 )
 
@@ -55,4 +58,40 @@ It binds to loopback unless --addr says otherwise.`,
 	f.IntVar(&cfg.GPUs, "gpus", 0, "modeled GPUs, load split evenly (default 1)")
 	f.Int64Var(&cfg.Seed, "seed", 0, "seed for output lengths")
 	return cmd
+}
+
+// startSim starts the built-in simulator for a plan whose backend is
+// "sim", the way a user would start `aienergy sim` by hand: an
+// OpenAI-compatible server on a loopback port, measured through its
+// dcgm-exporter /metrics by the meters whose url is "sim". The plan is
+// pointed at it and given its modeled energy as the run's truth; the
+// runner sees an ordinary server. stop shuts it down.
+func startSim(cfg *config.Config, p *runner.Plan) (stop func(), err error) {
+	if cfg.Backend.Type != "sim" {
+		return func() {}, nil
+	}
+	sc := cfg.Backend.Sim
+	s, err := sim.New(sim.Config{
+		Models: p.Models, TTFT: sc.TTFT, ITL: sc.ITL, MaxNumSeqs: sc.MaxNumSeqs,
+		IdleWatts: sc.IdleWatts, WattsPerSeq: sc.WattsPerSeq, MaxWatts: sc.MaxWatts,
+		GPUs: sc.GPUs, Seed: sc.Seed, MetricsRefresh: sc.MetricsRefresh,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("simulator: %w", err)
+	}
+	url, err := s.Start("127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("simulator: %w", err)
+	}
+	p.BackendType = "openai"
+	p.Backend.BaseURL = url + "/v1"
+	p.Meta.Backend.Endpoint = p.Backend.BaseURL
+	p.Truth = s
+	for i, m := range p.Meters {
+		if u, _ := m.Options["url"].(string); u == config.SimMeterURL {
+			p.Meters[i].Options = maps.Clone(m.Options)
+			p.Meters[i].Options["url"] = url + "/metrics"
+		}
+	}
+	return func() { s.Close() }, nil
 }

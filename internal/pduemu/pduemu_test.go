@@ -142,7 +142,7 @@ func checkRead(t *testing.T, p *PDU, f family, r read) {
 
 func newMeter(t *testing.T, p *PDU, preset string) meter.Meter {
 	t.Helper()
-	m, err := meter.New(p.Spec(preset, preset))
+	m, err := meter.New(context.Background(), p.Spec(preset, preset))
 	if err != nil {
 		t.Fatal(err)
 	}

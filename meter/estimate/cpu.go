@@ -29,26 +29,37 @@ var _ meter.Estimator = (*cpuMeter)(nil)
 
 var cpuKeys = []string{"tdp_watts", "sockets", "curve", "min_fraction", "procfs"}
 
-func newCPU(spec meter.Spec) (meter.Meter, error) {
+// cpuOptions are a cpu-estimate meter's options, decoded.
+type cpuOptions struct {
+	curveName   string
+	curve       curve
+	minFraction float64
+	tdp         float64 // W per package; 0 to look it up
+	sockets     int     // 0 to count them
+	procfs      string
+}
+
+// parseCPU checks the options; opening reads procfs for the CPU model
+// and the first utilization figures.
+func parseCPU(spec meter.Spec) (meter.Opener, error) {
 	if err := spec.CheckKeys(cpuKeys...); err != nil {
 		return nil, err
 	}
-	m := &cpuMeter{name: spec.Name}
-	curveName, err := spec.String("curve", defaultCurve)
-	if err != nil {
+	var o cpuOptions
+	var err error
+	if o.curveName, err = spec.String("curve", defaultCurve); err != nil {
 		return nil, err
 	}
-	if m.curve, err = lookupCurve(curveName); err != nil {
+	if o.curve, err = lookupCurve(o.curveName); err != nil {
 		return nil, spec.Errorf("curve", "%v", err)
 	}
-	if m.minFraction, err = spec.Float("min_fraction", 0.1); err != nil {
+	if o.minFraction, err = spec.Float("min_fraction", 0.1); err != nil {
 		return nil, err
 	}
-	if m.minFraction < 0 || m.minFraction > 1 {
-		return nil, spec.Errorf("min_fraction", "want a share of TDP between 0 and 1, got %v", m.minFraction)
+	if o.minFraction < 0 || o.minFraction > 1 {
+		return nil, spec.Errorf("min_fraction", "want a share of TDP between 0 and 1, got %v", o.minFraction)
 	}
-	tdp, err := positive(spec, "tdp_watts", 0)
-	if err != nil {
+	if o.tdp, err = positive(spec, "tdp_watts", 0); err != nil {
 		return nil, err
 	}
 	sockets, err := positive(spec, "sockets", 0)
@@ -58,19 +69,26 @@ func newCPU(spec meter.Spec) (meter.Meter, error) {
 	if sockets != float64(int(sockets)) {
 		return nil, spec.Errorf("sockets", "want a whole number of CPU packages, got %v", sockets)
 	}
-	root, err := procfsRoot(spec, "stat")
+	o.sockets = int(sockets)
+	if o.procfs, err = procfsOption(spec); err != nil {
+		return nil, err
+	}
+	return meter.OpenNow(func() (*cpuMeter, error) { return openCPU(spec, o) }), nil
+}
+
+func openCPU(spec meter.Spec, o cpuOptions) (*cpuMeter, error) {
+	if err := checkProcfs(spec, o.procfs, "stat"); err != nil {
+		return nil, err
+	}
+	basis, err := packageWatts(spec, o.procfs, o.tdp, o.sockets)
 	if err != nil {
 		return nil, err
 	}
-	basis, err := packageWatts(spec, root, tdp, int(sockets))
-	if err != nil {
-		return nil, err
-	}
-	m.maxWatts = basis.watts
+	m := &cpuMeter{name: spec.Name, curve: o.curve, minFraction: o.minFraction, maxWatts: basis.watts}
 	m.describe = fmt.Sprintf("estimate: %s; W = %g × %s", basis.text, m.maxWatts,
 		map[string]string{"linear": fmt.Sprintf("max(u, %g)", m.minFraction),
-			"codecarbon": fmt.Sprintf("(%g + %g × u³)", m.minFraction, 1-m.minFraction)}[curveName])
-	m.statPath = filepath.Join(root, "stat")
+			"codecarbon": fmt.Sprintf("(%g + %g × u³)", m.minFraction, 1-m.minFraction)}[o.curveName])
+	m.statPath = filepath.Join(o.procfs, "stat")
 	// The first Read measures utilization since now.
 	if m.prev, err = m.readTimes(); err != nil {
 		return nil, spec.Errorf("", "%w", err)

@@ -22,14 +22,14 @@ const (
 func IsEstimate(kind string) bool { return kind == KindCPU || kind == KindRAM }
 
 func init() {
-	meter.Register(KindCPU, newCPU)
-	meter.Register(KindRAM, newRAM)
+	meter.Register(KindCPU, parseCPU)
+	meter.Register(KindRAM, parseRAM)
 }
 
 const defaultProcfs = "/proc"
 
-// procfsRoot decodes the procfs option and checks that root/file is there.
-func procfsRoot(spec meter.Spec, file string) (string, error) {
+// procfsOption decodes the procfs option.
+func procfsOption(spec meter.Spec) (string, error) {
 	root, err := spec.String("procfs", defaultProcfs)
 	if err != nil {
 		return "", err
@@ -37,14 +37,19 @@ func procfsRoot(spec meter.Spec, file string) (string, error) {
 	if root == "" {
 		return "", spec.Errorf("procfs", "must not be empty (default %s)", defaultProcfs)
 	}
+	return root, nil
+}
+
+// checkProcfs checks, when the meter is opened, that root/file is there.
+func checkProcfs(spec meter.Spec, root, file string) error {
 	if _, err := os.Stat(filepath.Join(root, file)); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return "", meter.Unavailable(spec, fmt.Sprintf("no procfs at %s (%s is missing; estimates need Linux)", root, filepath.Join(root, file)),
+			return meter.Unavailable(spec, fmt.Sprintf("no procfs at %s (%s is missing; estimates need Linux)", root, filepath.Join(root, file)),
 				"run on Linux, or set procfs: to where procfs is mounted")
 		}
-		return "", spec.Errorf("procfs", "%w", err)
+		return spec.Errorf("procfs", "%w", err)
 	}
-	return root, nil
+	return nil
 }
 
 // positive decodes an optional number that must be > 0 when set; 0 means unset.

@@ -56,7 +56,7 @@ func copyFile(t *testing.T, from, to string) {
 // newMeter builds a meter of kind from options, as the config would.
 func newMeter(t *testing.T, kind string, opts map[string]any) (meter.Meter, error) {
 	t.Helper()
-	m, err := meter.New(meter.Spec{Name: "est", Type: kind, Options: opts, Source: "run.yaml:7"})
+	m, err := meter.New(t.Context(), meter.Spec{Name: "est", Type: kind, Options: opts, Source: "run.yaml:7"})
 	if err == nil {
 		t.Cleanup(func() { _ = m.Close() })
 	}

@@ -30,11 +30,12 @@ var _ meter.Estimator = (*ramMeter)(nil)
 
 var ramKeys = []string{"watts_per_gb", "installed_gb", "dimms", "watts_per_dimm", "procfs"}
 
-func newRAM(spec meter.Spec) (meter.Meter, error) {
+// parseRAM checks the options. A meter told the installed memory is
+// whole at once; otherwise opening reads MemTotal from procfs.
+func parseRAM(spec meter.Spec) (meter.Opener, error) {
 	if err := spec.CheckKeys(ramKeys...); err != nil {
 		return nil, err
 	}
-	m := &ramMeter{name: spec.Name}
 	dimms, err := positive(spec, "dimms", 0)
 	if err != nil {
 		return nil, err
@@ -52,9 +53,8 @@ func newRAM(spec meter.Spec) (meter.Meter, error) {
 		if err != nil {
 			return nil, err
 		}
-		m.watts = dimms * perDIMM
-		m.describe = fmt.Sprintf("estimate: %g modules × %g W", dimms, perDIMM)
-		return m, nil
+		return meter.Ready(&ramMeter{name: spec.Name, watts: dimms * perDIMM,
+			describe: fmt.Sprintf("estimate: %g modules × %g W", dimms, perDIMM)}), nil
 	}
 	if spec.Has("watts_per_dimm") {
 		return nil, spec.Errorf("watts_per_dimm", "only means something with dimms: (the number of memory modules)")
@@ -67,21 +67,30 @@ func newRAM(spec meter.Spec) (meter.Meter, error) {
 	if err != nil {
 		return nil, err
 	}
-	source := "configured"
-	if gb == 0 {
-		root, err := procfsRoot(spec, "meminfo")
-		if err != nil {
+	if gb > 0 {
+		return meter.Ready(perGBMeter(spec, gb, "configured", perGB)), nil
+	}
+	root, err := procfsOption(spec)
+	if err != nil {
+		return nil, err
+	}
+	return meter.OpenNow(func() (*ramMeter, error) {
+		if err := checkProcfs(spec, root, "meminfo"); err != nil {
 			return nil, err
 		}
-		path := filepath.Join(root, "meminfo")
-		if gb, err = memTotalGiB(path); err != nil {
+		gb, err := memTotalGiB(filepath.Join(root, "meminfo"))
+		if err != nil {
 			return nil, spec.Errorf("", "%w; or set installed_gb", err)
 		}
-		source = "MemTotal"
-	}
-	m.watts = gb * perGB
-	m.describe = fmt.Sprintf("estimate: %.4g GB (%s) × %g W/GB", gb, source, perGB)
-	return m, nil
+		return perGBMeter(spec, gb, "MemTotal", perGB), nil
+	}), nil
+}
+
+// perGBMeter estimates gb of memory (source says where the figure comes
+// from) at perGB watts each.
+func perGBMeter(spec meter.Spec, gb float64, source string, perGB float64) *ramMeter {
+	return &ramMeter{name: spec.Name, watts: gb * perGB,
+		describe: fmt.Sprintf("estimate: %.4g GB (%s) × %g W/GB", gb, source, perGB)}
 }
 
 // memTotalGiB reads MemTotal from a meminfo file, in GiB. The kernel's

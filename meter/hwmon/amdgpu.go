@@ -15,14 +15,15 @@ import (
 	"github.com/aienergy/aienergy/meter"
 )
 
-func init() {
-	meter.Register("amdgpu", newFromSpec)
-	meter.RegisterCheck("amdgpu", checkOptions) // without reading sysfs
-}
+func init() { meter.Register("amdgpu", parse) }
 
-func checkOptions(spec meter.Spec) error {
-	_, err := parseOptions(spec)
-	return err
+// parse checks the options without reading sysfs; opening reads it.
+func parse(spec meter.Spec) (meter.Opener, error) {
+	o, err := parseOptions(spec)
+	if err != nil {
+		return nil, err
+	}
+	return meter.OpenNow(func() (*AMDGPU, error) { return open(spec, os.DirFS(o.sysfs), o) }), nil
 }
 
 // AMDGPU is the "amdgpu" meter.
@@ -38,14 +39,6 @@ type gpu struct {
 	card    card
 	power   string // power1_input or power1_average, relative to the sysfs root
 	energy  string // energy1_input, or "" when the GPU has none
-}
-
-func newFromSpec(spec meter.Spec) (meter.Meter, error) {
-	o, err := parseOptions(spec)
-	if err != nil {
-		return nil, err
-	}
-	return open(spec, os.DirFS(o.sysfs), o)
 }
 
 // open builds the meter over fsys, the sysfs root (o.sysfs names it in

@@ -38,7 +38,7 @@ func newTestMeter(t *testing.T, fixture string, opts map[string]any, edit func(r
 	for k, v := range opts {
 		o[k] = v
 	}
-	m, err := meter.New(spec(o))
+	m, err := meter.New(t.Context(), spec(o))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +249,7 @@ func TestUnavailable(t *testing.T) {
 			for k, v := range tt.opts {
 				o[k] = v
 			}
-			_, err := meter.New(spec(o))
+			_, err := meter.New(t.Context(), spec(o))
 			wantErr(t, err, true, tt.parts...)
 		})
 	}
@@ -318,7 +318,7 @@ func TestOptionErrors(t *testing.T) {
 			for k, v := range tt.opts {
 				o[k] = v
 			}
-			_, err := meter.New(spec(o))
+			_, err := meter.New(t.Context(), spec(o))
 			wantErr(t, err, false, tt.parts...)
 		})
 	}

@@ -64,7 +64,7 @@ func TestConfigErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := meter.New(meter.Spec{Name: "sw", Type: "powerapi", Options: tt.opts, Source: "lab.yaml:7"})
+			_, err := meter.New(t.Context(), meter.Spec{Name: "sw", Type: "powerapi", Options: tt.opts, Source: "lab.yaml:7"})
 			if err == nil {
 				t.Fatalf("no error, want %q", tt.want)
 			}
@@ -79,7 +79,7 @@ func TestConfigErrors(t *testing.T) {
 }
 
 func TestConfigDefaults(t *testing.T) {
-	m, err := meter.New(meter.Spec{Name: "sw", Type: "influxdb", Options: map[string]any{"url": "http://h:8086/influx/", "org": "o"}})
+	m, err := meter.New(t.Context(), meter.Spec{Name: "sw", Type: "influxdb", Options: map[string]any{"url": "http://h:8086/influx/", "org": "o"}})
 	if err != nil {
 		t.Fatal(err)
 	}

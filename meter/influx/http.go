@@ -2,15 +2,15 @@ package influx
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/aienergy/aienergy/internal/httpx"
+	"github.com/aienergy/aienergy/internal/redact"
 )
 
 // maxBody stops a runaway answer; a day of 1 s points for a dozen
@@ -35,7 +35,14 @@ func (s *server) endpoint(path string, q url.Values) string {
 	return u.String()
 }
 
-// do sends req and turns transport failures into advice.
+// maxSnippet bounds the start of an error answer quoted in a message.
+const maxSnippet = 512
+
+// do sends req and turns transport failures into advice. The body of an
+// error answer (not 2xx) is replaced by its start with the request's
+// credentials masked: it is read here, where they are known, so that a
+// server that echoes the Authorization header cannot get the token or
+// password into a message whoever quotes it.
 func (s *server) do(req *http.Request) (*http.Response, error) {
 	if s.auth != nil {
 		s.auth(req)
@@ -44,42 +51,38 @@ func (s *server) do(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, s.reachError(req.Context(), err)
 	}
+	if resp.StatusCode/100 != 2 {
+		masked := httpx.QuoteBody(resp.Body, redact.New(httpx.RequestSecrets(req)...), maxSnippet)
+		drain(resp)
+		resp.Body = io.NopCloser(strings.NewReader(masked))
+	}
 	return resp, nil
 }
 
 func (s *server) reachError(ctx context.Context, err error) error {
-	var dnsErr *net.DNSError
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
+	f := httpx.Explain(err)
+	switch f.Reason {
+	case httpx.Timeout:
 		limit := ""
 		if dl, ok := ctx.Deadline(); ok {
 			limit = fmt.Sprintf(" (deadline %s)", dl.Format(time.RFC3339))
 		}
 		return fmt.Errorf("InfluxDB at %s gave no complete answer in time%s; is it overloaded, or the address wrong? (%w)",
 			s.shown, limit, context.DeadlineExceeded)
-	case errors.Is(err, context.Canceled):
+	case httpx.Canceled:
 		return fmt.Errorf("query to %s: %w", s.shown, context.Canceled)
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case httpx.Refused:
 		return fmt.Errorf("cannot reach InfluxDB at %s: connection refused; is influxd running and listening there?", s.shown)
-	case errors.As(err, &dnsErr):
-		return fmt.Errorf("cannot reach InfluxDB at %s: no such host %q", s.shown, dnsErr.Name)
+	case httpx.HostNotFound, httpx.Resolve:
+		return fmt.Errorf("cannot reach InfluxDB at %s: %s", s.shown, f.Cause)
 	}
-	return fmt.Errorf("cannot reach InfluxDB at %s: %v; is influxd running?", s.shown, unwrapURLError(err))
+	return fmt.Errorf("cannot reach InfluxDB at %s: %s; is influxd running?", s.shown, f.Cause)
 }
 
-// unwrapURLError drops net/http's "Get \"URL\":" prefix, which repeats the
-// address the message already names.
-func unwrapURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
-}
-
-// snippet reads the start of an error body for a message.
+// snippet is the start of an error body for a message, as do left it:
+// masked and cut.
 func snippet(body io.Reader) string {
-	b, _ := io.ReadAll(io.LimitReader(body, 512))
+	b, _ := io.ReadAll(io.LimitReader(body, 4*maxSnippet+int64(len("…"))))
 	return strings.TrimSpace(string(b))
 }
 

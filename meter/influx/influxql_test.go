@@ -55,7 +55,7 @@ func pts(kv ...any) []Point {
 
 func newTestMeter(t *testing.T, opts map[string]any) *Meter {
 	t.Helper()
-	m, err := meter.New(meter.Spec{Name: "sw", Type: "powerapi", Options: opts, Source: "test.yaml:3"})
+	m, err := meter.New(t.Context(), meter.Spec{Name: "sw", Type: "powerapi", Options: opts, Source: "test.yaml:3"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,8 +12,8 @@ import (
 )
 
 func init() {
-	meter.Register("powerapi", newMeter)
-	meter.Register("influxdb", newMeter)
+	meter.Register("powerapi", parse)
+	meter.Register("influxdb", parse)
 }
 
 // dialect is one query language: InfluxQL (1.x) or Flux (2.x).
@@ -44,7 +44,9 @@ type Meter struct {
 	comps  map[string]meter.Component
 }
 
-func newMeter(spec meter.Spec) (meter.Meter, error) {
+// parse builds the meter whole: it asks the server nothing until its
+// first read, and a known version's secrets are checked here.
+func parse(spec meter.Spec) (meter.Opener, error) {
 	cfg, err := parseConfig(spec)
 	if err != nil {
 		return nil, err
@@ -57,7 +59,7 @@ func newMeter(spec meter.Spec) (meter.Meter, error) {
 			return nil, err
 		}
 	}
-	return m, nil
+	return meter.Ready(m), nil
 }
 
 // newDialect reads the secrets the version needs from the environment and

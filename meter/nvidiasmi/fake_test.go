@@ -31,7 +31,7 @@ func newFake(t *testing.T, help, record string) fake {
 	t.Setenv("FAKE_SMI_HELP", abs(help))
 	t.Setenv("FAKE_SMI_RECORD", abs(record))
 	t.Setenv("FAKE_SMI_LOG", f.log)
-	for _, k := range []string{"FAKE_SMI_FAIL", "FAKE_SMI_FAIL_AFTER", "FAKE_SMI_EXIT_AFTER", "FAKE_SMI_HANG_AFTER"} {
+	for _, k := range []string{"FAKE_SMI_FAIL", "FAKE_SMI_FAIL_AFTER", "FAKE_SMI_EXIT_AFTER", "FAKE_SMI_HANG_AFTER", "FAKE_SMI_HANG"} {
 		t.Setenv(k, "")
 		os.Unsetenv(k)
 	}
@@ -77,7 +77,7 @@ func startFake(t *testing.T, f fake, opts map[string]any, now func() time.Time) 
 	if now == nil {
 		now = time.Now
 	}
-	m, err := start(spec, o, now)
+	m, err := start(t.Context(), spec, o, now)
 	if err != nil {
 		return nil, err
 	}

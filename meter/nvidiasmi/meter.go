@@ -14,14 +14,22 @@ import (
 	"github.com/aienergy/aienergy/meter"
 )
 
-func init() {
-	meter.Register("nvidia-smi", newMeter)
-	meter.RegisterCheck("nvidia-smi", checkOptions) // without running nvidia-smi
-}
+func init() { meter.Register("nvidia-smi", parse) }
 
-func checkOptions(spec meter.Spec) error {
-	_, err := parseOptions(spec)
-	return err
+// parse checks the options without running nvidia-smi; opening probes it
+// and starts the stream.
+func parse(spec meter.Spec) (meter.Opener, error) {
+	o, err := parseOptions(spec)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) (meter.Meter, error) {
+		m, err := start(ctx, spec, o, time.Now)
+		if err != nil {
+			return nil, err // not a nil *smiMeter in a non-nil interface
+		}
+		return m, nil
+	}, nil
 }
 
 const fixMissing = "install the NVIDIA driver's utilities (Debian: nvidia-smi; Ubuntu: nvidia-utils-<driver version>), or set path: to the binary"
@@ -54,17 +62,10 @@ type smiMeter struct {
 	now    func() time.Time
 }
 
-func newMeter(spec meter.Spec) (meter.Meter, error) {
-	o, err := parseOptions(spec)
-	if err != nil {
-		return nil, err
-	}
-	return start(spec, o, time.Now)
-}
-
 // start probes nvidia-smi, picks the GPUs and their power field, and starts
-// the one streaming process.
-func start(spec meter.Spec, o options, now func() time.Time) (*smiMeter, error) {
+// the one streaming process. Cancelling ctx kills the probe or stops the
+// wait for the stream's first lines.
+func start(ctx context.Context, spec meter.Spec, o options, now func() time.Time) (*smiMeter, error) {
 	path, err := findBinary(spec, o.path)
 	if err != nil {
 		return nil, err
@@ -74,7 +75,7 @@ func start(spec meter.Spec, o options, now func() time.Time) (*smiMeter, error) 
 	// Which power fields does this driver's nvidia-smi know?
 	haveInstant := false
 	if o.power != powerAverage {
-		out, err := runOnce(path, "--help-query-gpu")
+		out, err := runOnce(ctx, path, "--help-query-gpu")
 		if err != nil {
 			return nil, failure(spec, path+" --help-query-gpu", out, err)
 		}
@@ -89,7 +90,7 @@ func start(spec meter.Spec, o options, now func() time.Time) (*smiMeter, error) 
 
 	// One query without a loop lists the GPUs and what each answers.
 	query := queryArgs(haveInstant)
-	out, err := runOnce(path, query...)
+	out, err := runOnce(ctx, path, query...)
 	if err != nil {
 		return nil, failure(spec, path+" "+strings.Join(query, " "), out, err)
 	}
@@ -130,9 +131,12 @@ func start(spec meter.Spec, o options, now func() time.Time) (*smiMeter, error) 
 	for i, g := range m.gpus {
 		want[i] = g.index
 	}
-	if !m.stream.waitFor(want, startTimeout+o.interval) {
+	if ok, err := m.stream.waitFor(ctx, want, startTimeout+o.interval); !ok {
 		_, exited, _ := m.stream.snapshot()
 		m.stream.stop()
+		if err != nil {
+			return nil, spec.Errorf("", "starting %s stopped: %w", path, err)
+		}
 		if exited == "" {
 			exited = fmt.Sprintf("no line for every selected GPU within %s", startTimeout+o.interval)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -206,17 +207,54 @@ func TestCannotRunHere(t *testing.T) {
 	}
 	t.Run("not in PATH", func(t *testing.T) {
 		t.Setenv("PATH", t.TempDir())
-		_, err := meter.New(meter.Spec{Name: "smi", Type: "nvidia-smi"})
+		_, err := meter.New(t.Context(), meter.Spec{Name: "smi", Type: "nvidia-smi"})
 		if !errors.Is(err, meter.ErrUnavailable) || !strings.Contains(err.Error(), "nvidia-smi not found in PATH: no NVIDIA driver utilities here; fix: install the NVIDIA driver's utilities") {
 			t.Fatalf("err = %v", err)
 		}
 	})
 	t.Run("a wrong path", func(t *testing.T) {
-		_, err := meter.New(meter.Spec{Name: "smi", Type: "nvidia-smi", Options: map[string]any{"path": "/opt/nvidia/bin/nvidia-smi"}})
+		_, err := meter.New(t.Context(), meter.Spec{Name: "smi", Type: "nvidia-smi", Options: map[string]any{"path": "/opt/nvidia/bin/nvidia-smi"}})
 		if err == nil || errors.Is(err, meter.ErrUnavailable) || !strings.Contains(err.Error(), "meters[smi].path: /opt/nvidia/bin/nvidia-smi does not exist") {
 			t.Fatalf("err = %v", err)
 		}
 	})
+}
+
+// Ctrl-C while nvidia-smi hangs at start (a driver that initialises for
+// ever) stops meter.New: the hung probe is killed, or the wait for the
+// stream's first lines ends, and the error is the context's.
+func TestStartStopsWhenCancelled(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		hang string // the arguments of the call that hangs
+	}{
+		{"probe", "--help-query-gpu"},
+		{"stream", "-lms"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(t, "help-query-gpu-550.txt", "h100x2.csv")
+			t.Setenv("FAKE_SMI_HANG", tc.hang)
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			go func() {
+				// Cancel once the call that hangs has started.
+				for ctx.Err() == nil {
+					if log, _ := os.ReadFile(f.log); strings.Contains(string(log), tc.hang) {
+						cancel()
+					}
+					time.Sleep(time.Millisecond)
+				}
+			}()
+			spec := meter.Spec{Name: "smi", Type: "nvidia-smi", Options: map[string]any{"path": f.script, "interval": "20ms"}}
+			m, err := meter.New(ctx, spec)
+			if err == nil {
+				m.Close()
+			}
+			if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "stopped") {
+				t.Errorf("New = %v, want context.Canceled", err)
+			}
+		})
+	}
 }
 
 func TestRestartsAfterExit(t *testing.T) {

@@ -20,11 +20,19 @@ const probeTimeout = 30 * time.Second
 const fixPermission = "give this user read-write access to /dev/nvidiactl and /dev/nvidia* (on most distributions: add it to the video group, then log in again) or run as root"
 
 // runOnce runs nvidia-smi to completion and returns what it printed.
-func runOnce(path string, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
+// Cancelling ctx kills it; the error then wraps ctx's.
+func runOnce(ctx context.Context, path string, args ...string) (string, error) {
+	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, path, args...).CombinedOutput()
-	if ctx.Err() == context.DeadlineExceeded {
+	cmd := exec.CommandContext(pctx, path, args...)
+	// A child that inherited the output pipe must not keep us waiting
+	// after the kill.
+	cmd.WaitDelay = time.Second
+	out, err := cmd.CombinedOutput()
+	switch stop := ctx.Err(); {
+	case stop != nil && errors.Is(pctx.Err(), stop): // the caller's, not the probe's timeout
+		return string(out), stop
+	case pctx.Err() == context.DeadlineExceeded:
 		return string(out), fmt.Errorf("no answer within %s", probeTimeout)
 	}
 	return string(out), err
@@ -51,6 +59,9 @@ func helpFields(text string) map[string]bool {
 // machine can have wrap meter.ErrUnavailable; nvidia-smi prints them on
 // stdout, in words that have been stable for years.
 func failure(spec meter.Spec, cmdline, out string, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return spec.Errorf("", "%s stopped: %w", cmdline, err) // by the caller, not the driver
+	}
 	msg := strings.TrimSuffix(summary(out), ".") // a "; fix:" follows
 	lower := strings.ToLower(out)
 	switch {

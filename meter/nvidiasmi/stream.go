@@ -177,9 +177,10 @@ func (s *stream) snapshot() (map[int]sample, string, int) {
 	return out, s.exited, s.starts
 }
 
-// waitFor waits until every GPU in want has a sample, until the deadline,
-// or until the first process exits; it reports whether all arrived.
-func (s *stream) waitFor(want []int, timeout time.Duration) bool {
+// waitFor waits until every GPU in want has a sample (it returns true),
+// until the deadline or the first process's exit (false), or until ctx
+// ends (ctx's error).
+func (s *stream) waitFor(ctx context.Context, want []int, timeout time.Duration) (bool, error) {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for {
@@ -191,17 +192,19 @@ func (s *stream) waitFor(want []int, timeout time.Duration) bool {
 			}
 		}
 		if all {
-			return true
+			return true, nil
 		}
 		if exited != "" {
-			return false
+			return false, nil
 		}
 		select {
 		case <-s.updated:
 		case <-deadline.C:
-			return false
+			return false, nil
+		case <-ctx.Done():
+			return false, ctx.Err()
 		case <-s.done:
-			return false
+			return false, nil
 		}
 	}
 }

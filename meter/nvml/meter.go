@@ -13,19 +13,17 @@ import (
 	"github.com/aienergy/aienergy/meter"
 )
 
-func init() {
-	meter.Register("nvml", func(spec meter.Spec) (meter.Meter, error) {
-		o, err := parseOptions(spec)
-		if err != nil {
-			return nil, err
-		}
-		return open(spec, o, openLibrary(o.library))
-	})
-	// Checking the options needs no driver.
-	meter.RegisterCheck("nvml", func(spec meter.Spec) error {
-		_, err := parseOptions(spec)
-		return err
-	})
+func init() { meter.Register("nvml", parse) }
+
+// parse checks the options without loading the driver; opening loads it.
+func parse(spec meter.Spec) (meter.Opener, error) {
+	o, err := parseOptions(spec)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) (meter.Meter, error) {
+		return open(ctx, spec, o, openLibrary(o.library))
+	}, nil
 }
 
 // nvmlMeter reads the selected GPUs in process.
@@ -42,12 +40,17 @@ type nvmlMeter struct {
 // open initialises NVML, selects the GPUs and probes what each reports.
 // Anything NVML does wrong here (a panic in the binding included) becomes
 // an error: a broken GPU stack must not take the benchmark down with it.
-func open(spec meter.Spec, o options, lib library) (m meter.Meter, err error) {
+// NVML's calls cannot be cancelled: ctx is checked before the driver is
+// loaded and between GPUs.
+func open(ctx context.Context, spec meter.Spec, o options, lib library) (m meter.Meter, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			m, err = nil, spec.Errorf("", "NVML failed while starting: %v", p)
 		}
 	}()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if ret := lib.Init(); ret != gonvml.SUCCESS {
 		return nil, initError(spec, o, ret)
 	}
@@ -65,6 +68,9 @@ func open(spec meter.Spec, o options, lib library) (m meter.Meter, err error) {
 	reportsMemory := false
 	var noMemory []string
 	for _, b := range boards {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		c, err := b.probe(lib, o.memoryPower)
 		if err != nil {
 			return nil, spec.Errorf("", "%v", err)

@@ -25,7 +25,7 @@ func openFake(t *testing.T, m *fakeMachine, opts map[string]any) (*nvmlMeter, er
 	if err != nil {
 		return nil, err
 	}
-	mt, err := open(spec, o, m.lib)
+	mt, err := open(t.Context(), spec, o, m.lib)
 	if err != nil {
 		return nil, err
 	}
@@ -373,7 +373,7 @@ func TestInitFailures(t *testing.T) {
 // The real go-nvml binding, pointed at a library that is not there: what
 // every machine without an NVIDIA driver sees, without cgo tricks.
 func TestRealBindingWithoutLibrary(t *testing.T) {
-	_, err := meter.New(meter.Spec{Name: "gpu", Type: "nvml", Options: map[string]any{"library": "/nonexistent/libnvidia-ml.so.1"}})
+	_, err := meter.New(t.Context(), meter.Spec{Name: "gpu", Type: "nvml", Options: map[string]any{"library": "/nonexistent/libnvidia-ml.so.1"}})
 	if !errors.Is(err, meter.ErrUnavailable) {
 		t.Fatalf("err = %v, want ErrUnavailable", err)
 	}
@@ -389,7 +389,7 @@ func TestRealBindingWithoutLibrary(t *testing.T) {
 // Without a driver (CI) it checks that the meter says so, with the fix;
 // on a GPU machine it reads every GPU three times.
 func TestRealNVML(t *testing.T) {
-	m, err := meter.New(meter.Spec{Name: "gpu", Type: "nvml", Options: map[string]any{"memory_power": false}})
+	m, err := meter.New(t.Context(), meter.Spec{Name: "gpu", Type: "nvml", Options: map[string]any{"memory_power": false}})
 	if errors.Is(err, meter.ErrUnavailable) {
 		if msg := err.Error(); !strings.Contains(msg, "fix:") || !(strings.Contains(msg, "NVML") || strings.Contains(msg, "cgo")) {
 			t.Errorf("unavailable without saying why and how to fix it: %v", err)
@@ -435,6 +435,26 @@ func TestCloseAndCancel(t *testing.T) {
 	}
 	if _, err := nm.Read(context.Background()); !errors.Is(err, errClosed) {
 		t.Errorf("Read after Close: %v", err)
+	}
+}
+
+// A cancel that arrives while NVML starts (Init can take seconds on a
+// big machine) stops the opening before the GPUs are probed, and NVML is
+// shut down again.
+func TestOpenStopsWhenCancelled(t *testing.T) {
+	m := newFakeMachine(2)
+	ctx, cancel := context.WithCancel(t.Context())
+	m.lib.InitFunc = func() gonvml.Return { cancel(); return gonvml.SUCCESS }
+	spec := meter.Spec{Name: "gpu", Type: "nvml"}
+	o, err := parseOptions(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := open(ctx, spec, o, m.lib); !errors.Is(err, context.Canceled) {
+		t.Errorf("open = %v, want context.Canceled", err)
+	}
+	if m.shutdownCount() != 1 {
+		t.Errorf("shutdowns = %d, want 1: NVML was started", m.shutdownCount())
 	}
 }
 

@@ -3,16 +3,16 @@ package promquery
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/aienergy/aienergy/internal/httpx"
+	"github.com/aienergy/aienergy/internal/redact"
 )
 
 // maxBody bounds an API answer; a week of 1 s samples of a few series is
@@ -24,6 +24,7 @@ type client struct {
 	base      string // base URL without a trailing slash
 	shown     string // base with any password hidden, for messages
 	headers   map[string]string
+	red       *redact.Redactor // the URL's password and every header value, for quoted answers
 	http      *http.Client
 	transport *http.Transport
 }
@@ -31,10 +32,18 @@ type client struct {
 func newClient(base, shown string, headers map[string]string) *client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 8 // one kept-alive connection per concurrent query
+	// A proxy or a misconfigured server may echo the request in an error
+	// answer: every header value counts as a secret (a tenant ID next to a
+	// token is no less telling), as the backends and the exporter do.
+	secrets := redact.URLSecrets(base)
+	for _, v := range headers {
+		secrets = append(secrets, v)
+	}
 	return &client{
 		base:      strings.TrimRight(base, "/"),
 		shown:     strings.TrimRight(shown, "/"),
 		headers:   headers,
+		red:       redact.New(secrets...),
 		http:      &http.Client{Transport: tr},
 		transport: tr,
 	}
@@ -129,9 +138,9 @@ func (c *client) get(ctx context.Context, endpoint string, params url.Values, ex
 	case resp.StatusCode == http.StatusNotFound && jsonErr != nil:
 		return nil, fmt.Errorf("GET %s: %s: no Prometheus API there; url must be the server's base URL such as http://prometheus:9090 (with any path prefix it is served under)", shown, resp.Status)
 	case jsonErr != nil || r.Status == "":
-		return nil, fmt.Errorf("GET %s: %s, and the answer is not Prometheus API JSON (%s); is url a Prometheus server?", shown, resp.Status, head(body))
+		return nil, fmt.Errorf("GET %s: %s, and the answer is not Prometheus API JSON (%s); is url a Prometheus server?", shown, resp.Status, strconv.Quote(c.red.Quote(string(body), maxQuoted)))
 	case r.Status != "success":
-		return nil, fmt.Errorf("query rejected by Prometheus at %s: %s: %s (%s, %s)", c.shown, expr, r.Error, r.ErrorType, resp.Status)
+		return nil, fmt.Errorf("query rejected by Prometheus at %s: %s: %s (%s, %s)", c.shown, expr, c.red.Quote(r.Error, 0), r.ErrorType, resp.Status)
 	}
 	ss, err := decodeResult(r.Data.ResultType, r.Data.Result)
 	if err != nil {
@@ -140,13 +149,9 @@ func (c *client) get(ctx context.Context, endpoint string, params url.Values, ex
 	return ss, nil
 }
 
-func head(b []byte) string {
-	s := strings.TrimSpace(string(b))
-	if len(s) > 120 {
-		s = s[:120] + "…"
-	}
-	return strconv.Quote(s)
-}
+// maxQuoted bounds the start of an answer that is not the API's, quoted
+// in a message.
+const maxQuoted = 120
 
 // decodeResult turns the result of any type into series. A scalar is one
 // series without labels.
@@ -218,19 +223,17 @@ func (p *pair) UnmarshalJSON(b []byte) error {
 // requestError turns a transport failure into advice; limit is the time
 // the request was given.
 func (c *client) requestError(err error, limit time.Duration) error {
-	var dnsErr *net.DNSError
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
+	f := httpx.Explain(err)
+	switch f.Reason {
+	case httpx.Timeout:
 		return fmt.Errorf("no complete answer from Prometheus at %s within %s; is it overloaded, or the address wrong? (%w)",
 			c.shown, limit.Round(time.Millisecond), context.DeadlineExceeded)
-	case errors.Is(err, context.Canceled):
+	case httpx.Canceled:
 		return fmt.Errorf("query to %s: %w", c.shown, context.Canceled)
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case httpx.Refused:
 		return fmt.Errorf("cannot reach Prometheus at %s: connection refused; is Prometheus running and listening there?", c.shown)
-	case errors.As(err, &dnsErr):
-		return fmt.Errorf("cannot reach Prometheus at %s: no such host %q", c.shown, dnsErr.Name)
 	}
-	return fmt.Errorf("cannot reach Prometheus at %s: %v", c.shown, err)
+	return fmt.Errorf("cannot reach Prometheus at %s: %s", c.shown, c.red.String(f.Cause))
 }
 
 func (c *client) close() { c.transport.CloseIdleConnections() }

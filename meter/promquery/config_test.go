@@ -25,7 +25,7 @@ func TestRegistered(t *testing.T) {
 	if !slices.Contains(meter.Kinds(), "prometheus") {
 		t.Fatalf("kinds %v lack prometheus", meter.Kinds())
 	}
-	m, err := meter.New(newSpec(nil))
+	m, err := meter.New(t.Context(), newSpec(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestConfigErrors(t *testing.T) {
 		{"unknown query key", map[string]any{"queries": q("lable", "x")}, `meters[prom].queries[0].lable: unknown option`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m, err := meter.New(newSpec(tc.opts))
+			m, err := meter.New(t.Context(), newSpec(tc.opts))
 			if err == nil {
 				m.Close()
 				t.Fatalf("no error; want one saying %q", tc.want)

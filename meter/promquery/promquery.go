@@ -7,7 +7,17 @@ import (
 	"github.com/aienergy/aienergy/meter"
 )
 
-func init() { meter.Register("prometheus", New) }
+func init() { meter.Register("prometheus", parse) }
+
+// parse builds the meter whole: New contacts no server, and its HTTP
+// client connects on the first query.
+func parse(spec meter.Spec) (meter.Opener, error) {
+	m, err := New(spec)
+	if err != nil {
+		return nil, err
+	}
+	return meter.Ready(m), nil
+}
 
 const (
 	defaultTimeout    = 5 * time.Second

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aienergy/aienergy/analysis"
 	"github.com/aienergy/aienergy/meter"
+	"github.com/aienergy/aienergy/trace"
 )
 
 const (
@@ -51,7 +52,7 @@ func TestWrapIsExactWithMaxRanges(t *testing.T) {
 	//   t=2 → 3: 1271150 - 271150                         =   1000000
 	//   total                                               2600000 µJ = 2.6 J
 	counters := []string{"262142000000", "262143328000", "271150", "1271150"}
-	var samples []analysis.Sample
+	var samples []trace.Sample
 	for i, c := range counters {
 		setFile(t, root, pkg1File, c)
 		got, err := m.Read(context.Background())
@@ -59,7 +60,7 @@ func TestWrapIsExactWithMaxRanges(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, r := range got {
-			samples = append(samples, analysis.Sample{
+			samples = append(samples, trace.Sample{
 				Meter: r.Meter, Channel: r.Channel, Component: string(r.Component),
 				T: float64(i), Watts: r.Watts, Joules: r.Joules,
 			})

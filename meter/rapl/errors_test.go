@@ -77,13 +77,13 @@ func TestUnavailable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := meter.New(spec(tt.opts))
+			_, err := meter.New(t.Context(), spec(tt.opts))
 			wantErr(t, err, true, tt.parts...)
 		})
 	}
 	t.Run("zones asked for are absent", func(t *testing.T) {
 		root := sysfsTree(t, "intel_2socket.txtar")
-		_, err := meter.New(spec(map[string]any{"sysfs": root, "zones": []any{"psys", "core"}}))
+		_, err := meter.New(t.Context(), spec(map[string]any{"sysfs": root, "zones": []any{"psys", "core"}}))
 		wantErr(t, err, true, "no psys or core RAPL zone here (this machine has: package, dram)", "fix: set zones:")
 	})
 }
@@ -136,7 +136,7 @@ func TestPermissionDenied(t *testing.T) {
 			t.Log("running as root: the file mode cannot deny the read")
 			return
 		}
-		_, err := meter.New(spec(map[string]any{"sysfs": root}))
+		_, err := meter.New(t.Context(), spec(map[string]any{"sysfs": root}))
 		wantErr(t, err, true, parts...)
 	})
 }
@@ -184,7 +184,7 @@ func TestOptionErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := meter.New(spec(tt.opts))
+			_, err := meter.New(t.Context(), spec(tt.opts))
 			wantErr(t, err, false, tt.parts...)
 		})
 	}

@@ -13,14 +13,15 @@ import (
 	"github.com/aienergy/aienergy/meter"
 )
 
-func init() {
-	meter.Register("rapl", newFromSpec)
-	meter.RegisterCheck("rapl", checkOptions) // without reading sysfs
-}
+func init() { meter.Register("rapl", parse) }
 
-func checkOptions(spec meter.Spec) error {
-	_, err := parseOptions(spec)
-	return err
+// parse checks the options without reading sysfs; opening reads it.
+func parse(spec meter.Spec) (meter.Opener, error) {
+	o, err := parseOptions(spec)
+	if err != nil {
+		return nil, err
+	}
+	return meter.OpenNow(func() (*Meter, error) { return open(spec, os.DirFS(o.sysfs), o) }), nil
 }
 
 // Meter is the "rapl" meter. Besides meter.Meter it offers MaxRanges, which
@@ -39,14 +40,6 @@ type channel struct {
 	name      string
 	component meter.Component
 	file      string // energy_uj, relative to the sysfs root
-}
-
-func newFromSpec(spec meter.Spec) (meter.Meter, error) {
-	o, err := parseOptions(spec)
-	if err != nil {
-		return nil, err
-	}
-	return open(spec, os.DirFS(o.sysfs), o)
 }
 
 // open builds the meter over fsys, the sysfs root (o.sysfs names it in

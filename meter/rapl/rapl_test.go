@@ -20,7 +20,7 @@ func newTestMeter(t *testing.T, fixture string, opts map[string]any) (*Meter, st
 	for k, v := range opts {
 		o[k] = v
 	}
-	m, err := meter.New(meter.Spec{Name: "cpu", Type: "rapl", Options: o, Source: "test.yaml:3"})
+	m, err := meter.New(t.Context(), meter.Spec{Name: "cpu", Type: "rapl", Options: o, Source: "test.yaml:3"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func newEditedMeter(t *testing.T, fixture string, opts map[string]any, remove st
 	for k, v := range opts {
 		o[k] = v
 	}
-	m, err := meter.New(meter.Spec{Name: "cpu", Type: "rapl", Options: o})
+	m, err := meter.New(t.Context(), meter.Spec{Name: "cpu", Type: "rapl", Options: o})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,12 +10,15 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/aienergy/aienergy/internal/redact"
 )
 
 const (
 	servicePath     = "/redfish/v1/"
 	defaultSessions = "/redfish/v1/SessionService/Sessions"
 	maxBody         = 16 << 20 // an expanded sensor collection of a big server fits
+	maxMessage      = 300      // of a BMC's error message quoted in ours
 )
 
 // A client talks to one BMC. It is not safe for concurrent use: the meter
@@ -136,12 +139,13 @@ func (c *client) logout(ctx context.Context) error {
 	}
 	uri := c.sessionURI
 	status, _, body, err := c.do(ctx, http.MethodDelete, uri, nil)
+	if err == nil && status >= 300 && status != http.StatusNotFound {
+		// Explained while the token is known, to mask it if echoed.
+		err = c.statusError(http.MethodDelete, uri, status, body)
+	}
 	c.token, c.sessionURI = "", ""
 	if err != nil {
 		return fmt.Errorf("logging out of the BMC: %w", err)
-	}
-	if status >= 300 && status != http.StatusNotFound {
-		return fmt.Errorf("logging out of the BMC: %w", c.statusError(http.MethodDelete, uri, status, body))
 	}
 	return nil
 }
@@ -220,9 +224,10 @@ func (c *client) show(path string) string {
 	return path
 }
 
-// statusError explains a non-success answer.
+// statusError explains a non-success answer. The BMC's message is quoted
+// with the credentials masked: a BMC may echo the login it refused.
 func (c *client) statusError(method, path string, status int, body []byte) error {
-	e := &httpError{Method: method, URL: c.show(path), Status: status, Message: redfishMessage(body)}
+	e := &httpError{Method: method, URL: c.show(path), Status: status, Message: c.redactor().Quote(redfishMessage(body), maxMessage)}
 	switch status {
 	case http.StatusUnauthorized:
 		if c.user == "" {
@@ -237,6 +242,12 @@ func (c *client) statusError(method, path string, status int, body []byte) error
 		return fmt.Errorf("%w; the BMC is busy: poll it less often", e)
 	}
 	return e
+}
+
+// redactor knows the secrets the client sends: the password, the Basic
+// credentials made from it and the session's token.
+func (c *client) redactor() *redact.Redactor {
+	return redact.New(c.pass, redact.BasicAuth(c.user, c.pass), c.token)
 }
 
 // redfishMessage extracts the message of a Redfish error body:

@@ -40,7 +40,7 @@ func TestOptionErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := meter.New(meter.Spec{Name: "bmc", Type: "redfish", Options: tc.opts})
+			_, err := meter.New(t.Context(), meter.Spec{Name: "bmc", Type: "redfish", Options: tc.opts})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want one containing %q", err, tc.want)
 			}

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"path"
 	"strings"
+
+	"github.com/aienergy/aienergy/internal/safename"
 )
 
 // memberLinks decodes the @odata.id of each member of a collection.
@@ -26,24 +28,15 @@ func memberLinks(coll collection) ([]string, error) {
 func nameChannels(plans []*chassisPlan) {
 	seen := map[string]int{}
 	for _, p := range plans {
-		name := "bmc-" + sanitize(p.id)
+		// '_', not SanitizeChannel's '-': the channel names earlier runs
+		// recorded stay the same.
+		name := "bmc-" + safename.Map(p.id, '_')
 		seen[name]++
 		if n := seen[name]; n > 1 {
 			name = fmt.Sprintf("%s-%d", name, n)
 		}
 		p.channel = name
 	}
-}
-
-// sanitize keeps the characters a channel name may hold.
-func sanitize(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
-			return r
-		}
-		return '_'
-	}, s)
 }
 
 // canonical is a resource path without trailing slash, fragment or query.

@@ -11,17 +11,19 @@ import (
 	"github.com/aienergy/aienergy/meter"
 )
 
-func init() {
-	meter.Register("redfish", newMeter)
-	meter.RegisterCheck("redfish", checkOptions) // without asking the BMC
-}
+func init() { meter.Register("redfish", parse) }
 
-func checkOptions(spec meter.Spec) error {
+// parse checks the options without asking the BMC; opening discovers
+// what the BMC reports.
+func parse(spec meter.Spec) (meter.Opener, error) {
 	if err := spec.CheckKeys(keys...); err != nil {
-		return err
+		return nil, err
 	}
-	_, err := parseOptions(spec)
-	return err
+	o, err := parseOptions(spec)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) (meter.Meter, error) { return connect(ctx, spec, o) }, nil
 }
 
 const (
@@ -45,25 +47,24 @@ type bmc struct {
 	closed bool
 }
 
-func newMeter(spec meter.Spec) (meter.Meter, error) {
-	if err := spec.CheckKeys(keys...); err != nil {
-		return nil, err
-	}
-	o, err := parseOptions(spec)
-	if err != nil {
-		return nil, err
-	}
+// connect finds the chassis to read and how; cancelling ctx stops it.
+func connect(ctx context.Context, spec meter.Spec, o options) (meter.Meter, error) {
 	c, err := newClient(spec, o)
 	if err != nil {
 		return nil, err
 	}
 	m := &bmc{name: spec.Name, component: o.component, c: c}
-	ctx, cancel := context.WithTimeout(context.Background(), max(minDiscovery, 12*o.timeout))
+	dctx, cancel := context.WithTimeout(ctx, max(minDiscovery, 12*o.timeout))
 	defer cancel()
 	d := &discovery{c: c, mode: o.energy}
-	m.plans, err = d.run(ctx, o.chassis)
+	m.plans, err = d.run(dctx, o.chassis)
 	if err != nil {
 		_ = m.Close() // log out of a session opened before the failure
+		if stop := ctx.Err(); stop != nil && errors.Is(err, stop) {
+			// Cancelled, not failed: the message of the request cut off
+			// would blame the BMC.
+			return nil, spec.Errorf("", "discovery of the BMC stopped: %w", stop)
+		}
 		var none *noPowerError
 		var bad *chassisError
 		switch {

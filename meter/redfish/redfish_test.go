@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aienergy/aienergy/meter"
 )
@@ -35,7 +36,7 @@ func open(t *testing.T, f *fakeBMC, opts map[string]any) (*bmc, error) {
 			o[k] = v
 		}
 	}
-	m, err := meter.New(meter.Spec{Name: "bmc", Type: "redfish", Options: o, Source: "test.yaml:3"})
+	m, err := meter.New(t.Context(), meter.Spec{Name: "bmc", Type: "redfish", Options: o, Source: "test.yaml:3"})
 	if err != nil {
 		return nil, err
 	}
@@ -411,5 +412,37 @@ func TestReadAfterClose(t *testing.T) {
 	}
 	if _, err := m.Read(context.Background()); err == nil || !strings.Contains(err.Error(), "closed") {
 		t.Errorf("read after close: %v", err)
+	}
+}
+
+// Ctrl-C during discovery stops it: a BMC that does not answer leaves
+// meter.New waiting only until its context is cancelled, and the error
+// says it was cancelled, not that the BMC failed.
+func TestDiscoveryStopsWhenCancelled(t *testing.T) {
+	f := newFakeBMC(t, "public-rackmount1")
+	f.mu.Lock()
+	f.delay["/redfish/v1/Chassis"] = time.Hour // the chassis collection never comes
+	f.mu.Unlock()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go func() {
+		// Cancel once discovery is under way: the service root answered.
+		for ctx.Err() == nil {
+			f.mu.Lock()
+			started := len(f.log) > 0
+			f.mu.Unlock()
+			if started {
+				cancel()
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	spec := meter.Spec{Name: "bmc", Type: "redfish", Options: map[string]any{"url": f.srv.URL, "insecure_skip_verify": true}}
+	m, err := meter.New(ctx, spec)
+	if err == nil {
+		m.Close()
+	}
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "meters[bmc]: discovery of the BMC stopped") {
+		t.Errorf("New = %v, want context.Canceled from the discovery", err)
 	}
 }

@@ -103,8 +103,8 @@ func customObject(o meter.OptionSet) (object, error) {
 		return obj, err
 	}
 	if obj.channel == "" {
-		obj.channel = sanitizeChannel(strings.TrimPrefix(obj.name, "."))
-	} else if !validChannel(obj.channel) {
+		obj.channel = meter.SanitizeChannel(strings.TrimPrefix(obj.name, "."))
+	} else if !meter.ValidChannelName(obj.channel) {
 		return obj, o.Errorf("channel", "%q may hold only letters, digits, '-', '_' and '.'", obj.channel)
 	}
 	kind, err := o.RequiredString("kind")
@@ -152,23 +152,6 @@ func normalizeOID(s string) (string, error) {
 		}
 	}
 	return "." + body, nil
-}
-
-func sanitizeChannel(v string) string {
-	return strings.Map(func(r rune) rune {
-		if validChannelRune(r) {
-			return r
-		}
-		return '-'
-	}, v)
-}
-
-func validChannel(s string) bool {
-	return s != "" && strings.IndexFunc(s, func(r rune) bool { return !validChannelRune(r) }) < 0
-}
-
-func validChannelRune(r rune) bool {
-	return r == '-' || r == '_' || r == '.' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
 }
 
 // checkChannels rejects two objects giving the same figure of one channel,

@@ -72,7 +72,7 @@ func TestOptionErrors(t *testing.T) {
 			for k, v := range tc.opts {
 				opts[k] = v
 			}
-			_, err := meter.New(meter.Spec{Name: "pdu", Type: "snmp", Options: opts, Source: "lab.yaml:7"})
+			_, err := meter.New(t.Context(), meter.Spec{Name: "pdu", Type: "snmp", Options: opts, Source: "lab.yaml:7"})
 			if err == nil {
 				t.Fatalf("no error for %v", opts)
 			}

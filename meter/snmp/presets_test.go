@@ -120,7 +120,7 @@ func TestRaritanDigitsObjects(t *testing.T) {
 
 func newTestMeter(t testing.TB, opts map[string]any) *pduMeter {
 	t.Helper()
-	m, err := meter.New(meter.Spec{Name: "pdu", Type: "snmp", Options: opts})
+	m, err := meter.New(t.Context(), meter.Spec{Name: "pdu", Type: "snmp", Options: opts})
 	if err != nil {
 		t.Fatalf("meter.New: %v", err)
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/aienergy/aienergy/meter"
 )
 
-func init() { meter.Register("snmp", newMeter) }
+func init() { meter.Register("snmp", parse) }
 
 // pduMeter reads a PDU's objects through one persistent SNMP session.
 type pduMeter struct {
@@ -31,7 +31,8 @@ type pduMeter struct {
 	scaled bool // decimal-digit scales (Raritan) have been learned
 }
 
-func newMeter(spec meter.Spec) (meter.Meter, error) {
+// parse builds the meter whole: its session is dialled on the first Read.
+func parse(spec meter.Spec) (meter.Opener, error) {
 	if err := spec.CheckKeys(meterKeys...); err != nil {
 		return nil, err
 	}
@@ -98,7 +99,7 @@ func newMeter(spec meter.Spec) (meter.Meter, error) {
 		}
 	}
 	m.sess.c = c
-	return m, nil
+	return meter.Ready(m), nil
 }
 
 func (m *pduMeter) Name() string { return m.name }

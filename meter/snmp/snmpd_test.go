@@ -399,7 +399,7 @@ func TestAgent(t *testing.T) {
 // ICMP port unreachable on loopback, a closed-down host with nothing.
 func TestUnreachable(t *testing.T) {
 	port := testenv.FreeUDPPort(t)
-	m, err := meter.New(meter.Spec{Name: "pdu", Type: "snmp", Options: map[string]any{
+	m, err := meter.New(t.Context(), meter.Spec{Name: "pdu", Type: "snmp", Options: map[string]any{
 		"host": "127.0.0.1", "port": port, "community": testCommunity, "timeout": "200ms", "retries": 0}})
 	if err != nil {
 		t.Fatal(err)

@@ -1,15 +1,16 @@
 package html
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/aienergy/aienergy/analysis"
 	"github.com/aienergy/aienergy/report"
 	"github.com/aienergy/aienergy/rundir"
+	"github.com/aienergy/aienergy/trace"
 )
 
 // chartsData is what the page's script draws, embedded in the page as
@@ -53,7 +54,25 @@ type series struct {
 	Points int `json:"points"`
 }
 
-// nums marshals compactly, NaN as null (a gap).
+// MarshalJSON writes the chart data as the page embeds it: a number that
+// is not finite becomes null, which the page draws as a gap, instead of
+// failing the report. Series values do that themselves (nums); every
+// other number goes through rundir.EncodeJSON, which does the same for
+// run.json. (Encoding all of d that way would not do: where it must
+// replace a NaN it substitutes a stand-in number that nums, writing 9
+// digits, would not give back as the text EncodeJSON turns into null.)
+func (d chartsData) MarshalJSON() ([]byte, error) {
+	phases, err := rundir.EncodeJSON(d.Phases)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(struct {
+		Phases json.RawMessage `json:"phases"`
+		Charts []*chart        `json:"charts"`
+	}{phases, d.Charts})
+}
+
+// nums marshals compactly, NaN and ±Inf as null (a gap).
 type nums []float64
 
 func (ns nums) MarshalJSON() ([]byte, error) {
@@ -63,12 +82,9 @@ func (ns nums) MarshalJSON() ([]byte, error) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		switch {
-		case math.IsNaN(v):
+		if math.IsNaN(v) || math.IsInf(v, 0) {
 			b = append(b, "null"...)
-		case math.IsInf(v, 0):
-			return nil, fmt.Errorf("infinite value %v in a chart series", v)
-		default:
+		} else {
 			b = strconv.AppendFloat(b, v, 'g', 9, 64)
 		}
 	}
@@ -87,30 +103,14 @@ func buildCharts(s *report.Summary, raw *rundir.Raw) chartsData {
 		d.Phases = append(d.Phases, band{Model: p.Model, Phase: p.Name, Start: p.Start, End: p.End})
 	}
 	d.Charts = append(d.Charts, powerChart(raw, end))
-	models := modelNames(s, raw)
-	for _, m := range []struct{ id, title string }{
-		{"ttft", "Time to first token"}, {"itl", "Inter-token latency (gaps between streamed chunks)"}, {"e2e", "End-to-end latency"},
-	} {
-		c := &chart{ID: m.id, Title: m.title + ": cumulative distribution, measured phase, successful requests", XLabel: "ms", YLabel: "fraction of requests"}
-		if m.id == "itl" {
-			c.YLabel = "fraction of gaps"
-		}
-		for _, model := range models {
-			ttft, itl, e2e := latencies(raw.Requests, model)
-			v := map[string][]float64{"ttft": ttft, "itl": itl, "e2e": e2e}[m.id]
-			if len(v) > 0 {
-				c.Series = append(c.Series, newSeries(model, "y", 1, line{T: v}, cdf(v)))
-			}
-		}
-		d.Charts = append(d.Charts, c)
-	}
+	d.Charts = append(d.Charts, latencyCharts(raw.Requests, modelNames(s, raw))...)
 	width, rps, tps := throughput(raw.Requests, end)
 	c := &chart{
 		ID: "throughput", RunTime: true, XLabel: "s since run start",
 		Title:  fmt.Sprintf("Throughput over time: successful requests by the time they ended, %g s bins", width),
 		YLabel: "requests/s", Y2Label: "output tokens/s",
 	}
-	if slices.ContainsFunc(raw.Requests, analysis.Request.OK) {
+	if slices.ContainsFunc(raw.Requests, trace.Request.OK) {
 		c.Series = []*series{newSeries("completed requests/s", "y", 1, rps, rps), newSeries("output tokens/s", "y2", 1, tps, tps)}
 	}
 	d.Charts = append(d.Charts, c)
@@ -151,12 +151,12 @@ func powerChart(raw *rundir.Raw, end float64) *chart {
 
 type channelSamples struct {
 	key, component string
-	samples        []analysis.Sample
+	samples        []trace.Sample
 }
 
 // groupChannels splits time-ordered samples by channel, sorted by key as
 // the analysis sorts them.
-func groupChannels(samples []analysis.Sample) []channelSamples {
+func groupChannels(samples []trace.Sample) []channelSamples {
 	idx := map[string]int{}
 	var out []channelSamples
 	for _, s := range samples {

@@ -24,7 +24,7 @@ func fixture(t *testing.T, src string) (dir string, s *report.Summary, raw *rund
 			t.Fatal(err)
 		}
 	}
-	s, err := report.Generate(dir)
+	s, _, err := report.GenerateRaw(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

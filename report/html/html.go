@@ -45,7 +45,7 @@ var (
 
 var pageTmpl = template.Must(template.New("page").Parse(pageTemplate))
 
-// Write renders the report of a run: s is its summary (report.Generate's
+// Write renders the report of a run: s is its summary (report.GenerateRaw's
 // result) and raw its raw data (rundir.Read), from which the charts are
 // drawn.
 func Write(w io.Writer, s *report.Summary, raw *rundir.Raw) error {
@@ -107,6 +107,9 @@ func WriteFile(dir string, s *report.Summary, raw *rundir.Raw) error {
 		if raw, err = rundir.Read(dir); err != nil {
 			return err
 		}
+		// Token counts as the analysis corrected them, as in raw data
+		// that comes from report.GenerateRaw.
+		analysis.CheckUsage(raw.Requests)
 	}
 	data, err := Render(s, raw)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/aienergy/aienergy/analysis"
 	"github.com/aienergy/aienergy/report"
 	"github.com/aienergy/aienergy/rundir"
+	"github.com/aienergy/aienergy/trace"
 )
 
 // longRun is a run of the given length sampled at 10 Hz on four channels
@@ -19,10 +20,10 @@ import (
 func longRun(t testing.TB, hours float64) (*report.Summary, *rundir.Raw) {
 	t.Helper()
 	end := hours * 3600
-	raw := &rundir.Raw{Phases: []analysis.Phase{
-		{Model: "m", Name: analysis.PhaseIdleBefore, Start: 0, End: 60},
-		{Model: "m", Name: analysis.PhaseMeasured, Start: 60, End: end - 60},
-		{Model: "m", Name: analysis.PhaseIdleAfter, Start: end - 60, End: end},
+	raw := &rundir.Raw{Phases: []trace.Phase{
+		{Model: "m", Name: trace.PhaseIdleBefore, Start: 0, End: 60},
+		{Model: "m", Name: trace.PhaseMeasured, Start: 60, End: end - 60},
+		{Model: "m", Name: trace.PhaseIdleAfter, Start: end - 60, End: end},
 	}}
 	gpuJ, cpuJ := 0.0, 0.0
 	for i := 0; float64(i)/10 <= end; i++ {
@@ -37,16 +38,16 @@ func longRun(t testing.TB, hours float64) (*report.Summary, *rundir.Raw) {
 		gpuJ += w / 10
 		cpuJ += w / 10 / 5
 		raw.Samples = append(raw.Samples,
-			analysis.Sample{Meter: "nvml", Channel: "gpu0", Component: "gpu", T: ts, Watts: w, Joules: gpuJ},
-			analysis.Sample{Meter: "nvml", Channel: "gpu1", Component: "gpu", T: ts, Watts: w * 0.9, Joules: gpuJ * 0.9},
-			analysis.Sample{Meter: "rapl", Channel: "package-0", Component: "cpu", T: ts, Watts: math.NaN(), Joules: cpuJ},
-			analysis.Sample{Meter: "pdu", Channel: "outlet", Component: "wall", T: ts, Watts: w*1.9 + 100, Joules: math.NaN()},
+			trace.Sample{Meter: "nvml", Channel: "gpu0", Component: "gpu", T: ts, Watts: w, Joules: gpuJ},
+			trace.Sample{Meter: "nvml", Channel: "gpu1", Component: "gpu", T: ts, Watts: w * 0.9, Joules: gpuJ * 0.9},
+			trace.Sample{Meter: "rapl", Channel: "package-0", Component: "cpu", T: ts, Watts: math.NaN(), Joules: cpuJ},
+			trace.Sample{Meter: "pdu", Channel: "outlet", Component: "wall", T: ts, Watts: w*1.9 + 100, Joules: math.NaN()},
 		)
 	}
 	id := 0
 	for w := range 2 {
 		for ts := 60.0 + 0.3*float64(w); ts+1 <= end-60; ts += 1.05 {
-			raw.Requests = append(raw.Requests, analysis.Request{ID: id, Model: "m", Phase: analysis.PhaseMeasured,
+			raw.Requests = append(raw.Requests, trace.Request{ID: id, Model: "m", Phase: trace.PhaseMeasured,
 				Start: ts, FirstToken: ts + 0.1, End: ts + 1, Chunks: []float64{0.1, 0.5, 1}, InputTokens: 10, OutputTokens: 3})
 			id++
 		}

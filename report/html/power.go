@@ -4,7 +4,7 @@ import (
 	"math"
 	"slices"
 
-	"github.com/aienergy/aienergy/analysis"
+	"github.com/aienergy/aienergy/trace"
 )
 
 // gapFactor matches the analysis: a stretch without samples longer than
@@ -16,7 +16,7 @@ const gapFactor = 3
 // between successive changes of its energy counter. samples are one
 // channel's, in time order; maxRange is where its counter wraps (0:
 // unknown, a decrease is a reset and starts the line afresh).
-func channelPower(samples []analysis.Sample, maxRange float64) (l line, fromCounter bool) {
+func channelPower(samples []trace.Sample, maxRange float64) (l line, fromCounter bool) {
 	for _, s := range samples {
 		if !math.IsNaN(s.Watts) {
 			l.T, l.V = append(l.T, s.T), append(l.V, s.Watts)
@@ -33,7 +33,7 @@ func channelPower(samples []analysis.Sample, maxRange float64) (l line, fromCoun
 // every 100 ms read every 20 ms would otherwise show four zeros and a
 // spike five times too high. Each point, at the end of its interval, is
 // the interval's average power; a line drawn stepwise shows it exactly.
-func counterPower(samples []analysis.Sample, maxRange float64) line {
+func counterPower(samples []trace.Sample, maxRange float64) line {
 	var l line
 	last := -1 // index of the last counter change
 	for i, s := range samples {

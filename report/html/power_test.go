@@ -5,13 +5,13 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/aienergy/aienergy/analysis"
+	"github.com/aienergy/aienergy/trace"
 )
 
-func counterSamples(t, j []float64) []analysis.Sample {
-	var out []analysis.Sample
+func counterSamples(t, j []float64) []trace.Sample {
+	var out []trace.Sample
 	for i := range t {
-		out = append(out, analysis.Sample{Meter: "m", Channel: "c", Component: "cpu", T: t[i], Watts: math.NaN(), Joules: j[i]})
+		out = append(out, trace.Sample{Meter: "m", Channel: "c", Component: "cpu", T: t[i], Watts: math.NaN(), Joules: j[i]})
 	}
 	return out
 }
@@ -27,14 +27,14 @@ func TestChannelPower(t *testing.T) {
 	nan := math.NaN()
 	for _, tc := range []struct {
 		name        string
-		samples     []analysis.Sample
+		samples     []trace.Sample
 		maxRange    float64
 		wantT       []float64
 		wantV       []float64
 		fromCounter bool
 	}{{
 		name: "power readings are used as they are, even beside a counter",
-		samples: []analysis.Sample{
+		samples: []trace.Sample{
 			{T: 0, Watts: 10, Joules: 0}, {T: 1, Watts: 20, Joules: 15}, {T: 2, Watts: 30, Joules: 40},
 		},
 		wantT: []float64{0, 1, 2}, wantV: []float64{10, 20, 30},
@@ -61,7 +61,7 @@ func TestChannelPower(t *testing.T) {
 		wantT:   []float64{1, 2, 3}, wantV: []float64{90, nan, 60}, fromCounter: true,
 	}, {
 		name: "a gap longer than three spacings breaks the line",
-		samples: []analysis.Sample{
+		samples: []trace.Sample{
 			{T: 0, Watts: 1, Joules: nan}, {T: 1, Watts: 1, Joules: nan}, {T: 2, Watts: 1, Joules: nan},
 			{T: 6, Watts: 2, Joules: nan}, {T: 7, Watts: 2, Joules: nan},
 		},

@@ -5,13 +5,13 @@ import (
 	"math"
 	"slices"
 
-	"github.com/aienergy/aienergy/analysis"
+	"github.com/aienergy/aienergy/trace"
 )
 
 // inFlight is the number of requests in flight over time, every request
 // counted (warmup and measured, failed or not: a failing request still
 // held a slot), as a step line: each point holds until the next.
-func inFlight(reqs []analysis.Request) line {
+func inFlight(reqs []trace.Request) line {
 	type event struct {
 		t     float64
 		delta int
@@ -58,7 +58,7 @@ func binWidth(span float64) float64 {
 // throughput bins the successful requests by the time they ended:
 // completed requests and output tokens per second, over [0, end]. Each
 // point is a bin's start and holds to the next.
-func throughput(reqs []analysis.Request, end float64) (width float64, rps, tps line) {
+func throughput(reqs []trace.Request, end float64) (width float64, rps, tps line) {
 	width = binWidth(end)
 	n := max(1, int(math.Ceil(end/width)))
 	count, tokens := make([]float64, n), make([]float64, n)
@@ -83,7 +83,7 @@ func throughput(reqs []analysis.Request, end float64) (width float64, rps, tps l
 }
 
 // runEnd is the last time anything in the run happened.
-func runEnd(samples []analysis.Sample, reqs []analysis.Request, phases []analysis.Phase) float64 {
+func runEnd(samples []trace.Sample, reqs []trace.Request, phases []trace.Phase) float64 {
 	end := 0.0
 	for _, p := range phases {
 		end = max(end, p.End)

@@ -4,11 +4,11 @@ import (
 	"math"
 	"testing"
 
-	"github.com/aienergy/aienergy/analysis"
+	"github.com/aienergy/aienergy/trace"
 )
 
 func TestInFlight(t *testing.T) {
-	reqs := []analysis.Request{
+	reqs := []trace.Request{
 		{Start: 1, End: 3},
 		{Start: 2, End: 4},
 		{Start: 3, End: 5}, // starts as the first ends: no change at 3 s
@@ -33,7 +33,7 @@ func TestBinWidth(t *testing.T) {
 }
 
 func TestThroughput(t *testing.T) {
-	reqs := []analysis.Request{
+	reqs := []trace.Request{
 		{End: 0.5, OutputTokens: 10},
 		{End: 1.2, OutputTokens: 4},
 		{End: 1.9, OutputTokens: 6},
@@ -57,7 +57,7 @@ func TestThroughput(t *testing.T) {
 
 func TestLatenciesAndCDF(t *testing.T) {
 	nan := math.NaN()
-	reqs := []analysis.Request{
+	reqs := []trace.Request{
 		{Model: "a", Phase: "measured", Start: 1, FirstToken: 1.1, End: 2, Chunks: []float64{0.1, 0.3, 0.6}},
 		{Model: "a", Phase: "warmup", Start: 0, FirstToken: 0.5, End: 1},                       // warmup: left out
 		{Model: "a", Phase: "measured", Start: 3, FirstToken: nan, End: 4, ErrorClass: "x"},    // failed: left out

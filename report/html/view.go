@@ -306,13 +306,20 @@ func meters(s *report.Summary) []meterRow {
 		if m.LiveName != "" {
 			notes = append(notes, fmt.Sprintf("store-backed: %d samples read back from the store; live reads kept as %s", m.WindowSamples, m.LiveName))
 		}
-		out = append(out, meterRow{
+		row := meterRow{
 			Name: m.Name, Type: m.Type, Kind: kind,
 			Reads:  fmt.Sprintf("%d (%d errors)", m.Reads, m.Errors),
 			Rate:   sig(m.AchievedHz) + " Hz",
 			Update: sig(m.UpdateIntervalS) + " s", MaxGap: sig(m.MaxGapS) + " s",
 			Notes: strings.Join(notes, "; "),
-		})
+		}
+		if m.StatsFrom != "" {
+			// Errors and the update interval leave no trace in the
+			// readings the figures were derived from: no data, not zero.
+			row.Reads = fmt.Sprintf("%d (from %s, run cut off)", m.Reads, m.StatsFrom)
+			row.Update = dash
+		}
+		out = append(out, row)
 	}
 	return out
 }

@@ -16,5 +16,5 @@
 // directory alone and rewritten by `aienergy report`.
 //
 // This package imports report (for the Summary), so report cannot call it;
-// the command layer calls WriteAll after report.Generate.
+// the command layer calls WriteAll after report.GenerateRaw.
 package interchange

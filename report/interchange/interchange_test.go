@@ -17,7 +17,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files")
 
 // generate copies a fixture run (report's run-constant, or one of ours)
-// to a temp dir, computes its summary with report.Generate and reads the
+// to a temp dir, computes its summary with report.GenerateRaw and reads the
 // raw data back, as the command layer will.
 func generate(t *testing.T, fixture string) (string, *report.Summary, *rundir.Raw) {
 	t.Helper()
@@ -34,7 +34,7 @@ func generate(t *testing.T, fixture string) (string, *report.Summary, *rundir.Ra
 			t.Fatal(err)
 		}
 	}
-	s, err := report.Generate(dir)
+	s, _, err := report.GenerateRaw(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

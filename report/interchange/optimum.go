@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/aienergy/aienergy/analysis"
 	"github.com/aienergy/aienergy/report"
 	"github.com/aienergy/aienergy/rundir"
+	"github.com/aienergy/aienergy/trace"
 )
 
 // Two reports of one model label, for two readers whose rules exclude
@@ -77,16 +79,16 @@ type obMeasurements struct {
 }
 
 type obLatency struct {
-	Unit   string    `json:"unit"`
-	Values []float64 `json:"values"`
-	Count  int       `json:"count"`
-	Total  float64   `json:"total"`
-	Mean   float64   `json:"mean"`
-	P50    float64   `json:"p50"`
-	P90    float64   `json:"p90"`
-	P95    float64   `json:"p95"`
-	P99    float64   `json:"p99"`
-	Stdev  float64   `json:"stdev"`
+	Unit   string        `json:"unit"`
+	Values *streamedList `json:"values"` // a list of numbers
+	Count  int           `json:"count"`
+	Total  float64       `json:"total"`
+	Mean   float64       `json:"mean"`
+	P50    float64       `json:"p50"`
+	P90    float64       `json:"p90"`
+	P95    float64       `json:"p95"`
+	P99    float64       `json:"p99"`
+	Stdev  float64       `json:"stdev"`
 	// Stdev_ is the coefficient of variation in percent.
 	StdevPct float64 `json:"stdev_"`
 }
@@ -172,8 +174,9 @@ func WriteModelBenchmarkReport(w io.Writer, s *report.Summary, raw *rundir.Raw, 
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, aiesReport{
-		obReport: benchmarkReport(s, m, measuredRequests(raw, model)),
+	sp := newSplicer()
+	return sp.write(w, aiesReport{
+		obReport: benchmarkReport(sp, s, m, measuredRequests(raw, model)),
 		Config:   aebConfigOf(s, m), Summary: aebSummaryOf(m), Energy: aebEnergyOf(s, m),
 	})
 }
@@ -185,28 +188,38 @@ func WriteModelOptimumReport(w io.Writer, s *report.Summary, raw *rundir.Raw, mo
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, benchmarkReport(s, m, measuredRequests(raw, model)))
+	sp := newSplicer()
+	return sp.write(w, benchmarkReport(sp, s, m, measuredRequests(raw, model)))
 }
 
-func benchmarkReport(s *report.Summary, m *analysis.ModelResult, reqs []analysis.Request) obReport {
-	var first, decode, gaps []float64
+// benchmarkReport builds the targets; the per-token latencies, a list as
+// long as the run's chunks, are written by sp.
+func benchmarkReport(sp *splicer, s *report.Summary, m *analysis.ModelResult, reqs []trace.Request) obReport {
+	// Requests with a first token seen, in a streaming run: their gaps
+	// are the per-token latencies.
+	perToken := func(q trace.Request) bool {
+		_, ok := ttft(q)
+		return q.OK() && s.Backend.Stream && ok
+	}
+	var first, decode []float64
 	for _, q := range reqs {
 		if !q.OK() {
 			continue
 		}
-		t, ok := ttft(q)
-		if !s.Backend.Stream || !ok {
+		if !perToken(q) {
 			decode = append(decode, q.End-q.Start)
 			continue
 		}
-		first = append(first, t)
+		first = append(first, q.FirstToken-q.Start)
 		decode = append(decode, q.End-q.FirstToken)
-		gaps = append(gaps, itls(q)...)
 	}
 	r := obReport{}
-	r.Prefill.Latency = latency(first)
-	r.Decode.Latency = latency(decode)
-	r.PerToken.Latency = latency(gaps)
+	r.Prefill.Latency = latency(sp, first)
+	r.Decode.Latency = latency(sp, decode)
+	// The gaps' statistics sort a copy of their own; the file's list is
+	// made again from the requests as it is written.
+	gaps := slices.AppendSeq(make([]float64, 0, countGaps(reqs, perToken)), gapsOf(reqs, perToken))
+	r.PerToken.Latency = latencyOf(describeInPlace(gaps), func() *streamedList { return sp.floats(gapsOf(reqs, perToken)) })
 	if m.DurationS > 0 {
 		r.Prefill.Throughput = &obValue{Unit: "samples/s", Value: m.Throughput.RequestsPerS}
 		r.Decode.Throughput = &obValue{Unit: "tokens/s", Value: m.Throughput.OutputTokensPerS}
@@ -316,13 +329,18 @@ func aebEnergyOf(s *report.Summary, m *analysis.ModelResult) aebEnergy {
 }
 
 // latency is optimum-benchmark's Latency.from_values, or nil for no values.
-func latency(values []float64) *obLatency {
-	if len(values) == 0 {
+func latency(sp *splicer, values []float64) *obLatency {
+	return latencyOf(describe(values), func() *streamedList { return sp.floats(slices.Values(values)) })
+}
+
+// latencyOf is the Latency of values that st describes and that the list
+// from list yields (asked for only when there are values); nil for none.
+func latencyOf(st stats, list func() *streamedList) *obLatency {
+	if st.n == 0 {
 		return nil
 	}
-	st := describe(values)
 	l := &obLatency{
-		Unit: "s", Values: values, Count: st.n, Total: st.sum, Mean: st.mean,
+		Unit: "s", Values: list(), Count: st.n, Total: st.sum, Mean: st.mean,
 		P50: st.p50, P90: st.p90, P95: st.p95, P99: st.p99,
 	}
 	// optimum-benchmark reports 0 spread for a single value.
@@ -356,14 +374,4 @@ func findModel(s *report.Summary, model string) (*analysis.ModelResult, error) {
 		}
 	}
 	return nil, fmt.Errorf("model %q is not in the run's summary", model)
-}
-
-// writeJSON writes v indented, an impossible (non-finite) figure as null.
-func writeJSON(w io.Writer, v any) error {
-	data, err := rundir.EncodeJSON(v)
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(data)
-	return err
 }

@@ -3,6 +3,7 @@ package interchange
 import (
 	"cmp"
 	"io"
+	"iter"
 	"math"
 	"slices"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/aienergy/aienergy/analysis"
 	"github.com/aienergy/aienergy/report"
 	"github.com/aienergy/aienergy/rundir"
+	"github.com/aienergy/aienergy/trace"
 )
 
 // The JSON `vllm bench serve --save-result --save-detailed
@@ -66,13 +68,13 @@ type vllmResult struct {
 	OutputThroughput     float64  `json:"output_throughput"`
 	TotalTokenThroughput float64  `json:"total_token_throughput"`
 
-	InputLens  []int       `json:"input_lens"`
-	OutputLens []int       `json:"output_lens"`
-	TTFTs      []float64   `json:"ttfts"`
-	ITLs       [][]float64 `json:"itls"`
-	Latencies  []float64   `json:"latencies"`
-	StartTimes []float64   `json:"start_times"` // seconds since the run's clock origin
-	Errors     []string    `json:"errors"`
+	InputLens  []int         `json:"input_lens"`
+	OutputLens []int         `json:"output_lens"`
+	TTFTs      []float64     `json:"ttfts"`
+	ITLs       *streamedList `json:"itls"` // a list of lists: per request, its gaps (itlSeq)
+	Latencies  []float64     `json:"latencies"`
+	StartTimes []float64     `json:"start_times"` // seconds since the run's clock origin
+	Errors     []string      `json:"errors"`
 
 	MaxOutputTokensPerS   float64 `json:"max_output_tokens_per_s"`
 	MaxConcurrentRequests int     `json:"max_concurrent_requests"`
@@ -128,10 +130,13 @@ func WriteModelVLLMBench(w io.Writer, s *report.Summary, raw *rundir.Raw, model 
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, vllmBench(s, m, measuredRequests(raw, model)))
+	sp := newSplicer()
+	return sp.write(w, vllmBench(sp, s, m, measuredRequests(raw, model)))
 }
 
-func vllmBench(s *report.Summary, m *analysis.ModelResult, reqs []analysis.Request) vllmResult {
+// vllmBench builds the file's document; its per-request gaps, a list as
+// long as the run's chunks, are written by sp.
+func vllmBench(sp *splicer, s *report.Summary, m *analysis.ModelResult, reqs []trace.Request) vllmResult {
 	backend := vllmBackend(s.Backend)
 	end := s.StartedAt.Add(time.Duration(m.Window.EndS * float64(time.Second)))
 	r := vllmResult{
@@ -170,13 +175,18 @@ func vllmBench(s *report.Summary, m *analysis.ModelResult, reqs []analysis.Reque
 		r.MaxConcurrency = &ld.Concurrency
 	}
 
-	var ttfts, tpots, allITLs, e2els []float64
+	r.ITLs = sp.lists(func(yield func(iter.Seq[float64]) bool) {
+		for _, q := range reqs {
+			if !yield(itlSeq(q)) {
+				return
+			}
+		}
+	})
+	var ttfts, tpots, e2els []float64
 	for _, q := range reqs {
 		t, hasFirst := ttft(q)
-		gaps := itls(q)
 		r.InputLens = append(r.InputLens, q.InputTokens)
 		r.StartTimes = append(r.StartTimes, q.Start)
-		r.ITLs = append(r.ITLs, gaps)
 		r.TTFTs = append(r.TTFTs, t) // 0 when no content arrived, as vLLM
 		if !q.OK() {
 			r.OutputLens = append(r.OutputLens, 0)
@@ -189,7 +199,6 @@ func vllmBench(s *report.Summary, m *analysis.ModelResult, reqs []analysis.Reque
 		r.Latencies = append(r.Latencies, lat)
 		r.Errors = append(r.Errors, "")
 		e2els = append(e2els, lat)
-		allITLs = append(allITLs, gaps...)
 		if hasFirst {
 			ttfts = append(ttfts, t)
 		}
@@ -199,7 +208,10 @@ func vllmBench(s *report.Summary, m *analysis.ModelResult, reqs []analysis.Reque
 	}
 	r.MeanTTFTMs, r.MedianTTFTMs, r.StdTTFTMs, r.P90TTFTMs, r.P99TTFTMs = msStats(ttfts)
 	r.MeanTPOTMs, r.MedianTPOTMs, r.StdTPOTMs, r.P90TPOTMs, r.P99TPOTMs = msStats(tpots)
-	r.MeanITLMs, r.MedianITLMs, r.StdITLMs, r.P90ITLMs, r.P99ITLMs = msStats(allITLs)
+	// The successful requests' pooled gaps, in one slice of the exact
+	// size that their statistics sort in place.
+	allITLs := slices.AppendSeq(make([]float64, 0, countGaps(reqs, trace.Request.OK)), gapsOf(reqs, trace.Request.OK))
+	r.MeanITLMs, r.MedianITLMs, r.StdITLMs, r.P90ITLMs, r.P99ITLMs = msStatsOf(describeInPlace(allITLs))
 	r.MeanE2ELMs, r.MedianE2ELMs, r.StdE2ELMs, r.P90E2ELMs, r.P99E2ELMs = msStats(e2els)
 	r.MaxOutputTokensPerS, r.MaxConcurrentRequests = peaks(reqs)
 	// Empty lists, never null: vLLM always writes these arrays.
@@ -212,9 +224,6 @@ func vllmBench(s *report.Summary, m *analysis.ModelResult, reqs []analysis.Reque
 		if *p == nil {
 			*p = []float64{}
 		}
-	}
-	if r.ITLs == nil {
-		r.ITLs = [][]float64{}
 	}
 	if r.Errors == nil {
 		r.Errors = []string{}
@@ -238,10 +247,15 @@ func vllmBackend(b rundir.Backend) string {
 
 // msStats gives mean, median, std, p90 and p99 of seconds, in ms.
 func msStats(seconds []float64) (mean, median, std, p90, p99 *float64) {
-	if len(seconds) == 0 {
+	return msStatsOf(describe(seconds))
+}
+
+// msStatsOf gives st's mean, median, std, p90 and p99, seconds in ms;
+// nil for no values.
+func msStatsOf(st stats) (mean, median, std, p90, p99 *float64) {
+	if st.n == 0 {
 		return nil, nil, nil, nil, nil
 	}
-	st := describe(seconds)
 	return ptr(st.mean * 1000), ptr(st.p50 * 1000), ptr(st.std * 1000), ptr(st.p90 * 1000), ptr(st.p99 * 1000)
 }
 
@@ -249,8 +263,8 @@ func msStats(seconds []float64) (mean, median, std, p90, p99 *float64) {
 // in one-second buckets from the first successful start) and
 // max_concurrent_requests (a sweep over the successful requests' [start,
 // end) intervals, departures before arrivals at equal times).
-func peaks(reqs []analysis.Request) (tokensPerS float64, concurrent int) {
-	var ok []analysis.Request
+func peaks(reqs []trace.Request) (tokensPerS float64, concurrent int) {
+	var ok []trace.Request
 	for _, q := range reqs {
 		if q.OK() {
 			ok = append(ok, q)
@@ -269,18 +283,17 @@ func peaks(reqs []analysis.Request) (tokensPerS float64, concurrent int) {
 		delta int
 	}
 	var events []event
+	count := func(t float64) {
+		if b := int(t - first); b >= 0 && b < len(buckets) {
+			buckets[b]++
+		}
+	}
 	for _, q := range ok {
-		times := make([]float64, 0, len(q.Chunks))
 		for _, c := range q.Chunks {
-			times = append(times, q.Start+c)
+			count(q.Start + c)
 		}
-		if len(times) == 0 && !math.IsNaN(q.FirstToken) {
-			times = append(times, q.FirstToken) // non-streaming: one arrival
-		}
-		for _, t := range times {
-			if b := int(t - first); b >= 0 && b < len(buckets) {
-				buckets[b]++
-			}
+		if len(q.Chunks) == 0 && !math.IsNaN(q.FirstToken) {
+			count(q.FirstToken) // non-streaming: one arrival
 		}
 		events = append(events, event{q.Start, 1}, event{q.End, -1})
 	}

@@ -1,7 +1,6 @@
 package interchange
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -49,12 +48,15 @@ func WriteAll(dir string, s *report.Summary, raw *rundir.Raw) ([]string, error) 
 	for i, label := range labels {
 		for _, k := range kinds {
 			name := strings.TrimSuffix(k.name, ".json") + suffixes[i] + ".json"
-			var buf bytes.Buffer
-			if err := k.write(&buf, s, raw, label); err != nil {
-				return written, fmt.Errorf("%s: %w", name, err)
-			}
+			// Written as it is made: with every inter-token gap of a long
+			// run, a file can be hundreds of MB.
 			path := filepath.Join(dir, name)
-			if err := rundir.WriteFileAtomic(path, buf.Bytes()); err != nil {
+			if err := rundir.WriteAtomic(path, func(w io.Writer) error {
+				if err := k.write(w, s, raw, label); err != nil {
+					return fmt.Errorf("%s: %w", name, err)
+				}
+				return nil
+			}); err != nil {
 				return written, err
 			}
 			written = append(written, path)

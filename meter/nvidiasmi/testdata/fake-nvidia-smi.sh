@@ -16,8 +16,14 @@
 #   FAKE_SMI_EXIT_AFTER  -lms: exit 1 after this many loops
 #   FAKE_SMI_HANG_AFTER  -lms: print nothing more after this many loops, as
 #                        when a driver call hangs (for 1 s, then exit 1)
+#   FAKE_SMI_HANG        a call whose arguments hold this answers nothing
+#                        for an hour, as a driver that never finishes
+#                        initialising
 set -u
 [ -n "${FAKE_SMI_LOG:-}" ] && echo "$$ $*" >>"$FAKE_SMI_LOG"
+if [ -n "${FAKE_SMI_HANG:-}" ]; then
+	case "$*" in *"$FAKE_SMI_HANG"*) exec sleep 3600 >/dev/null 2>&1 ;; esac
+fi
 
 query= loop_ms= help=0
 while [ $# -gt 0 ]; do

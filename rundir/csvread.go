@@ -1,0 +1,194 @@
+package rundir
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// fields gives typed access to one CSV row by column name; the first
+// conversion error is kept in err.
+type fields struct {
+	cols   map[string]int
+	row    []string
+	err    error
+	intern map[string]string // the file's repeated names, one copy each
+}
+
+func (f *fields) str(name string) string { return f.row[f.cols[name]] }
+
+// name is str for a cell that is kept: a model, phase or channel name. A
+// cell is a slice of its whole row's text, which keeping it would keep
+// too (with a request's chunk times, 600 kB), so it is copied, once per
+// distinct name.
+func (f *fields) name(col string) string {
+	s := f.str(col)
+	if v, ok := f.intern[s]; ok {
+		return v
+	}
+	s = strings.Clone(s)
+	f.intern[s] = s
+	return s
+}
+
+// has reports whether the file has an optional column.
+func (f *fields) has(name string) bool {
+	_, ok := f.cols[name]
+	return ok
+}
+
+func (f *fields) float(name string) float64 {
+	v, err := strconv.ParseFloat(f.str(name), 64)
+	if err != nil && f.err == nil {
+		f.err = fmt.Errorf("%s: %q is not a number", name, f.str(name))
+	}
+	return v
+}
+
+// optFloat reads an optional number: an empty cell is NaN, "no value".
+func (f *fields) optFloat(name string) float64 {
+	if f.str(name) == "" {
+		return math.NaN()
+	}
+	return f.float(name)
+}
+
+func (f *fields) int(name string) int {
+	v, err := strconv.Atoi(f.str(name))
+	if err != nil && f.err == nil {
+		f.err = fmt.Errorf("%s: %q is not an integer", name, f.str(name))
+	}
+	return v
+}
+
+// chunkTimes reads a chunk_ms cell — milliseconds since the request's
+// start, separated by spaces — as seconds, into a slice of exactly their
+// number: a request can have 64 Ki of them.
+func chunkTimes(cell string) ([]float64, error) {
+	n := 0
+	for range strings.FieldsSeq(cell) {
+		n++
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	out := make([]float64, 0, n)
+	for c := range strings.FieldsSeq(cell) {
+		v, err := strconv.ParseFloat(c, 64)
+		if err != nil {
+			return nil, fmt.Errorf("chunk_ms: %q is not a number", c)
+		}
+		out = append(out, v/1000)
+	}
+	return out, nil
+}
+
+// readCSV reads the file name of dir row by row, streamed: power.csv and
+// requests.csv grow with the run and are never held whole. header is the
+// columns the file must have.
+func readCSV(dir, name string, header []string, raw *Raw, row func(fields) error) error {
+	path := filepath.Join(dir, name)
+	file, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("reading run directory: %w", err)
+	}
+	defer file.Close()
+	// A crash can leave half a row at the end; drop it and say so.
+	complete, whole, err := completeRows(file)
+	if err != nil {
+		return fmt.Errorf("reading run directory: %w", err)
+	}
+	if !whole {
+		raw.Warnings = append(raw.Warnings, fmt.Sprintf("%s: dropped an incomplete last row (the run was cut off while writing)", name))
+	}
+	r := csv.NewReader(bufio.NewReaderSize(io.NewSectionReader(file, 0, complete), 64<<10))
+	r.ReuseRecord = true
+	got, err := r.Read()
+	if err != nil {
+		return fmt.Errorf("%s: missing header row", path)
+	}
+	cols := map[string]int{}
+	for i, h := range got {
+		cols[h] = i
+	}
+	for _, h := range header {
+		if _, ok := cols[h]; !ok {
+			return fmt.Errorf("%s:1: missing column %q (is this an aienergy run directory?)", path, h)
+		}
+	}
+	// A row that cannot be read is skipped and counted: one damaged cell
+	// must not cost the run every figure. phases.csv is the exception:
+	// without its rows nothing can be placed in time.
+	skipped, first := 0, ""
+	defer func() {
+		if skipped > 0 {
+			raw.Warnings = append(raw.Warnings, fmt.Sprintf("%s: %d unreadable row(s) skipped; the first: %s", name, skipped, first))
+		}
+	}()
+	intern := map[string]string{}
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return nil
+		}
+		// A row that failed to parse has no field positions to ask for
+		// (FieldPos panics): its line comes with the error.
+		var line int
+		var pe *csv.ParseError
+		switch {
+		case errors.As(err, &pe):
+			line = pe.StartLine
+		case err != nil: // the disk, not the file's content
+			return fmt.Errorf("%s: %w", path, err)
+		default:
+			line, _ = r.FieldPos(0)
+			err = row(fields{cols: cols, row: rec, intern: intern})
+		}
+		if err == nil {
+			continue
+		}
+		if name == PhasesFile {
+			return fmt.Errorf("%s:%d: %w", path, line, err)
+		}
+		if skipped++; first == "" {
+			first = fmt.Sprintf("line %d: %v", line, err)
+		}
+	}
+}
+
+// completeRows finds where f's last complete row ends: after its last
+// newline. whole is false when bytes follow that newline (half a row).
+func completeRows(f *os.File) (end int64, whole bool, err error) {
+	st, err := f.Stat()
+	if err != nil {
+		return 0, false, err
+	}
+	size := st.Size()
+	if size == 0 {
+		return 0, true, nil
+	}
+	// Look back block by block: the last row can be long (a request's
+	// chunk times), but is read only once more.
+	buf := make([]byte, 64<<10)
+	for hi := size; hi > 0; {
+		lo := max(hi-int64(len(buf)), 0)
+		block := buf[:hi-lo]
+		if _, err := f.ReadAt(block, lo); err != nil {
+			return 0, false, err
+		}
+		if i := bytes.LastIndexByte(block, '\n'); i >= 0 {
+			end = lo + int64(i) + 1
+			return end, end == size, nil
+		}
+		hi = lo
+	}
+	return 0, false, nil
+}

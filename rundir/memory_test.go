@@ -1,0 +1,156 @@
+package rundir
+
+import (
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/aienergy/aienergy/backend"
+)
+
+// maxChunks is the most chunk times a request records (the backend's
+// limit): what a server streaming tiny chunks until the timeout leaves.
+const maxChunks = 1 << 16
+
+// longStream is a request that recorded n chunk times, 0.1 ms apart.
+func longStream(origin time.Time, id, n int) backend.Record {
+	chunks := make([]time.Duration, n)
+	for i := range chunks {
+		chunks[i] = time.Duration(i+1) * 100 * time.Microsecond
+	}
+	start := origin.Add(time.Second)
+	return backend.Record{
+		ID: id, Model: "m", Start: start, FirstToken: start.Add(chunks[0]), End: start.Add(chunks[n-1]),
+		Chunks: chunks, ChunkCount: n, Streamed: true, InputTokens: 5, OutputTokens: n, FinishReason: "length",
+	}
+}
+
+// heapGrowth is how many bytes f allocates (total) and how many of them
+// are still reachable afterwards (retained), while keep holds f's result.
+func heapGrowth(f func() any) (total, retained uint64) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	keep := f()
+	runtime.ReadMemStats(&after)
+	total = after.TotalAlloc - before.TotalAlloc
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(keep)
+	if after.HeapAlloc > before.HeapAlloc {
+		retained = after.HeapAlloc - before.HeapAlloc
+	}
+	return total, retained
+}
+
+func TestChunkCellFormat(t *testing.T) {
+	tests := []struct {
+		chunks []time.Duration
+		want   string
+	}{
+		{nil, ""},
+		{[]time.Duration{50 * time.Millisecond}, "50.000"},
+		{[]time.Duration{time.Microsecond, 1500 * time.Microsecond, 90 * time.Minute}, "0.001 1.500 5400000.000"},
+		{[]time.Duration{1234567 * time.Nanosecond}, "1.235"}, // rounded to the µs
+	}
+	for _, tt := range tests {
+		if got := chunkCell(tt.chunks); got != tt.want {
+			t.Errorf("chunkCell(%v) = %q, want %q", tt.chunks, got, tt.want)
+		}
+	}
+}
+
+// A request's row is built in one buffer, not a string per chunk: a run
+// of long streams must not cost a multiple of its requests.csv cells.
+func TestRequestRowMemory(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	origin := time.Now()
+	w, err := Create(dir, origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	rec := longStream(origin, 1, maxChunks)
+	cellBytes := len(chunkCell(rec.Chunks))
+	// A string per chunk made it 65 546 allocations a row.
+	if allocs := testing.AllocsPerRun(5, func() { w.Request("measured", rec) }); allocs > 50 {
+		t.Errorf("%v allocations to write a row of %d chunks, want at most 50", allocs, maxChunks)
+	}
+	const rows = 4
+	total, _ := heapGrowth(func() any {
+		for range rows {
+			w.Request("measured", rec)
+		}
+		return nil
+	})
+	// The cell itself and its buffer's spare room; a string per chunk
+	// took 3.7×.
+	if perRow := total / rows; perRow > uint64(2*cellBytes) {
+		t.Errorf("writing a row of %d chunks allocated %d bytes, want at most twice its %d-byte cell", maxChunks, perRow, cellBytes)
+	}
+}
+
+// Reading keeps a request's chunk times (8 bytes each) and little more:
+// the rows' text, a slice of which a kept model name used to pin, is let
+// go, and the chunk slices have no spare room.
+func TestReadKeepsLittleMoreThanChunkTimes(t *testing.T) {
+	const requests = 6
+	dir := filepath.Join(t.TempDir(), "run")
+	origin := time.Now()
+	w, err := Create(dir, origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range requests {
+		w.Request("measured", longStream(origin, i, maxChunks))
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteJSON(dir, MetaFile, Meta{EndedAt: finished}); err != nil {
+		t.Fatal(err)
+	}
+	var raw *Raw
+	total, retained := heapGrowth(func() any {
+		raw, err = Read(dir)
+		return raw
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(raw.Requests) != requests || len(raw.Requests[0].Chunks) != maxChunks || cap(raw.Requests[0].Chunks) != maxChunks {
+		t.Fatalf("read %d requests, the first with %d chunk times (room for %d); want %d with %d", len(raw.Requests), len(raw.Requests[0].Chunks), cap(raw.Requests[0].Chunks), requests, maxChunks)
+	}
+	times := uint64(requests * maxChunks * 8)
+	if retained > times+times/4 {
+		t.Errorf("reading kept %d bytes for %d bytes of chunk times, want at most 25%% more", retained, times)
+	}
+	// Streamed: the file is not read whole, nor a string made per chunk;
+	// each row's text is made once (about the size of its times) and the
+	// reader's buffers grow to the longest row. Reading it whole, as a
+	// string per chunk and into growing slices took 10×.
+	if total > 5*times {
+		t.Errorf("reading allocated %d bytes for %d bytes of chunk times, want at most 5×", total, times)
+	}
+}
+
+// Names kept from many rows share one copy.
+func TestReadSharesNames(t *testing.T) {
+	var rows []string
+	for i := range 3 {
+		rows = append(rows, strings.Join([]string{strconv.Itoa(i), "model-a", "measured", "1", "", "2", "", "", "1", "1", "false", "stop", "", "", ""}, ","))
+	}
+	dir := writeRun(t, Meta{}, requestsHeader[:15], rows...)
+	raw, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := raw.Requests[0].Model, raw.Requests[2].Model
+	if a != "model-a" || b != "model-a" || unsafe.StringData(a) != unsafe.StringData(b) {
+		t.Errorf("models %q and %q: want one shared copy of model-a", a, b)
+	}
+}
