@@ -487,7 +487,7 @@ func (r *run) closeAll() {
 	}
 	for _, m := range r.meters {
 		if err := m.Close(); err != nil {
-			slog.Debug("closing meter", "meter", m.Name(), "err", err)
+			r.plan.Log.Debug("closing meter", "meter", m.Name(), "err", err)
 		}
 	}
 	if r.backend != nil {

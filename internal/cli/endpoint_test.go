@@ -93,3 +93,21 @@ func TestVersion(t *testing.T) {
 		t.Errorf("exit %d, %q; want the build's version %q", code, stdout, version())
 	}
 }
+
+// A backend's options are checked when the plan is made, so --dry-run
+// finds what the run would, and sends nothing.
+func TestDryRunChecksTheBackend(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"backend.type=ollama", "backend.endpoint=http://127.0.0.1:9/v1"}, "points at Ollama's OpenAI-compatible API"},
+		{[]string{"backend.type=kserve", "backend.endpoint=http://127.0.0.1:9", "backend.images=" + t.TempDir() + "/none"}, "images folder"},
+	}
+	for _, tc := range tests {
+		_, stderr, code := runCLI(t, append([]string{"run", "--dry-run", "backend.model=m"}, tc.args...)...)
+		if code != exitError || !strings.Contains(stderr, "backend: ") || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 1 naming backend and %q", tc.args, code, stderr, tc.want)
+		}
+	}
+}

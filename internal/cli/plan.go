@@ -122,6 +122,9 @@ func buildPlan(ctx context.Context, cfg *config.Config, output string, dryRun bo
 		p.Backend.MaxConns = max(p.Backend.MaxConns, cfg.Sweep.MaxConcurrency)
 	}
 	p.Variants = variants(cfg, p.Rate)
+	if err := checkBackend(ctx, cfg, p); err != nil {
+		return runner.Plan{}, err
+	}
 	if cfg.Load.Duration > 0 {
 		p.Requests = 0 // by duration: the request count does not stop the load
 	}
@@ -193,6 +196,21 @@ func planMeta(cfg *config.Config, p runner.Plan) rundir.Meta {
 func estimateDuration(p runner.Plan) time.Duration {
 	per := p.IdleBefore + p.IdleAfter + p.Duration
 	return per * time.Duration(len(p.Models)*max(len(p.Variants), 1))
+}
+
+// checkBackend builds the plan's backend once and closes it: a kind
+// checks its options when it is built and sends nothing until Check, so
+// a wrong URL or images folder stops the plan (and --dry-run) instead of
+// the run. The simulator's address is known once it runs.
+func checkBackend(ctx context.Context, cfg *config.Config, p runner.Plan) error {
+	if cfg.Backend.Type == "sim" {
+		return nil
+	}
+	b, err := backend.New(ctx, p.BackendType, p.Backend)
+	if err != nil {
+		return cfg.Errorf("backend", "%v", err)
+	}
+	return b.Close()
 }
 
 // configDir is the folder relative paths in cfg are read from: the config
