@@ -345,19 +345,8 @@ func (e *exporter) scrape(ctx context.Context) ([]byte, error) {
 // requestError turns a transport failure into advice; limit is the time
 // the request was given.
 func (e *exporter) requestError(err error, limit time.Duration) error {
-	f := httpx.Explain(err)
-	switch f.Reason {
-	case httpx.Timeout:
-		return fmt.Errorf("GET %s: no complete answer within %s; is the server overloaded or the address wrong? (%w)",
-			e.shown, limit.Round(time.Millisecond), context.DeadlineExceeded)
-	case httpx.Canceled:
-		return fmt.Errorf("GET %s: %w", e.shown, context.Canceled)
-	case httpx.Refused:
-		return fmt.Errorf("cannot reach %s: connection refused; is the exporter (or aienergy's simulator) running and listening there?", e.shown)
-	case httpx.HostNotFound, httpx.Resolve:
-		return fmt.Errorf("cannot reach %s: %s", e.shown, f.Cause)
-	}
-	return fmt.Errorf("cannot reach %s: %s; is the server running?", e.shown, e.red.String(f.Cause))
+	return e.red.Error(httpx.Unreached(httpx.Explain(err), "the exporter", e.shown, limit,
+		"is the exporter (or aienergy's simulator) running and listening there?"))
 }
 
 // ReadTimeout lets a scrape take its configured timeout even when that is

@@ -207,7 +207,7 @@ func TestExporterReadErrors(t *testing.T) {
 		want []string
 	}{
 		{"unreachable", deadURL, nil,
-			[]string{"cannot reach " + deadURL, "connection refused", "is the exporter (or aienergy's simulator) running"}},
+			[]string{"cannot reach the exporter at " + deadURL, "connection refused", "is the exporter (or aienergy's simulator) running"}},
 		{"not 200", handler(503, "text/plain", "exporter warming up\n"), nil,
 			[]string{"503 Service Unavailable: exporter warming up"}},
 		{"wrong exporter for the preset", rapl, nil,
@@ -273,7 +273,7 @@ func TestExporterTimeout(t *testing.T) {
 	m := newTestExporter(t, srv.URL, map[string]any{"timeout": "50ms"})
 	start := time.Now()
 	_, err := m.Read(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "no complete answer within 50ms") || !errors.Is(err, context.DeadlineExceeded) {
+	if err == nil || !strings.Contains(err.Error(), "no complete answer from the exporter at "+srv.URL+" within 50ms") || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("error = %v", err)
 	}
 	// A tighter deadline from the caller (the sampler's) is the one named:
@@ -282,7 +282,7 @@ func TestExporterTimeout(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 	defer cancel()
 	_, err = long.Read(ctx)
-	if err == nil || !regexp.MustCompile(`no complete answer within (1\d|2\d|30)ms`).MatchString(err.Error()) {
+	if err == nil || !regexp.MustCompile(`no complete answer from the exporter at \S+ within (1\d|2\d|30)ms`).MatchString(err.Error()) {
 		t.Errorf("error with caller deadline = %v", err)
 	}
 	if took := time.Since(start); took > 3*time.Second {

@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // A Reason classifies why a request got no answer.
@@ -135,4 +136,27 @@ func certNames(cert *x509.Certificate) string {
 		return "no names"
 	}
 	return strings.Join(names, ", ")
+}
+
+// Unreached is the message every client gives when a request to server
+// (its kind, "Prometheus") at addr (as it may be shown: no password) got
+// no answer: the same words for the same failure whoever met it, and
+// fix, the caller's advice ("is influxd running and listening there?"),
+// where the server could not be reached. limit is the time the request
+// had, for a timeout; 0 when unknown. The result wraps
+// context.DeadlineExceeded or context.Canceled when those ended it.
+func Unreached(f Failure, server, addr string, limit time.Duration, fix string) error {
+	switch f.Reason {
+	case Timeout:
+		within := ""
+		if limit > 0 {
+			within = " within " + limit.Round(time.Millisecond).String()
+		}
+		return fmt.Errorf("no complete answer from %s at %s%s; is it overloaded, or the address wrong? (%w)", server, addr, within, context.DeadlineExceeded)
+	case Canceled:
+		return fmt.Errorf("request to %s at %s: %w", server, addr, context.Canceled)
+	case Refused, HostUnreachable, NetUnreachable, ConnectTimeout, Dial:
+		return fmt.Errorf("cannot reach %s at %s: %s; %s", server, addr, f.Cause, fix)
+	}
+	return fmt.Errorf("cannot reach %s at %s: %s", server, addr, f.Cause)
 }

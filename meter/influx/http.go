@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/aienergy/aienergy/internal/httpx"
 	"github.com/aienergy/aienergy/internal/redact"
@@ -59,24 +58,8 @@ func (s *server) do(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-func (s *server) reachError(ctx context.Context, err error) error {
-	f := httpx.Explain(err)
-	switch f.Reason {
-	case httpx.Timeout:
-		limit := ""
-		if dl, ok := ctx.Deadline(); ok {
-			limit = fmt.Sprintf(" (deadline %s)", dl.Format(time.RFC3339))
-		}
-		return fmt.Errorf("InfluxDB at %s gave no complete answer in time%s; is it overloaded, or the address wrong? (%w)",
-			s.shown, limit, context.DeadlineExceeded)
-	case httpx.Canceled:
-		return fmt.Errorf("query to %s: %w", s.shown, context.Canceled)
-	case httpx.Refused:
-		return fmt.Errorf("cannot reach InfluxDB at %s: connection refused; is influxd running and listening there?", s.shown)
-	case httpx.HostNotFound, httpx.Resolve:
-		return fmt.Errorf("cannot reach InfluxDB at %s: %s", s.shown, f.Cause)
-	}
-	return fmt.Errorf("cannot reach InfluxDB at %s: %s; is influxd running?", s.shown, f.Cause)
+func (s *server) reachError(_ context.Context, err error) error {
+	return httpx.Unreached(httpx.Explain(err), "InfluxDB", s.shown, 0, "is influxd running and listening there?")
 }
 
 // snippet is the start of an error body for a message, as do left it:

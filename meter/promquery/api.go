@@ -223,17 +223,8 @@ func (p *pair) UnmarshalJSON(b []byte) error {
 // requestError turns a transport failure into advice; limit is the time
 // the request was given.
 func (c *client) requestError(err error, limit time.Duration) error {
-	f := httpx.Explain(err)
-	switch f.Reason {
-	case httpx.Timeout:
-		return fmt.Errorf("no complete answer from Prometheus at %s within %s; is it overloaded, or the address wrong? (%w)",
-			c.shown, limit.Round(time.Millisecond), context.DeadlineExceeded)
-	case httpx.Canceled:
-		return fmt.Errorf("query to %s: %w", c.shown, context.Canceled)
-	case httpx.Refused:
-		return fmt.Errorf("cannot reach Prometheus at %s: connection refused; is Prometheus running and listening there?", c.shown)
-	}
-	return fmt.Errorf("cannot reach Prometheus at %s: %s", c.shown, c.red.String(f.Cause))
+	return c.red.Error(httpx.Unreached(httpx.Explain(err), "Prometheus", c.shown, limit,
+		"is Prometheus running and listening there?"))
 }
 
 func (c *client) close() { c.transport.CloseIdleConnections() }
