@@ -24,7 +24,7 @@ func TestBadConfigErrors(t *testing.T) {
 		{"top_list.yaml", `testdata/bad/top_list.yaml:1: expected a mapping of keys (name:, backend:, ...) at the top level, got a list`},
 		// Bad values.
 		{"bad_value.yaml", `testdata/bad/bad_value.yaml:15: load.concurrency: must be at least 1, got 0`},
-		{"bad_country.yaml", `testdata/bad/bad_country.yaml:3: metrics.country_iso_code: expected a three-letter ISO 3166-1 code such as USA, got "US"`},
+		{"bad_country.yaml", `testdata/bad/bad_country.yaml:3: metrics.country_iso_code: expected an ISO 3166-1 code such as USA (or US), got "U5A"`},
 		{"bad_endpoint.yaml", `testdata/bad/bad_endpoint.yaml:4: backend.endpoint: must be an http:// or https:// URL such as http://localhost:8000/v1, got "localhost:8000"`},
 		// Bad enumerations.
 		{"bad_enum.yaml", `testdata/bad/bad_enum.yaml:3: backend.type: unknown backend type "vlm" (valid: kserve, llamacpp, ollama, openai, sglang, tgi, triton, vllm, sim; did you mean "vllm"?)`},

@@ -276,8 +276,8 @@ func (c *Config) ReporterKey(i int) string {
 func (v *validator) metrics() {
 	m := &v.c.Metrics
 	v.oneOf("metrics.type", "metrics type", m.Type, MetricsTypes)
-	if cc := m.CountryISOCode; cc != "" && !isAlpha3(cc) {
-		v.fail("metrics.country_iso_code", "expected a three-letter ISO 3166-1 code such as USA, got %q", cc)
+	if cc := m.CountryISOCode; cc != "" && !isCountryCode(cc) {
+		v.fail("metrics.country_iso_code", "expected an ISO 3166-1 code such as USA (or US), got %q", cc)
 	}
 	if m.CarbonIntensity != nil {
 		v.atLeastFloat("metrics.carbon_intensity", *m.CarbonIntensity, 0)
@@ -288,8 +288,10 @@ func (v *validator) metrics() {
 	}
 }
 
-func isAlpha3(s string) bool {
-	if len(s) != 3 {
+// isCountryCode accepts ISO 3166-1 alpha-3 (USA) and alpha-2 (US) codes;
+// the plan turns alpha-2 into alpha-3, which CodeCarbon's files carry.
+func isCountryCode(s string) bool {
+	if len(s) != 2 && len(s) != 3 {
 		return false
 	}
 	for _, r := range s {

@@ -162,7 +162,7 @@ func planMeta(cfg *config.Config, p runner.Plan) rundir.Meta {
 			IdleBeforeS: p.IdleBefore.Seconds(), WarmupRequests: p.WarmupRequests, IdleAfterS: p.IdleAfter.Seconds(),
 		},
 		Carbon: rundir.Carbon{
-			CountryISO: cfg.Metrics.CountryISOCode, PUE: cfg.Metrics.PUE, ProjectName: cfg.Metrics.ProjectName,
+			CountryISO: alpha3(cfg.Metrics.CountryISOCode), PUE: cfg.Metrics.PUE, ProjectName: cfg.Metrics.ProjectName,
 		},
 	}
 	if slo := cfg.SLO; slo != (config.SLO{}) {
@@ -196,6 +196,18 @@ func planMeta(cfg *config.Config, p runner.Plan) rundir.Meta {
 func estimateDuration(p runner.Plan) time.Duration {
 	per := p.IdleBefore + p.IdleAfter + p.Duration
 	return per * time.Duration(len(p.Models)*max(len(p.Variants), 1))
+}
+
+// alpha3 is the ISO 3166-1 alpha-3 code of a country given as alpha-2
+// (US → USA), as the carbon table knows it; other codes are kept as given.
+func alpha3(code string) string {
+	if len(code) != 2 {
+		return code
+	}
+	if c, err := analysis.LookupCarbonIntensity(code); err == nil && len(c.Region) == 3 {
+		return c.Region
+	}
+	return code
 }
 
 // checkBackend builds the plan's backend once and closes it: a kind
