@@ -16,6 +16,9 @@ func defaults() Config {
 			API:     "chat",
 			Stream:  true,
 			Timeout: 5 * time.Minute,
+			// launch.DefaultStartTimeout: config.yaml shows what applies.
+			LaunchTimeout: 10 * time.Minute,
+			BatchSize:     1,
 			Sim: Sim{
 				TTFT:        50 * time.Millisecond,
 				ITL:         10 * time.Millisecond,

@@ -164,7 +164,7 @@ func TestFullConfig(t *testing.T) {
 		Models:   []string{"meta-llama/Llama-3.1-8B-Instruct", "Qwen/Qwen2.5-0.5B-Instruct"},
 		Endpoint: "http://gpu-box:8000/v1", API: "completions", Stream: false,
 		APIKeyEnv: "VLLM_API_KEY", Headers: map[string]string{"X-Team": "energy"},
-		Timeout: 90 * time.Second, IgnoreEOS: true,
+		Timeout: 90 * time.Second, IgnoreEOS: true, LaunchTimeout: 10 * time.Minute, BatchSize: 1,
 		Sim: Sim{TTFT: 20 * time.Millisecond, ITL: 5 * time.Millisecond, MaxNumSeqs: 64,
 			IdleWatts: 80, WattsPerSeq: 10, MaxWatts: 700, GPUs: 2, Seed: 42, MetricsRefresh: 2 * time.Second},
 	}
