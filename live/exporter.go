@@ -30,7 +30,6 @@ type Exporter struct {
 	maxRange map[string]float64 // keyed "meter/channel"
 	channels map[chanKey]*channel
 
-	phases     map[modelPhase]bool // every phase seen; true for the current one
 	current    modelPhase
 	hasCurrent bool
 
@@ -54,7 +53,6 @@ func New() *Exporter {
 	return &Exporter{
 		maxRange:     map[string]float64{},
 		channels:     map[chanKey]*channel{},
-		phases:       map[modelPhase]bool{},
 		requests:     map[requestKey]uint64{},
 		outputTokens: map[modelPhase]uint64{},
 		inputTokens:  map[modelPhase]uint64{},
@@ -114,15 +112,10 @@ func (e *Exporter) Phase(model, phase string) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.hasCurrent {
-		e.phases[e.current] = false
-	}
+	// An info metric is 1 while it holds: the phase before is dropped,
+	// and goes stale in Prometheus, rather than kept at 0.
 	e.hasCurrent = phase != ""
-	if !e.hasCurrent {
-		return
-	}
 	e.current = modelPhase{model, phase}
-	e.phases[e.current] = true
 }
 
 // Request counts one finished request of model in phase, and its tokens.

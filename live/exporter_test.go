@@ -18,31 +18,21 @@ func TestPhases(t *testing.T) {
 		{"b", "idle_before"}, {"b", "measured"},
 	}
 	e := New()
-	for i, s := range steps {
+	for _, s := range steps {
 		e.Phase(s.model, s.phase)
 		fams := familiesByName(e)
-		if n := seriesCount(fams, MetricPhase); n != i+1 {
-			t.Errorf("after %v: %d phase series; want %d", s, n, i+1)
+		if n := seriesCount(fams, MetricPhase); n != 1 {
+			t.Errorf("after %v: %d phase series; want only the current one", s, n)
 		}
-		for j, p := range steps[:i+1] {
-			want := 0.0
-			if j == i {
-				want = 1
-			}
-			checkSeries(t, fams, MetricPhase, []string{"model", p.model, "phase", p.phase}, want)
-		}
+		checkSeries(t, fams, MetricPhase, []string{"model", s.model, "phase", s.phase}, 1)
 	}
 	// A phase run again (measure's phases can repeat) is current again.
 	e.Phase("a", "measured")
-	fams := familiesByName(e)
-	checkSeries(t, fams, MetricPhase, []string{"model", "a", "phase", "measured"}, 1)
-	checkSeries(t, fams, MetricPhase, []string{"model", "b", "phase", "measured"}, 0)
+	checkSeries(t, familiesByName(e), MetricPhase, []string{"model", "a", "phase", "measured"}, 1)
 
 	e.Phase("", "")
-	for _, m := range familiesByName(e)[MetricPhase].Metric {
-		if m.Gauge.GetValue() != 0 {
-			t.Errorf("after the run ended, %v reads %v; want 0", m.Label, m.Gauge.GetValue())
-		}
+	if n := seriesCount(familiesByName(e), MetricPhase); n != 0 {
+		t.Errorf("after the run ended, %d phase series remain", n)
 	}
 }
 
@@ -116,7 +106,7 @@ func TestConcurrentUpdates(t *testing.T) {
 		// 100 W for each-1 seconds.
 		checkSeries(t, fams, MetricEnergy, []string{"meter", "m", "channel", fmt.Sprintf("gpu%d", w), "component", "gpu"}, 100*(each-1))
 	}
-	if n := seriesCount(fams, MetricPhase); n != 2 {
-		t.Errorf("%d phase series; want 2", n)
+	if n := seriesCount(fams, MetricPhase); n != 1 {
+		t.Errorf("%d phase series; want the current one", n)
 	}
 }

@@ -41,10 +41,10 @@ func (e *Exporter) Families() []*dto.MetricFamily {
 	add(MetricEnergy, "Energy of each meter channel since its first reading of the run, in joules: a counter's delta (resets and wraps resolved) or power integrated over time.", dto.MetricType_COUNTER, energy)
 
 	var phases []*dto.Metric
-	for mp, current := range e.phases {
-		phases = append(phases, gauge(b2f(current), "model", mp.model, "phase", mp.phase))
+	if e.hasCurrent {
+		phases = append(phases, gauge(1, "model", e.current.model, "phase", e.current.phase))
 	}
-	add(MetricPhase, "1 for the phase running now, 0 for the phases run before it.", dto.MetricType_GAUGE, phases)
+	add(MetricPhase, "The phase running now (always 1; absent between runs and phases).", dto.MetricType_GAUGE, phases)
 
 	var reqs []*dto.Metric
 	for k, n := range e.requests {
@@ -100,11 +100,4 @@ func compareLabels(a, b *dto.Metric) int {
 		}
 	}
 	return cmp.Compare(len(a.Label), len(b.Label))
-}
-
-func b2f(b bool) float64 {
-	if b {
-		return 1
-	}
-	return 0
 }

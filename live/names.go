@@ -9,8 +9,9 @@ const (
 	// MetricEnergy is each channel's energy since its first reading in
 	// this run, in joules. Labels: meter, channel, component.
 	MetricEnergy = "aienergy_energy_joules_total"
-	// MetricPhase is 1 for the phase running now and 0 for every phase run
-	// before it. Labels: model, phase.
+	// MetricPhase is 1 for the phase running now, the only series it has:
+	// as every _info metric, it is 1 while it holds and then absent.
+	// Labels: model, phase.
 	MetricPhase = "aienergy_phase_info"
 	// MetricRequests counts finished requests. Labels: model, phase,
 	// outcome (ok or error).

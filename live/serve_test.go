@@ -90,8 +90,6 @@ func TestScrape(t *testing.T) {
 		{MetricEnergy, gpu, (250+260)/2.0 + (260+270)/2.0},
 		{MetricPower, pkg, 40.32885},
 		{MetricEnergy, pkg, 80.32885},
-		{MetricPhase, []string{"model", "llama-8b", "phase", "idle_before"}, 0},
-		{MetricPhase, []string{"model", "llama-8b", "phase", "warmup"}, 0},
 		{MetricPhase, []string{"model", "llama-8b", "phase", "measured"}, 1},
 		{MetricRequests, []string{"model", "llama-8b", "phase", "warmup", "outcome", "ok"}, 1},
 		{MetricRequests, []string{"model", "llama-8b", "phase", "measured", "outcome", "ok"}, 2},

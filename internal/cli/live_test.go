@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -49,5 +50,48 @@ func TestRunServesLiveMetrics(t *testing.T) {
 	}
 	if !strings.Contains(stderr, "live metrics at http://127.0.0.1:") {
 		t.Errorf("the run does not say on stderr where its live metrics are:\n%s", stderr)
+	}
+}
+
+// --metrics-linger keeps the endpoint up after the run: a scrape once the
+// run's figures are written sees its final counts.
+func TestLiveMetricsLinger(t *testing.T) {
+	port := testenv.FreePort(t)
+	url := fmt.Sprintf("http://127.0.0.1:%d/metrics", port)
+	dir := filepath.Join(t.TempDir(), "live")
+	exited := make(chan int, 1)
+	go func() {
+		code := Execute(t.Context(), []string{"run", "--output", dir, "--metrics-addr", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-linger", "20s",
+			"phases.idle_before=0", "phases.idle_after=0", "phases.warmup_requests=0", "load.requests=8"}, io.Discard, io.Discard)
+		exited <- code
+	}()
+	const final = `aienergy_requests_total{model="sim-model",outcome="ok",phase="measured"} 8`
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "summary.json")); err == nil {
+			break // the run is over and reported
+		}
+		select {
+		case code := <-exited:
+			t.Fatalf("the run ended (exit %d) without lingering", code)
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the run did not finish")
+		}
+	}
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("after the run: %v; want the endpoint still up", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), final) {
+		t.Errorf("after the run the endpoint lacks %q:\n%s", final, body)
+	}
+	select {
+	case code := <-exited:
+		t.Errorf("the run exited (%d) while it should linger", code)
+	default:
 	}
 }

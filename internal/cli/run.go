@@ -2,6 +2,7 @@ package cli
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -24,6 +26,7 @@ func newRunCmd() *cobra.Command {
 	var dryRun bool
 	var metricsAddr string
 	var jsonOut bool
+	var linger time.Duration
 	cmd := &cobra.Command{
 		Use:   "run [CONFIG] [KEY=VALUE | +KEY=VALUE | ~KEY]...",
 		Short: "Benchmark a model server's energy per token (default: the built-in simulator)",
@@ -82,6 +85,11 @@ but more measured requests failed than load.max_failure_ratio allows (default
 				return err
 			}
 			defer stopLive()
+			if metricsAddr != "" && linger > 0 {
+				// After the run, before stopLive: the last values stay up
+				// long enough for Prometheus to scrape them.
+				defer lingerLive(cmd.Context(), stderr, linger)
+			}
 			progress := runner.NewProgress(stderr, isTerminal(stderr))
 			plan.Log = logging.New(progress.Writer(), plan.Redact, slog.LevelInfo)
 			dir, runErr := runner.Run(cmd.Context(), plan, progress)
@@ -108,6 +116,7 @@ but more measured requests failed than load.max_failure_ratio allows (default
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write the run directory exactly here (default: <output.dir>/<time>-<name>)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "validate the config and print the resolved plan; send no request")
+	cmd.Flags().DurationVar(&linger, "metrics-linger", 0, "with --metrics-addr: keep serving the final values this long after the run (e.g. 30s, two scrape intervals), Ctrl-C ends it")
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "print summary.json to stdout (the table and progress go to stderr)")
 	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve live Prometheus metrics of the run at this address (e.g. 127.0.0.1:9464)")
 	return cmd
@@ -120,6 +129,18 @@ func loadConfig(args []string) (*config.Config, error) {
 		return config.Load(args[0], args[1:])
 	}
 	return config.Default(args)
+}
+
+// lingerLive keeps the live endpoint up for d after the run, so that a
+// scraper gets the run's final values, or until ctx ends.
+func lingerLive(ctx context.Context, w io.Writer, d time.Duration) {
+	fmt.Fprintf(w, "serving the final live metrics for %s more (Ctrl-C ends it)\n", d)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }
 
 // printSummaryJSON copies a finished run's summary.json to w, for
