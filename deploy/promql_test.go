@@ -53,7 +53,6 @@ var fixture = []struct {
 		{`instance="b:9464",meter="dcgm",channel="gpu0",component="gpu"`, 100},
 	}},
 	{"aienergy_phase_info", false, []fixtureSeries{
-		{`instance="a:9464",model="m",phase="idle_before"`, 0},
 		{`instance="a:9464",model="m",phase="measured"`, 1},
 		{`instance="b:9464",model="m2",phase="measured"`, 1},
 	}},
@@ -138,9 +137,8 @@ var wantQueries = map[string]map[string]float64{
 		`component=gpu,instance=b:9464,meter=dcgm`: 2,
 	},
 	"Phases/A": {
-		`model=m,phase=idle_before`: 0,
-		`model=m,phase=measured`:    1,
-		`model=m2,phase=measured`:   1,
+		`model=m,phase=measured`:  1,
+		`model=m2,phase=measured`: 1,
 	},
 }
 
