@@ -9,10 +9,12 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aienergy/aienergy/analysis"
 	"github.com/aienergy/aienergy/backend"
 	"github.com/aienergy/aienergy/meter"
+	"golang.org/x/term"
 )
 
 // Progress prints what a run is doing: on a terminal one line redrawn in
@@ -36,6 +38,7 @@ type Progress struct {
 	failed     int
 	outTokens  int
 	drawn      bool
+	midLine    bool // other output left the cursor inside a line (Around)
 
 	stopc chan struct{}
 	donec chan struct{}
@@ -156,11 +159,64 @@ func (p *Progress) draw() {
 	defer p.mu.Unlock()
 	line := p.lineLocked(time.Now())
 	if p.tty {
-		fmt.Fprint(p.w, "\r\033[K"+line)
+		// A line wider than the terminal wraps, and \r then returns to
+		// the wrapped part: the display would scroll instead of redraw.
+		if p.midLine {
+			fmt.Fprintln(p.w) // keep the other output's unfinished line
+			p.midLine = false
+		}
+		fmt.Fprint(p.w, "\r\033[K"+fit(line, p.columns()))
 		p.drawn = true
 		return
 	}
 	fmt.Fprintln(p.w, line)
+}
+
+// columns is the terminal's width, 80 when it cannot be told.
+func (p *Progress) columns() int {
+	if f, ok := p.w.(interface{ Fd() uintptr }); ok {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+			return w
+		}
+	}
+	return 80
+}
+
+// fit cuts line to fewer than width characters (the last column is left
+// free: a character there wraps on some terminals), marking the cut.
+func fit(line string, width int) string {
+	if width < 2 || utf8.RuneCountInString(line) < width {
+		return line
+	}
+	runes := []rune(line)
+	return string(runes[:width-2]) + "…"
+}
+
+// Around returns w as a writer for output that shares the terminal with
+// the progress line (a measured command's own output): each write first
+// clears the line being redrawn, so that the output does not run on from
+// it; the next tick draws the line again below.
+func (p *Progress) Around(w io.Writer) io.Writer {
+	if p == nil || !p.tty {
+		return w
+	}
+	return aroundWriter{p: p, w: w}
+}
+
+type aroundWriter struct {
+	p *Progress
+	w io.Writer
+}
+
+func (a aroundWriter) Write(b []byte) (int, error) {
+	a.p.mu.Lock()
+	defer a.p.mu.Unlock()
+	a.p.clearLocked()
+	n, err := a.w.Write(b)
+	if n > 0 {
+		a.p.midLine = b[n-1] != '\n'
+	}
+	return n, err
 }
 
 func (p *Progress) lineLocked(now time.Time) string {

@@ -3,6 +3,7 @@ package runner
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -191,5 +192,31 @@ func TestOptionRefusedAtOpenStopsTheRun(t *testing.T) {
 	dir, err := Run(context.Background(), plan, nil)
 	if err == nil || dir != "" || !strings.Contains(err.Error(), "meters[gpu].gpu_index") {
 		t.Fatalf("dir %q, err %v; want the option's error and no run directory", dir, err)
+	}
+}
+
+// On a terminal the progress line never wraps (a wrapped line scrolls
+// instead of redrawing) and output that shares the terminal clears it
+// first and keeps its own unfinished line.
+func TestProgressFitsAndGivesWay(t *testing.T) {
+	if got := fit(strings.Repeat("x", 100), 80); len([]rune(got)) != 79 || !strings.HasSuffix(got, "…") {
+		t.Errorf("fit to 80 columns: %d characters %q", len([]rune(got)), got)
+	}
+	if got := fit("short", 80); got != "short" {
+		t.Errorf("fit changed a short line: %q", got)
+	}
+	var term, child bytes.Buffer
+	p := NewProgress(&term, true)
+	p.setModel("m", 0, 1)
+	p.setPhase(trace.PhaseMeasured, 10, 0)
+	p.draw()
+	out := p.Around(&child)
+	fmt.Fprint(out, "loading")
+	if !strings.HasSuffix(term.String(), "\r\033[K") {
+		t.Errorf("the progress line was not cleared before the command's output: %q", term.String())
+	}
+	p.draw()
+	if !strings.Contains(term.String(), "\r\033[K\n\r\033[K") {
+		t.Errorf("the next line was drawn over the command's unfinished line: %q", term.String())
 	}
 }

@@ -74,6 +74,9 @@ aienergy leads its process group alone, as a shell's job does (Linux).`,
 			// Progress goes to stderr: stdout belongs to the command.
 			progress := runner.NewProgress(stderr, isTerminal(stderr))
 			plan.Log = logging.New(progress.Writer(), plan.Redact, slog.LevelInfo)
+			// The command's output shares the terminal with the progress
+			// line: each write clears it first instead of running on.
+			plan.Stdout, plan.Stderr = progress.Around(plan.Stdout), progress.Around(plan.Stderr)
 			release := func() {}
 			if ownProcess(cmd.Context()) {
 				release = guardWorkload(stderr)
