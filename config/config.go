@@ -34,7 +34,8 @@ type Config struct {
 	// the embedded default measuring a named endpoint; shown before a run.
 	Notes []string `yaml:"-"`
 
-	src *source
+	src     *source
+	command bool // read for a measured command: no backend (LoadForCommand)
 }
 
 // Backend says which model server to drive and how.

@@ -31,6 +31,17 @@ func DefaultYAML() []byte { return bytes.Clone(defaultYAML) }
 // file:line (or the override) and the dotted key; several problems come
 // back together as Errors.
 func Load(path string, overrides []string) (*Config, error) {
+	return load(path, overrides, parseMode{})
+}
+
+// LoadForCommand is Load for `aienergy measure`, which runs the user's
+// command instead of sending requests: the backend section may be left
+// out and is not checked.
+func LoadForCommand(path string, overrides []string) (*Config, error) {
+	return load(path, overrides, parseMode{command: true})
+}
+
+func load(path string, overrides []string, mode parseMode) (*Config, error) {
 	data, err := readLimited(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -38,7 +49,7 @@ func Load(path string, overrides []string) (*Config, error) {
 		}
 		return nil, fmt.Errorf("%s: cannot read config file: %w", path, err)
 	}
-	return Parse(path, data, overrides)
+	return parse(path, data, overrides, mode)
 }
 
 // readLimited reads path, stopping one byte past MaxConfigBytes: enough for
@@ -56,7 +67,7 @@ func readLimited(path string) ([]byte, error) {
 // Default is the embedded default configuration (a short run against the
 // built-in simulator) with the overrides applied.
 func Default(overrides []string) (*Config, error) {
-	c, err := parse("default.yaml", defaultYAML, overrides, true)
+	c, err := parse("default.yaml", defaultYAML, overrides, parseMode{embedded: true})
 	if c != nil {
 		c.Source = DefaultSource
 	}
@@ -66,12 +77,19 @@ func Default(overrides []string) (*Config, error) {
 // Parse is Load for configuration text already in memory; name is used in
 // error messages and as Config.Source.
 func Parse(name string, data []byte, overrides []string) (*Config, error) {
-	return parse(name, data, overrides, false)
+	return parse(name, data, overrides, parseMode{})
 }
 
-// parse reads a configuration; embedded tells that it is the embedded
-// default, whose simulator gives way to an endpoint the user names.
-func parse(name string, data []byte, overrides []string, embedded bool) (*Config, error) {
+// parseMode says what a configuration is read for.
+type parseMode struct {
+	// embedded: the embedded default, whose simulator gives way to an
+	// endpoint the user names.
+	embedded bool
+	// command: a measured command's run, which has no backend.
+	command bool
+}
+
+func parse(name string, data []byte, overrides []string, mode parseMode) (*Config, error) {
 	if len(data) > MaxConfigBytes {
 		return nil, Errors{{File: name, Msg: fmt.Sprintf("config file is larger than the %d MiB limit", MaxConfigBytes>>20)}}
 	}
@@ -104,9 +122,10 @@ func parse(name string, data []byte, overrides []string, embedded bool) (*Config
 		return nil, d.errs
 	}
 	c.resolve(strings.TrimSuffix(filepath.Base(name), filepath.Ext(name)))
-	if embedded {
+	if mode.embedded {
 		c.measureNamedEndpoint()
 	}
+	c.command = mode.command
 	if errs := c.validate(); len(errs) > 0 {
 		return nil, errs
 	}

@@ -85,7 +85,9 @@ func (c *Config) validate() Errors {
 	if strings.TrimSpace(c.Name) == "" {
 		v.fail("name", "must not be empty")
 	}
-	v.backend()
+	if !c.command {
+		v.backend()
+	}
 	v.scenario()
 	v.load()
 	v.sweep()

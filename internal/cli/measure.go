@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -106,11 +107,20 @@ aienergy leads its process group alone, as a shell's job does (Linux).`,
 type exitCodeError struct{ *runner.ExitError }
 
 func buildMeasurePlan(cmd *cobra.Command, cfgArgs, command []string, output string) (runner.MeasurePlan, *config.Config, error) {
+	// Before the idle phases, not after them: a command that cannot run
+	// would otherwise cost the user both of them first.
+	if _, err := exec.LookPath(command[0]); err != nil {
+		return runner.MeasurePlan{}, nil, usageError{fmt.Errorf("cannot run %s: %w", command[0], err)}
+	}
 	var cfg *config.Config
 	var err error
-	if len(cfgArgs) > 0 {
-		cfg, err = loadConfig(cfgArgs)
-	} else {
+	switch {
+	case len(cfgArgs) > 0 && !isOverride(cfgArgs[0]):
+		// A measured command needs no backend: the file may have none.
+		cfg, err = config.LoadForCommand(cfgArgs[0], cfgArgs[1:])
+	case len(cfgArgs) > 0:
+		cfg, err = config.Default(cfgArgs)
+	default:
 		cfg, err = config.Default([]string{"meters=[]", "name=" + commandName(command)})
 	}
 	if err != nil {

@@ -126,3 +126,28 @@ func TestMeasureNeedsACommand(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 }
+
+// A measured command needs no backend, so its config may have none; a
+// command that cannot run fails before the idle phases, not after them.
+func TestMeasureConfigWithoutBackend(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "m.yaml")
+	if err := os.WriteFile(cfg, []byte("meters:\n  - {name: cpu, type: cpu-estimate, tdp_watts: 50}\nphases: {idle_before: 1m, idle_after: 1m}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	if _, stderr, code := runCLI(t, "measure", cfg, "--idle-before", "0.2s", "--idle-after", "0.2s", "--output", dir, "--", "true"); code != 0 {
+		t.Fatalf("a config without backend: exit %d\n%s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "summary.json")); err != nil {
+		t.Errorf("no figures: %v", err)
+	}
+
+	missing := filepath.Join(t.TempDir(), "missing")
+	_, stderr, code := runCLI(t, "measure", cfg, "--output", missing, "--", "/nonexistent/workload")
+	if code != exitUsage || !strings.Contains(stderr, "cannot run /nonexistent/workload") {
+		t.Errorf("a missing command: exit %d, %q; want exit 2 at once", code, stderr)
+	}
+	if _, err := os.Stat(missing); !os.IsNotExist(err) {
+		t.Errorf("a missing command left a run directory (err %v): the idle phases ran", err)
+	}
+}
