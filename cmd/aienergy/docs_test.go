@@ -27,7 +27,7 @@ type docCommand struct {
 	args  []string
 }
 
-var docFiles = []string{"../../README.md", "../../docs/compare.md", "../../docs/config.md", "../../docs/limits.md", "../../docs/meters.md", "../../docs/output.md"}
+var docFiles = []string{"../../README.md", "../../docs/compare.md", "../../docs/config.md", "../../docs/limits.md", "../../docs/meters.md", "../../docs/output.md", "../../docs/extending.md"}
 
 // docCommands reads the aienergy commands of the shell blocks of the docs.
 // Synopses (ALL-CAPS placeholders, "...") are not commands and are left
