@@ -182,9 +182,12 @@ func printPlan(w io.Writer, cfg *config.Config, p runner.Plan) {
 			shape += fmt.Sprintf(", at most %d in flight", p.Rate.MaxConcurrency)
 		}
 	}
-	if p.Duration > 0 {
+	switch {
+	case len(p.Variants) > 0 || p.AutoSweep != nil: // a sweep has no one load
+		fmt.Fprintln(w, "load:        each point's own, below")
+	case p.Duration > 0:
 		fmt.Fprintf(w, "load:        %s, for %s per model\n", shape, p.Duration)
-	} else {
+	default:
 		fmt.Fprintf(w, "load:        %s, %d requests per model\n", shape, p.Requests)
 	}
 	fmt.Fprintf(w, "generation:  max_tokens %d, min_tokens %d, ignore_eos %v\n", p.MaxTokens, p.MinTokens, p.IgnoreEOS)
