@@ -33,8 +33,12 @@ func (lb *Leaderboard) WriteHTML(w io.Writer) error {
 		row := make([]cell, len(cols))
 		for i, c := range cols {
 			row[i] = cell{Text: c.cell(r)}
-			if c.head == "STARS" {
+			switch c.head {
+			case "STARS":
 				row[i].Class = "stars"
+			case "TASK", "RATED ON", "METHOD", "METERS":
+				// Words that may wrap, so that the table fits the page.
+				row[i].Class = "wrap"
 			}
 		}
 		data.Rows = append(data.Rows, row)
@@ -52,12 +56,18 @@ var pageTemplate = template.Must(template.New("compare").Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>aienergy compare</title>
 <style>
 body { font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }
 table { border-collapse: collapse; font-size: 13px; }
 th, td { border: 1px solid #ccc; padding: 3px 6px; text-align: right; white-space: nowrap; }
-th { background: #f3f3f3; }
+/* Headings and text cells wrap, and a table still wider than the window
+   scrolls inside its own box: the page never scrolls sideways. */
+th { background: #f3f3f3; white-space: normal; vertical-align: bottom; }
+td.wrap { white-space: normal; min-width: 6em; }
+.scroll { overflow-x: auto; max-width: 100%; }
+svg { max-width: 100%; height: auto; }
 td:nth-child(-n+4) { text-align: left; }
 td.stars { color: #c80; letter-spacing: 1px; }
 .tick { font-size: 11px; fill: #555; }
@@ -68,12 +78,14 @@ td.stars { color: #c80; letter-spacing: 1px; }
 </head>
 <body>
 <h1>Energy leaderboard</h1>
+<div class="scroll">
 <table>
 <thead><tr>{{range .Heads}}<th>{{.}}</th>{{end}}</tr></thead>
 <tbody>
 {{range .Rows}}<tr>{{range .}}<td{{if .Class}} class="{{.Class}}"{{end}}>{{.Text}}</td>{{end}}</tr>
 {{end}}</tbody>
 </table>
+</div>
 <h2>Comparable groups</h2>
 <ol>
 {{range .Groups}}<li><span class="swatch" style="background: {{index $.Colors .ID}}"></span>{{.Hardware}}; energy: {{.Energy}}; runs {{range $i, $r := .Runs}}{{if $i}}, {{end}}{{$r}}{{end}}</li>

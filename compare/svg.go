@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -87,6 +88,18 @@ func (a axis) ticks() []float64 {
 	return t
 }
 
+// tickLabel writes tick v of the axis: a log axis's as a parameter
+// count (500M, 2B), a linear axis's with as many decimals as its step
+// needs, so no two ticks read alike (numf's three significant digits
+// would write 200.05 and 200.1 both as "200").
+func (a axis) tickLabel(v float64) string {
+	if a.log {
+		return paramString(&v)
+	}
+	step := niceStep((a.hi - a.lo) / 5)
+	return strconv.FormatFloat(v, 'f', max(0, -int(math.Floor(math.Log10(step)+1e-9))), 64)
+}
+
 // niceStep rounds a raw step up to 1, 2 or 5 × 10^k.
 func niceStep(raw float64) float64 {
 	if !(raw > 0) {
@@ -129,12 +142,12 @@ func scatter(id, class, xTitle, yTitle string, pts []point, logX bool, lines map
 	for _, t := range ax.ticks() {
 		x := ax.px(t)
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%g" x2="%.1f" y2="%g" stroke="#999"/><text x="%.1f" y="%g" text-anchor="middle" class="tick">%s</text>`,
-			x, chartH-padBottom, x, chartH-padBottom+5, x, chartH-padBottom+18, tickLabel(t, logX))
+			x, chartH-padBottom, x, chartH-padBottom+5, x, chartH-padBottom+18, ax.tickLabel(t))
 	}
 	for _, t := range ay.ticks() {
 		y := ay.px(t)
 		fmt.Fprintf(&b, `<line x1="%g" y1="%.1f" x2="%g" y2="%.1f" stroke="#999"/><text x="%g" y="%.1f" text-anchor="end" class="tick">%s</text>`,
-			padLeft-5, y, padLeft, y, padLeft-8, y+4, numf(t))
+			padLeft-5, y, padLeft, y, padLeft-8, y+4, ay.tickLabel(t))
 	}
 	fmt.Fprintf(&b, `<text x="%g" y="%g" text-anchor="middle" class="axis">%s</text>`, (padLeft+chartW-padRight)/2, chartH-10, esc(xTitle))
 	fmt.Fprintf(&b, `<text x="15" y="%g" text-anchor="middle" class="axis" transform="rotate(-90 15 %g)">%s</text>`,
@@ -166,14 +179,6 @@ func scatter(id, class, xTitle, yTitle string, pts []point, logX bool, lines map
 	}
 	b.WriteString(`</svg>`)
 	return b.String()
-}
-
-func tickLabel(v float64, log bool) string {
-	if log {
-		p := v
-		return paramString(&p)
-	}
-	return numf(v)
 }
 
 var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;")

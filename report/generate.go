@@ -69,6 +69,9 @@ func GenerateRaw(dir string) (*Summary, *rundir.Raw, error) {
 	if s.Sweep != nil {
 		files[SweepCSV] = sweepTable(s.Sweep)
 	}
+	if t := requestEnergyTable(s); t != nil {
+		files[RequestEnergyCSV] = t
+	}
 	for i, name := range ModelFileNames(s) {
 		m := s.Models[i]
 		files[name+"_power.csv"] = seedPowerTable(raw, m.Model)

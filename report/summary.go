@@ -60,6 +60,10 @@ type Summary struct {
 	Sweep         *SweepResult    `json:"sweep,omitempty"`
 	Repetitions   []Repeated      `json:"repetitions,omitempty"`
 	PrefillDecode []PrefillDecode `json:"prefill_decode,omitempty"`
+	// RequestEnergy is, per model, its energy split among its requests:
+	// J per request, its fit against prompt and output length, and the
+	// prefill and decode shares; request_energy.csv has the rows.
+	RequestEnergy []ModelRequestEnergy `json:"request_energy,omitempty"`
 	// RateStats: per model, how the open-loop schedule was kept.
 	RateStats []rundir.RateStats `json:"rate_stats,omitempty"`
 	Warnings  []string           `json:"warnings"`
@@ -142,6 +146,7 @@ func newSummary(raw *rundir.Raw, res *analysis.Result) *Summary {
 	s.Repetitions, repWarnings = repetitions(res.Models)
 	s.Warnings = append(s.Warnings, repWarnings...)
 	s.PrefillDecode = prefillDecode(res.Models)
+	s.addRequestEnergy(raw, res)
 	if s.Warnings == nil {
 		s.Warnings = []string{}
 	}

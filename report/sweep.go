@@ -1,9 +1,14 @@
 package report
 
 import (
+	"fmt"
+	"io"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
+	"strings"
+	"text/tabwriter"
 
 	"github.com/aienergy/aienergy/analysis"
 	"github.com/aienergy/aienergy/rundir"
@@ -225,19 +230,23 @@ type PrefillDecode struct {
 func prefillDecode(models []analysis.ModelResult) []PrefillDecode {
 	pre := map[string][]*analysis.ModelResult{}
 	full := map[string][]*analysis.ModelResult{}
+	var order []string // the points in run order, as the sweep lists them
 	for i := range models {
 		p := parseLabel(models[i].Model)
 		wasPrefill := p.Prefill
 		p.Prefill = false
 		k := p.pointKey()
 		if wasPrefill {
+			if _, seen := pre[k]; !seen {
+				order = append(order, k)
+			}
 			pre[k] = append(pre[k], &models[i])
 		} else {
 			full[k] = append(full[k], &models[i])
 		}
 	}
 	var out []PrefillDecode
-	for _, k := range slices.Sorted(maps.Keys(pre)) {
+	for _, k := range order {
 		f, ok := full[k]
 		if !ok {
 			continue
@@ -284,4 +293,199 @@ func prefillDecode(models []analysis.ModelResult) []PrefillDecode {
 		out = append(out, pd)
 	}
 	return out
+}
+
+// LoadShape says what load the run applied, for a report's header: the
+// sweep's points where it had some ("concurrency 1, 4, 16"), never the
+// configured load.concurrency that none of them ran at; else the
+// configured load. Repetitions and prefill-only runs are named too. ""
+// for a measured command, which applied no load.
+func (s *Summary) LoadShape() string {
+	var conc, rates, stages []string
+	reps, prefill := 0, false
+	for _, m := range s.Models {
+		p := parseLabel(m.Model)
+		if p.Concurrency > 0 {
+			conc = appendNew(conc, strconv.Itoa(p.Concurrency))
+		}
+		if p.RateRPS > 0 {
+			rates = appendNew(rates, strconv.FormatFloat(p.RateRPS, 'g', -1, 64))
+		}
+		if p.Stage != "" {
+			stages = appendNew(stages, p.Stage)
+		}
+		reps, prefill = max(reps, p.Repetition), prefill || p.Prefill
+	}
+	// A list of more than one value is a sweep: "concurrency sweep 1, 4".
+	list := func(what string, values []string, unit string) string {
+		if len(values) > 1 {
+			what += " sweep"
+		}
+		return what + " " + strings.Join(values, ", ") + unit
+	}
+	var parts []string
+	if len(stages) > 0 {
+		parts = append(parts, "stages "+strings.Join(stages, ", "))
+	}
+	if len(conc) > 0 {
+		parts = append(parts, list("concurrency", conc, ""))
+	}
+	if len(rates) > 0 {
+		parts = append(parts, list("rate", rates, " req/s"))
+	}
+	shape := strings.Join(parts, "; ")
+	switch {
+	case shape != "":
+	case s.Load.Mode == "command" || s.Load.Mode == "":
+		return ""
+	case s.Load.Mode == "sequential":
+		shape = "sequential (one request at a time)"
+	case s.Load.Mode == "rate":
+		shape = fmt.Sprintf("rate %g req/s", s.Load.RateRPS)
+	default:
+		shape = fmt.Sprintf("concurrency %d", s.Load.Concurrency)
+	}
+	if len(rates) > 0 || s.Load.Mode == "rate" {
+		if s.Load.Arrival != "" {
+			shape += ", " + s.Load.Arrival + " arrivals"
+		}
+		if s.Load.MaxConcurrency > 0 {
+			shape += fmt.Sprintf(", at most %d in flight", s.Load.MaxConcurrency)
+		}
+	}
+	switch {
+	case s.Load.DurationS > 0:
+		shape += fmt.Sprintf(", %g s per run", s.Load.DurationS)
+	case s.Load.Requests > 0:
+		shape += fmt.Sprintf(", %d requests per run", s.Load.Requests)
+	}
+	if reps > 1 {
+		shape += fmt.Sprintf(", %d repetitions", reps)
+	}
+	if prefill {
+		shape += ", with prefill-only runs"
+	}
+	return shape
+}
+
+func appendNew(list []string, v string) []string {
+	if slices.Contains(list, v) {
+		return list
+	}
+	return append(list, v)
+}
+
+// printSweep writes the energy-vs-latency curve as a compact table: one
+// row per point, the Pareto front starred, the best point marked; with
+// SLOs, each point's attainment, goodput and J per good token.
+func printSweep(w io.Writer, res *SweepResult) {
+	fmt.Fprintln(w, "sweep: energy vs latency, one row per load point (latencies in ms; * on the Pareto front)")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	head := "point\tJ/tok\tnet\ttok/s\tTTFT\tE2E p50\tp99"
+	if res.SLO != nil {
+		head += "\tSLO met\tgoodput\tJ/good"
+	}
+	fmt.Fprintln(tw, head)
+	oneModel := sweepModels(res) == 1
+	for _, p := range res.Points {
+		name := p.Label
+		if oneModel {
+			name = p.tag()
+		}
+		if p.ParetoFront {
+			name += " *"
+		}
+		row := []string{name, short(p.JoulesPerOutputToken), short(p.NetJoulesPerOutputToken), short(&p.OutputTokensPerS),
+			short(p.TTFTMsP50), short(&p.E2EMsP50), short(&p.E2EMsP99)}
+		if res.SLO != nil {
+			met := "n/a"
+			if p.SLOAttainment != nil {
+				met = strconv.FormatFloat(100**p.SLOAttainment, 'f', 0, 64) + " %"
+			}
+			row = append(row, met, short(p.GoodputTokensPerS), short(p.JoulesPerGoodToken))
+		}
+		if res.Best[p.Model] == p.Label {
+			row = append(row, "best")
+		}
+		fmt.Fprintln(tw, strings.Join(row, "\t"))
+	}
+	tw.Flush()
+	if res.SLO != nil {
+		fmt.Fprintf(w, "SLOs: %s; a point meets them when at least %.0f %% of its requests do\n", SLOText(res.SLO), 100*res.MinAttainment)
+	}
+	for _, model := range slices.Sorted(maps.Keys(res.Best)) {
+		fmt.Fprintf(w, "best: %s, %s\n", res.Best[model], res.BestReason())
+	}
+}
+
+// BestReason says how the best point was chosen.
+func (r *SweepResult) BestReason() string {
+	if r.SLO != nil {
+		return "the lowest J per good token among the points meeting the SLOs"
+	}
+	return "the lowest J per output token on the Pareto front"
+}
+
+func sweepModels(res *SweepResult) int {
+	seen := map[string]bool{}
+	for _, p := range res.Points {
+		seen[p.Model] = true
+	}
+	return len(seen)
+}
+
+// printPrefillDecode writes the prefill/decode split of each point.
+func printPrefillDecode(w io.Writer, pds []PrefillDecode) {
+	fmt.Fprintln(w, "prefill / decode: one-token runs measure prefill; decode is the full run minus it")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "point\tprefill J/req\tdecode J/req\tdecode J/tok\tnet prefill J/req\tnet decode J/tok")
+	for _, pd := range pds {
+		fmt.Fprintln(tw, strings.Join([]string{pd.Label(), short(pd.PrefillJoulesPerRequest), short(pd.DecodeJoulesPerRequest),
+			short(pd.DecodeJoulesPerToken), short(pd.NetPrefillJoulesPerRequest), short(pd.NetDecodeJoulesPerToken)}, "\t"))
+	}
+	tw.Flush()
+}
+
+// Label is the point the split belongs to, as its label would name it.
+func (pd PrefillDecode) Label() string {
+	if pd.Variant == "" {
+		return pd.Model
+	}
+	return pd.Model + " [" + pd.Variant + "]"
+}
+
+// SLOText lists the objectives: "TTFT ≤ 200 ms, E2E ≤ 1000 ms".
+func SLOText(slo *rundir.SLO) string {
+	var parts []string
+	for _, o := range []struct {
+		name string
+		ms   float64
+	}{{"TTFT", slo.TTFTMs}, {"TPOT", slo.TPOTMs}, {"E2E", slo.E2EMs}} {
+		if o.ms > 0 {
+			parts = append(parts, fmt.Sprintf("%s ≤ %g ms", o.name, o.ms))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// short formats a figure to four significant digits, "n/a" without data.
+func short(v *float64) string {
+	if v == nil || math.IsNaN(*v) || math.IsInf(*v, 0) {
+		return "n/a"
+	}
+	if *v == 0 {
+		return "0"
+	}
+	return fixed(*v, max(3-int(math.Floor(math.Log10(math.Abs(*v)))), 0))
+}
+
+// fixed formats v with prec decimals, never as a negative zero: a net
+// figure of −1e−12 J is 0.0000, not −0.0000.
+func fixed(v float64, prec int) string {
+	prec = min(prec, 9)
+	s := strconv.FormatFloat(v, 'f', prec, 64)
+	if strings.HasPrefix(s, "-") && strings.Trim(s[1:], "0.") == "" {
+		return s[1:]
+	}
+	return s
 }

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/aienergy/aienergy/analysis"
+	"github.com/aienergy/aienergy/rundir"
 )
 
 // PrintTable writes the per-model summary a person reads at the end of a
@@ -18,6 +19,9 @@ import (
 func PrintTable(w io.Writer, s *Summary) {
 	if s.Interrupted {
 		fmt.Fprintln(w, "INTERRUPTED: figures cover what was measured before the run stopped")
+	}
+	if shape := s.LoadShape(); shape != "" {
+		fmt.Fprintf(w, "load: %s\n\n", shape)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	flagged := false // a figure is HighlyUncertain
@@ -84,7 +88,11 @@ func PrintTable(w io.Writer, s *Summary) {
 			if m.WallJoules != nil && m.ComponentsJoules != nil {
 				row("wall vs components", "%s J wall, %s J components, %s J unattributed", fig(m.WallJoules, 1), fig(m.ComponentsJoules, 1), fig(m.UnattributedJoules, 1))
 			}
-			row("carbon", "%s g CO2eq, %s g per 1000 queries  (%s)", fig(m.GCO2eq, 4), fig(m.GCO2eqPer1000Queries, 3), carbonLabel(s.Carbon))
+			if served {
+				row("carbon", "%s g CO2eq, %s g per 1000 queries  (%s)", fig(m.GCO2eq, 4), fig(m.GCO2eqPer1000Queries, 3), carbonLabel(s.Carbon))
+			} else {
+				row("carbon", "%s g CO2eq  (%s)", fig(m.GCO2eq, 4), carbonLabel(s.Carbon))
+			}
 			for _, comp := range slices.Sorted(maps.Keys(m.Components)) {
 				for _, cc := range m.Components[comp].CrossChecks {
 					row("cross-check", "%s: %s reads %s J (%s%% vs %s)", comp, cc.Meter, fig(cc.EnergyJ, 1), signed(cc.DiffPercent), m.Components[comp].Meter)
@@ -102,6 +110,8 @@ func PrintTable(w io.Writer, s *Summary) {
 			row("warning", "%s", warn)
 		}
 	}
+	tw.Flush()
+	printVariants(w, s)
 	if st := s.ServerStartup; st != nil {
 		fmt.Fprintln(tw)
 		fmt.Fprintf(tw, "server start-up\t%.1f s, %s (%s), not in any model's figures\n", st.DurationS, pmEnergy(st.EnergyJ, st.EnergyUncertaintyJ), st.EnergyMethod)
@@ -171,7 +181,7 @@ func plusMinus(v, u *float64, prec int, unit string) (s string, high bool) {
 	if v == nil {
 		return "n/a", false
 	}
-	s = fmt.Sprintf("%.*f%s", prec, *v, unit)
+	s = fixed(*v, prec) + unit
 	if u == nil {
 		return s, false
 	}
@@ -206,8 +216,11 @@ func plusMinusEnergy(v, u *float64) (string, bool) {
 	case top >= 1e3:
 		scale, unit = 1e3, "kJ"
 	}
+	// Below a millijoule no meter tells a figure from zero: three
+	// decimals, so that a net energy of −1e−12 J reads 0.000 J, not
+	// 0.000000000 J.
 	prec := 3
-	if top > 0 {
+	if top >= 1e-3 {
 		prec = min(max(3-int(math.Floor(math.Log10(top/scale))), 0), 9)
 	}
 	sv := *v / scale
@@ -237,7 +250,52 @@ func fig(p *float64, prec int) string {
 	if p == nil {
 		return "n/a"
 	}
-	return fmt.Sprintf("%.*f", prec, *p)
+	return fixed(*p, prec)
+}
+
+// printVariants writes what the run's variants were for, after the
+// models: the sweep's curve, the spread of repetitions, the prefill/decode
+// split and how an open-loop schedule was kept.
+func printVariants(w io.Writer, s *Summary) {
+	section := func(print func()) {
+		fmt.Fprintln(w)
+		print()
+	}
+	if s.Sweep != nil && len(s.Sweep.Points) > 0 {
+		section(func() { printSweep(w, s.Sweep) })
+	}
+	if len(s.Repetitions) > 0 {
+		section(func() { printRepetitions(w, s.Repetitions) })
+	}
+	if len(s.PrefillDecode) > 0 {
+		section(func() { printPrefillDecode(w, s.PrefillDecode) })
+	}
+	if len(s.RateStats) > 0 {
+		section(func() { printRateStats(w, s.RateStats) })
+	}
+}
+
+// printRateStats writes how each open-loop schedule was kept: the rate
+// asked for, drawn and achieved, and how late requests were sent (send
+// lag) or waited for a free slot (client queue), in ms.
+func printRateStats(w io.Writer, stats []rundir.RateStats) {
+	fmt.Fprintln(w, "open-loop load: rates in req/s, send lag and client queue in ms (p50 / p99 / max)")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "point\trequested\tscheduled\tachieved\tsent\tqueued\tsend lag\tqueue")
+	for _, st := range stats {
+		sent := strconv.Itoa(st.Requests)
+		if st.Unsent > 0 {
+			sent += fmt.Sprintf(" (%d unsent)", st.Unsent)
+		}
+		fmt.Fprintln(tw, strings.Join([]string{st.Model, short(&st.RequestedRPS), short(st.ScheduledRPS), short(st.AchievedRPS),
+			sent, strconv.Itoa(st.Queued), spread3(st.LagMs.P50, st.LagMs.P99, st.LagMs.Max),
+			spread3(st.QueueMs.P50, st.QueueMs.P99, st.QueueMs.Max)}, "\t"))
+	}
+	tw.Flush()
+}
+
+func spread3(a, b, c float64) string {
+	return short(&a) + " / " + short(&b) + " / " + short(&c)
 }
 
 func distLine(d analysis.Distribution) string {

@@ -2,9 +2,11 @@ package report
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/aienergy/aienergy/analysis"
 	"github.com/aienergy/aienergy/rundir"
@@ -127,17 +129,66 @@ func spread(xs []float64) Spread {
 }
 
 // headlineFigures are the figures whose spread repetitions report.
+// title is how a report names the figure.
 var headlineFigures = []struct {
-	name string
-	get  func(m *analysis.ModelResult) *float64
+	name, title string
+	get         func(m *analysis.ModelResult) *float64
 }{
-	{"joules_per_output_token", func(m *analysis.ModelResult) *float64 { return m.JoulesPerOutputToken }},
-	{"net_joules_per_output_token", func(m *analysis.ModelResult) *float64 { return m.NetJoulesPerOutputToken }},
-	{"wh_per_1000_queries", func(m *analysis.ModelResult) *float64 { return m.WhPer1000Queries }},
-	{"energy_j", func(m *analysis.ModelResult) *float64 { return m.EnergyJ }},
-	{"output_tokens_per_s", func(m *analysis.ModelResult) *float64 { return &m.Throughput.OutputTokensPerS }},
-	{"ttft_ms_p50", func(m *analysis.ModelResult) *float64 { return p50(&m.Latency.TTFT) }},
-	{"e2e_ms_p50", func(m *analysis.ModelResult) *float64 { return p50(&m.Latency.E2E) }},
+	{"joules_per_output_token", "J / output token", func(m *analysis.ModelResult) *float64 { return m.JoulesPerOutputToken }},
+	{"net_joules_per_output_token", "net J / output token", func(m *analysis.ModelResult) *float64 { return m.NetJoulesPerOutputToken }},
+	{"wh_per_1000_queries", "Wh / 1000 queries", func(m *analysis.ModelResult) *float64 { return m.WhPer1000Queries }},
+	{"energy_j", "energy J", func(m *analysis.ModelResult) *float64 { return m.EnergyJ }},
+	{"output_tokens_per_s", "output tokens/s", func(m *analysis.ModelResult) *float64 { return &m.Throughput.OutputTokensPerS }},
+	{"ttft_ms_p50", "TTFT p50 ms", func(m *analysis.ModelResult) *float64 { return p50(&m.Latency.TTFT) }},
+	{"e2e_ms_p50", "E2E p50 ms", func(m *analysis.ModelResult) *float64 { return p50(&m.Latency.E2E) }},
+}
+
+// A SpreadRow is one figure of a Repeated, named for a reader, in report
+// order.
+type SpreadRow struct {
+	Title string
+	Spread
+}
+
+// Rows lists the figures r has, in the order reports show them.
+func (r Repeated) Rows() []SpreadRow {
+	var out []SpreadRow
+	for _, f := range headlineFigures {
+		if sp, ok := r.Figures[f.name]; ok {
+			out = append(out, SpreadRow{f.title, sp})
+		}
+	}
+	return out
+}
+
+// Label is the repeated point, as its label would name it without the
+// repetition.
+func (r Repeated) Label() string {
+	if r.Variant == "" {
+		return r.Model
+	}
+	return r.Model + " [" + r.Variant + "]"
+}
+
+// printRepetitions writes, per repeated point, each headline figure's
+// mean, standard deviation, 95 % confidence interval and CV.
+func printRepetitions(w io.Writer, reps []Repeated) {
+	fmt.Fprintln(w, "repetitions: mean, sample standard deviation, 95 % confidence interval of the mean (Student's t), CV")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, r := range reps {
+		fmt.Fprintf(tw, "%s, %d runs\tmean\tsd\t95 %% CI\tCV\n", r.Label(), r.N)
+		for _, row := range r.Rows() {
+			ci, cv := "n/a", "n/a"
+			if row.CI95Low != nil {
+				ci = "[" + short(row.CI95Low) + ", " + short(row.CI95High) + "]"
+			}
+			if row.CVPercent != nil {
+				cv = fixed(*row.CVPercent, 1) + " %"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", row.Title, short(&row.Mean), short(row.Std), ci, cv)
+		}
+	}
+	tw.Flush()
 }
 
 // p50 is a distribution's median, nil when it holds no values (a TTFT

@@ -16,8 +16,20 @@ import (
 // chartsData is what the page's script draws, embedded in the page as
 // JSON.
 type chartsData struct {
-	Phases []band   `json:"phases"` // shaded on every chart over run time
+	Phases []band `json:"phases"` // shaded on every chart over run time
+	// RunEnd is where every run-time chart's x axis ends, so that their
+	// axes line up.
+	RunEnd float64  `json:"run_end"`
 	Charts []*chart `json:"charts"`
+}
+
+// withData names the charts that have a series to draw.
+func (d chartsData) withData() map[string]bool {
+	out := map[string]bool{}
+	for _, c := range d.Charts {
+		out[c.ID] = len(c.Series) > 0
+	}
+	return out
 }
 
 // band is one phase of one model, in seconds since run start.
@@ -66,10 +78,15 @@ func (d chartsData) MarshalJSON() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	end, err := rundir.EncodeJSON(d.RunEnd)
+	if err != nil {
+		return nil, err
+	}
 	return json.Marshal(struct {
 		Phases json.RawMessage `json:"phases"`
+		RunEnd json.RawMessage `json:"run_end"`
 		Charts []*chart        `json:"charts"`
-	}{phases, d.Charts})
+	}{phases, end, d.Charts})
 }
 
 // nums marshals compactly, NaN and ±Inf as null (a gap).
@@ -98,16 +115,16 @@ func newSeries(label, scale string, step int, l, shown line) *series {
 // buildCharts derives every chart from the raw data.
 func buildCharts(s *report.Summary, raw *rundir.Raw) chartsData {
 	end := runEnd(raw.Samples, raw.Requests, raw.Phases)
-	d := chartsData{Phases: []band{}}
+	d := chartsData{Phases: []band{}, RunEnd: end}
 	for _, p := range raw.Phases {
 		d.Phases = append(d.Phases, band{Model: p.Model, Phase: p.Name, Start: p.Start, End: p.End})
 	}
 	d.Charts = append(d.Charts, powerChart(raw, end))
 	d.Charts = append(d.Charts, latencyCharts(raw.Requests, modelNames(s, raw))...)
-	width, rps, tps := throughput(raw.Requests, end)
+	width, rps, tps := throughput(raw.Requests, raw.Phases, end)
 	c := &chart{
 		ID: "throughput", RunTime: true, XLabel: "s since run start",
-		Title:  fmt.Sprintf("Throughput over time: successful requests by the time they ended, %g s bins", width),
+		Title:  fmt.Sprintf("Throughput over time: successful requests by the time they ended, bins of about %g s split at phase edges", width),
 		YLabel: "requests/s", Y2Label: "output tokens/s",
 	}
 	if slices.ContainsFunc(raw.Requests, trace.Request.OK) {

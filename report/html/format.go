@@ -23,7 +23,16 @@ func sig(v float64) string {
 	case v == 0:
 		return "0"
 	}
-	return strconv.FormatFloat(v, 'f', decimals(v), 64)
+	return noNegativeZero(strconv.FormatFloat(v, 'f', decimals(v), 64))
+}
+
+// noNegativeZero writes a figure that rounds to zero as 0: a net energy
+// of −1e−12 J reads 0, never −0.000000000.
+func noNegativeZero(s string) string {
+	if strings.Trim(s, "-0.") == "" {
+		return "0"
+	}
+	return s
 }
 
 // decimals is how many decimals give v about four significant digits.
@@ -52,7 +61,7 @@ func withU(v, u *float64, relative bool) string {
 	if *u > 0 && *u < 0.5*math.Pow10(-d) {
 		du = min(1-int(math.Floor(math.Log10(*u))), 12)
 	}
-	s := strconv.FormatFloat(*v, 'f', d, 64) + " ± " + strconv.FormatFloat(*u, 'f', du, 64)
+	s := noNegativeZero(strconv.FormatFloat(*v, 'f', d, 64)) + " ± " + strconv.FormatFloat(*u, 'f', du, 64)
 	if relative && *v != 0 {
 		s += " (" + report.UncertaintyPercent(*u/math.Abs(*v)) + ")"
 	}

@@ -41,9 +41,11 @@ var (
 	appJS string
 	//go:embed page.tmpl
 	pageTemplate string
+	//go:embed variants.tmpl
+	variantsTemplate string
 )
 
-var pageTmpl = template.Must(template.New("page").Parse(pageTemplate))
+var pageTmpl = template.Must(template.Must(template.New("page").Parse(pageTemplate)).Parse(variantsTemplate))
 
 // Write renders the report of a run: s is its summary (report.GenerateRaw's
 // result) and raw its raw data (rundir.Read), from which the charts are
@@ -62,9 +64,14 @@ func Render(s *report.Summary, raw *rundir.Raw) ([]byte, error) {
 	if s == nil || raw == nil {
 		return nil, errors.New("html report: need both the summary and the raw data of the run")
 	}
-	charts, err := json.Marshal(buildCharts(s, raw))
+	cd := buildCharts(s, raw)
+	charts, err := json.Marshal(cd)
 	if err != nil {
 		return nil, fmt.Errorf("html report: encoding chart data: %w", err)
+	}
+	sw, err := sweepSection(s.Sweep)
+	if err != nil {
+		return nil, fmt.Errorf("html report: %w", err)
 	}
 	bars, err := energyBars(s)
 	if err != nil {
@@ -73,6 +80,13 @@ func Render(s *report.Summary, raw *rundir.Raw) ([]byte, error) {
 	p := page{
 		S:                  s,
 		Duration:           duration(s),
+		Load:               s.LoadShape(),
+		Served:             served(s),
+		HasData:            cd.withData(),
+		Sweep:              sw,
+		Repetitions:        repetitionGroups(s.Repetitions),
+		PrefillDecode:      prefillDecodeRows(s.PrefillDecode),
+		Rates:              rateRows(s),
 		Totals:             summaryRow(s),
 		EnergyBar:          bars,
 		Methods:            methods(s),
@@ -89,8 +103,12 @@ func Render(s *report.Summary, raw *rundir.Raw) ([]byte, error) {
 		License:      uplotLicense,
 		UPlotVersion: UPlotVersion,
 	}
-	for _, m := range s.Models {
-		p.Headline = append(p.Headline, headline(m))
+	if p.Served {
+		for _, m := range s.Models {
+			p.Headline = append(p.Headline, headline(m))
+		}
+	} else {
+		p.Work, p.WorkTotal = workRows(s), workTotal(s)
 	}
 	var b bytes.Buffer
 	if err := pageTmpl.Execute(&b, p); err != nil {

@@ -56,30 +56,78 @@ func binWidth(span float64) float64 {
 }
 
 // throughput bins the successful requests by the time they ended:
-// completed requests and output tokens per second, over [0, end]. Each
-// point is a bin's start and holds to the next.
-func throughput(reqs []trace.Request, end float64) (width float64, rps, tps line) {
+// completed requests and output tokens per second, over [0, end]. Bins
+// never straddle a phase edge, so that no bin mixes a measured phase with
+// the idle one beside it: the run is cut at every phase's start and end,
+// and each stretch between cuts is split into equal bins of about width
+// seconds. Cuts closer than a quarter bin are merged, so a few
+// milliseconds between two phases make no sliver of a bin whose rate
+// would be a spike. Each point is a bin's start and holds to the next.
+func throughput(reqs []trace.Request, phases []trace.Phase, end float64) (width float64, rps, tps line) {
 	width = binWidth(end)
-	n := max(1, int(math.Ceil(end/width)))
+	starts := binStarts(phases, end, width)
+	n := len(starts)
 	count, tokens := make([]float64, n), make([]float64, n)
 	for _, r := range reqs {
 		if !r.OK() {
 			continue
 		}
-		i := min(n-1, max(0, int(r.End/width)))
+		// The last bin starting at or before the request's end.
+		i, found := slices.BinarySearch(starts, r.End)
+		if !found {
+			i--
+		}
+		i = min(n-1, max(0, i))
 		count[i]++
 		tokens[i] += float64(r.OutputTokens)
 	}
-	for i := range n {
-		t := float64(i) * width
-		rps.T, rps.V = append(rps.T, t), append(rps.V, count[i]/width)
-		tps.T, tps.V = append(tps.T, t), append(tps.V, tokens[i]/width)
+	for i, t := range starts {
+		w := binEnd(starts, i, end) - t
+		if w <= 0 {
+			w = width // a run that ended as it began: one bin, of no length
+		}
+		rps.T, rps.V = append(rps.T, t), append(rps.V, count[i]/w)
+		tps.T, tps.V = append(tps.T, t), append(tps.V, tokens[i]/w)
 	}
 	// A last point at the end closes the final step.
-	last := float64(n) * width
+	last := binEnd(starts, n-1, end)
 	rps.T, rps.V = append(rps.T, last), append(rps.V, rps.V[n-1])
 	tps.T, tps.V = append(tps.T, last), append(tps.V, tps.V[n-1])
 	return width, rps, tps
+}
+
+// binStarts cuts [0, end] at the phase edges and splits each stretch
+// into bins of about width; it returns the bins' starts, in order.
+func binStarts(phases []trace.Phase, end, width float64) []float64 {
+	cuts := []float64{0, end}
+	for _, p := range phases {
+		cuts = append(cuts, p.Start, p.End)
+	}
+	slices.Sort(cuts)
+	merged := []float64{0}
+	for _, c := range cuts {
+		if c > merged[len(merged)-1]+width/4 && c < end-width/4 {
+			merged = append(merged, c)
+		}
+	}
+	merged = append(merged, end)
+	var starts []float64
+	for i := 1; i < len(merged); i++ {
+		a, b := merged[i-1], merged[i]
+		k := max(1, int(math.Round((b-a)/width)))
+		for j := range k {
+			starts = append(starts, a+float64(j)*(b-a)/float64(k))
+		}
+	}
+	return starts
+}
+
+// binEnd is where bin i ends: the next bin's start, or end.
+func binEnd(starts []float64, i int, end float64) float64 {
+	if i+1 < len(starts) {
+		return starts[i+1]
+	}
+	return max(end, starts[i])
 }
 
 // runEnd is the last time anything in the run happened.

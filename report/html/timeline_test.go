@@ -2,6 +2,7 @@ package html
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/aienergy/aienergy/trace"
@@ -40,7 +41,7 @@ func TestThroughput(t *testing.T) {
 		{End: 1.5, OutputTokens: 99, ErrorClass: "http_500"}, // failed: not counted
 		{End: 3.0, OutputTokens: 8},                          // the end falls into the last bin
 	}
-	w, rps, tps := throughput(reqs, 3)
+	w, rps, tps := throughput(reqs, nil, 3)
 	if w != 1 {
 		t.Fatalf("bin width %v, want 1", w)
 	}
@@ -79,5 +80,45 @@ func TestLatenciesAndCDF(t *testing.T) {
 	c = cdf(many)
 	if len(c.T) > maxCDFPoints+1 || c.T[0] != 1 || c.T[len(c.T)-1] != float64(len(many)) || c.V[len(c.V)-1] != 1 {
 		t.Errorf("reduced cdf: %d points from %v to %v (fraction %v)", len(c.T), c.T[0], c.T[len(c.T)-1], c.V[len(c.V)-1])
+	}
+}
+
+// Bins are cut at phase edges: no bin holds time from two phases, and
+// each bin's rate is its own count over its own width. Phases here: idle
+// 0–1.5 s, measured 1.5–4.2 s (2.7 s: three bins of 0.9 s), idle
+// 4.2–4.203 s (3 ms, merged into its neighbour rather than made a
+// sliver), warmup of the next 4.203–5 s.
+func TestThroughputBinsFollowPhases(t *testing.T) {
+	phases := []trace.Phase{
+		{Model: "a", Name: "idle_before", Start: 0, End: 1.5},
+		{Model: "a", Name: "measured", Start: 1.5, End: 4.2},
+		{Model: "a", Name: "idle_after", Start: 4.2, End: 4.203},
+		{Model: "b", Name: "warmup", Start: 4.203, End: 5},
+	}
+	reqs := []trace.Request{
+		{End: 1.6, OutputTokens: 9}, // first measured bin, 1.5–2.4
+		{End: 2.3, OutputTokens: 9},
+		{End: 3.5, OutputTokens: 9}, // third, 3.3–4.2
+		{End: 4.5, OutputTokens: 9}, // warmup
+	}
+	w, rps, tps := throughput(reqs, phases, 5)
+	if w != 1 {
+		t.Fatalf("bin width %v, want 1", w)
+	}
+	wantT := []float64{0, 0.75, 1.5, 2.4, 3.3, 4.2, 5}
+	wantV := []float64{0, 0, 2 / 0.9, 0, 1 / 0.9, 1 / 0.8, 1 / 0.8}
+	if len(rps.T) != len(wantT) {
+		t.Fatalf("bins start at %v, want %v", rps.T, wantT)
+	}
+	for i := range wantT {
+		if math.Abs(rps.T[i]-wantT[i]) > 1e-9 || math.Abs(rps.V[i]-wantV[i]) > 1e-9 || math.Abs(tps.V[i]-9*wantV[i]) > 1e-9 {
+			t.Errorf("bin %d: starts %v with %v req/s, %v tok/s; want %v, %v, %v", i, rps.T[i], rps.V[i], tps.V[i], wantT[i], wantV[i], 9*wantV[i])
+		}
+	}
+	// Every phase edge longer than a sliver is a bin edge.
+	for _, edge := range []float64{1.5, 4.2} {
+		if !slices.ContainsFunc(rps.T, func(x float64) bool { return math.Abs(x-edge) < 1e-9 }) {
+			t.Errorf("no bin starts at the phase edge %v s: %v", edge, rps.T)
+		}
 	}
 }

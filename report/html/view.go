@@ -13,19 +13,33 @@ import (
 
 // page is what the template fills in: the summary's figures, formatted.
 type page struct {
-	S         *report.Summary
-	Duration  string
-	Headline  []headlineRow
-	Totals    headlineRow
-	EnergyBar []template.HTML
-	Methods   []modelMethod
-	Meters    []meterRow
-	Channels  []channelSummaryRow
-	Charts    template.JS // chartsData as JSON
-	UPlotJS   template.JS
-	UPlotCSS  template.CSS
-	AppJS     template.JS
-	License   string
+	S        *report.Summary
+	Duration string
+	// Load is the load the run applied (report.Summary.LoadShape).
+	Load string
+	// Served: the run sent requests. A measured command did not: Work
+	// is its headline, and the request sections are left out.
+	Served    bool
+	Work      []workRow
+	WorkTotal workRow
+	// HasData names the charts that have something to draw: a chart
+	// without is left out of the page.
+	HasData       map[string]bool
+	Sweep         *sweepView
+	Repetitions   []repGroup
+	PrefillDecode []prefillDecodeRow
+	Rates         []rateRow
+	Headline      []headlineRow
+	Totals        headlineRow
+	EnergyBar     []template.HTML
+	Methods       []modelMethod
+	Meters        []meterRow
+	Channels      []channelSummaryRow
+	Charts        template.JS // chartsData as JSON
+	UPlotJS       template.JS
+	UPlotCSS      template.CSS
+	AppJS         template.JS
+	License       string
 
 	Buckets int // display buckets per line
 	// HighUncertaintyPct is analysis.UncertaintyWarnFraction in percent.
@@ -96,6 +110,14 @@ func (e energies) pair(gross, net *float64) string {
 // question.
 func summaryRow(s *report.Summary) headlineRow {
 	h, ok := s.Headline()
+	if !ok && len(s.Models) > 1 {
+		// Every run was a variant (a sweep point, a prefill-only run):
+		// their sum is the run's energy, but a J per token pooled over
+		// different loads describes none of them.
+		r := totalsRow(s.Totals)
+		r.Model, r.JPerToken, r.WhPer1000 = "all runs", dash, dash
+		return r
+	}
 	if !ok || len(h.Models) == len(s.Models) {
 		return totalsRow(s.Totals)
 	}
@@ -140,11 +162,22 @@ func energyBars(s *report.Summary) ([]template.HTML, error) {
 	}
 	per := barChart{Title: "Energy per model, measured phase (darker: net of idle baseline)", Unit: "J"}
 	perTok := barChart{Title: "Energy per output token, per model (darker: net)", Unit: "J/token"}
+	// A measured command has no tokens: its work is the items it reported.
+	perItem := barChart{Title: "Energy per item, per phase (darker: net)", Unit: "J/item"}
 	for _, m := range s.Models {
 		per.Rows = append(per.Rows, barRow{Label: m.Model, Gross: m.EnergyJ, Net: m.NetEnergyJ})
 		perTok.Rows = append(perTok.Rows, barRow{Label: m.Model, Gross: m.JoulesPerOutputToken, Net: m.NetJoulesPerOutputToken})
+		if m.Items > 0 {
+			perItem.Rows = append(perItem.Rows, barRow{Label: m.Model, Gross: m.JoulesPerItem, Net: m.NetJoulesPerItem})
+		}
 	}
-	charts = append(charts, per, perTok)
+	charts = append(charts, per)
+	if served(s) {
+		charts = append(charts, perTok)
+	}
+	if len(perItem.Rows) > 0 {
+		charts = append(charts, perItem)
+	}
 	var out []template.HTML
 	for _, c := range charts {
 		h, err := c.svg()
