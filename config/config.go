@@ -17,7 +17,10 @@ type Config struct {
 	Scenario Scenario `yaml:"scenario"`
 	Load     Workload `yaml:"load"`
 	Sweep    Sweep    `yaml:"sweep"`
-	SLO      SLO      `yaml:"slo"`
+	// GPUControl sets the GPUs for sweep.power_limits_w and
+	// sweep.gpu_clocks_mhz.
+	GPUControl GPUControl `yaml:"gpu_control"`
+	SLO        SLO        `yaml:"slo"`
 	// Repetitions runs every model (and sweep point) this many times; the
 	// summary gives mean, standard deviation and a 95 % interval.
 	Repetitions int        `yaml:"repetitions"`
@@ -163,6 +166,55 @@ type Sweep struct {
 	// spaced between the two achieved rates.
 	RatesBetween   int `yaml:"rates_between"`
 	MaxConcurrency int `yaml:"max_concurrency"`
+	// PowerLimitsW and GPUClocksMHz sweep the GPUs' power limit
+	// (nvidia-smi -pl) and locked graphics clock (nvidia-smi -lgc), set
+	// through gpu_control: the load line of energy against latency. Each
+	// value is an outer loop around the load points above, and the two
+	// lists give their cross product.
+	PowerLimitsW []float64 `yaml:"power_limits_w"`
+	GPUClocksMHz []int     `yaml:"gpu_clocks_mhz"`
+}
+
+// GPUControl says which GPUs a power-limit or clock sweep sets, and how.
+type GPUControl struct {
+	// Type is nvml (this machine's GPUs; needs root) or sim (the
+	// simulator's modeled GPUs); default: sim when backend.type is sim,
+	// else nvml.
+	Type string `yaml:"type"`
+	// Devices are NVML indices or GPU UUIDs; default: every GPU.
+	Devices []string `yaml:"devices"`
+	// URL is the address of an aienergy sim to control (type sim with a
+	// backend other than the built-in simulator), e.g.
+	// http://127.0.0.1:8000.
+	URL string `yaml:"url"`
+}
+
+// GPUControlTypes are the valid gpu_control.type values.
+var GPUControlTypes = []string{"nvml", "sim"}
+
+// Bounds of sweep.power_limits_w and sweep.gpu_clocks_mhz: far above any
+// GPU's (a board draws at most a few kW and clocks at a few GHz), low
+// enough that NVML's milliwatts fit its 32 bits. Each GPU's own range is
+// checked when the run starts.
+const (
+	MaxPowerLimitW = 100_000
+	MaxClockMHz    = 100_000
+)
+
+// GPUControlType is gpu_control.type with its default filled in.
+func (c *Config) GPUControlType() string {
+	switch {
+	case c.GPUControl.Type != "":
+		return c.GPUControl.Type
+	case c.Backend.Type == "sim":
+		return "sim"
+	}
+	return "nvml"
+}
+
+// SweepsGPU reports whether the plan changes GPU settings.
+func (c *Config) SweepsGPU() bool {
+	return len(c.Sweep.PowerLimitsW)+len(c.Sweep.GPUClocksMHz) > 0
 }
 
 // SLO are latency objectives: a request is good when it meets every one

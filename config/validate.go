@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aienergy/aienergy/gpuctl"
 	"github.com/aienergy/aienergy/internal/redact"
 )
 
@@ -332,6 +333,7 @@ func (v *validator) sweep() {
 	for i, r := range sw.Rates {
 		v.rate(indexKey("sweep.rates", i), r, "must be a positive rate in requests per second, got %g")
 	}
+	v.gpuSweep()
 	if len(v.errs) == 0 {
 		v.runs()
 	}
@@ -374,15 +376,85 @@ func (v *validator) runs() {
 	if c.Repetitions > 1 {
 		parts = append(parts, fmt.Sprintf("%d repetitions", c.Repetitions))
 	}
+	if g := max(len(c.Sweep.PowerLimitsW), 1) * max(len(c.Sweep.GPUClocksMHz), 1); g > 1 {
+		n *= g
+		parts = append(parts, fmt.Sprintf("%d GPU settings", g))
+	}
 	if n <= MaxRuns {
 		return
 	}
 	key := "backend.models"
-	for _, k := range []string{"repetitions", "sweep.concurrency", "sweep.rates", "sweep.rates_between", "scenario.prefill_decode"} {
+	for _, k := range []string{"repetitions", "sweep.concurrency", "sweep.rates", "sweep.rates_between", "sweep.power_limits_w", "sweep.gpu_clocks_mhz", "scenario.prefill_decode"} {
 		if c.src.set(k) {
 			key = k
 			break
 		}
 	}
 	v.fail(key, "runs %d model variants (%s); the limit is %d", n, strings.Join(parts, " × "), MaxRuns)
+}
+
+// gpuSweep checks sweep.power_limits_w, sweep.gpu_clocks_mhz and the
+// gpu_control block that sets them. Each GPU's own range is checked when
+// the run starts, where the GPUs are.
+func (v *validator) gpuSweep() {
+	c := v.c
+	sw := c.Sweep
+	v.points("sweep.power_limits_w", len(sw.PowerLimitsW))
+	v.points("sweep.gpu_clocks_mhz", len(sw.GPUClocksMHz))
+	seenW := map[float64]int{}
+	for i, w := range sw.PowerLimitsW {
+		key := indexKey("sweep.power_limits_w", i)
+		if j, dup := seenW[w]; dup {
+			v.fail(key, "%g W is listed twice (also at sweep.power_limits_w[%d]); use repetitions to measure a point again", w, j)
+		} else if !(w > 0 && w <= MaxPowerLimitW) {
+			v.fail(key, "must be a power limit in watts, above 0 and at most %d, got %g", MaxPowerLimitW, w)
+		}
+		seenW[w] = i
+	}
+	seenMHz := map[int]int{}
+	for i, mhz := range sw.GPUClocksMHz {
+		key := indexKey("sweep.gpu_clocks_mhz", i)
+		if j, dup := seenMHz[mhz]; dup {
+			v.fail(key, "%d MHz is listed twice (also at sweep.gpu_clocks_mhz[%d]); use repetitions to measure a point again", mhz, j)
+		} else if mhz < 1 || mhz > MaxClockMHz {
+			v.fail(key, "must be a graphics clock in MHz, 1 to %d, got %d", MaxClockMHz, mhz)
+		}
+		seenMHz[mhz] = i
+	}
+	g := c.GPUControl
+	if g.Type != "" {
+		v.oneOf("gpu_control.type", "GPU control type", g.Type, GPUControlTypes)
+	}
+	for i, d := range g.Devices {
+		if err := gpuctl.ValidRef(d); err != nil {
+			v.fail(indexKey("gpu_control.devices", i), "%v", err)
+		}
+	}
+	if g.URL != "" {
+		if u, err := url.Parse(g.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			v.fail("gpu_control.url", "must be the http:// URL of an aienergy sim, such as http://127.0.0.1:8000, got %q", redact.URLs(g.URL))
+		}
+	}
+	if !c.SweepsGPU() {
+		return
+	}
+	if sw.RatesBetween > 0 {
+		v.fail("sweep.rates_between", "an automatic sweep cannot be combined with sweep.power_limits_w or sweep.gpu_clocks_mhz: list sweep.concurrency or sweep.rates instead")
+	}
+	switch c.GPUControlType() {
+	case "sim":
+		switch {
+		case c.Backend.Type != "sim" && g.URL == "":
+			v.fail("gpu_control.type", "gpu_control.type sim sets the built-in simulator's GPUs, but backend.type is %s: give gpu_control.url, the address of the aienergy sim to set, or use gpu_control.type nvml", c.Backend.Type)
+		case c.Backend.Type == "sim" && g.URL != "":
+			v.fail("gpu_control.url", "backend.type sim measures the built-in simulator, whose GPUs are set: leave gpu_control.url out")
+		}
+	case "nvml":
+		if c.Backend.Type == "sim" {
+			v.fail("gpu_control.type", "backend.type sim measures the simulator's modeled GPUs, which only gpu_control.type sim sets: leave gpu_control.type out")
+		}
+		if g.URL != "" {
+			v.fail("gpu_control.url", "applies to gpu_control.type sim only")
+		}
+	}
 }

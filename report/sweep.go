@@ -63,7 +63,7 @@ func sweep(models []analysis.ModelResult, reqs []trace.Request, slo *rundir.SLO)
 	var order []string
 	for i := range models {
 		p := parseLabel(models[i].Model)
-		if p.Prefill || (p.Concurrency == 0 && p.RateRPS == 0) {
+		if p.Prefill || (p.Concurrency == 0 && p.RateRPS == 0 && p.PowerLimitW == 0 && p.ClockMHz == 0) {
 			continue
 		}
 		k := p.pointKey()
@@ -182,7 +182,7 @@ func pickBest(res *SweepResult) {
 
 // sweepTable is sweep.csv: the curve, one row per point.
 func sweepTable(res *SweepResult) *table {
-	t := &table{header: []string{"model", "label", "concurrency", "rate_rps", "repetitions",
+	t := &table{header: []string{"model", "label", "power_limit_w", "clock_mhz", "concurrency", "rate_rps", "repetitions",
 		"joules_per_output_token", "net_joules_per_output_token", "wh_per_1000_queries", "output_tokens_per_s",
 		"ttft_ms_p50", "tpot_ms_p50", "e2e_ms_p50", "e2e_ms_p99", "pareto_front",
 		"slo_attainment", "goodput_tokens_per_s", "joules_per_good_token", "meets_slo", "best"}}
@@ -199,7 +199,14 @@ func sweepTable(res *SweepResult) *table {
 		if p.Concurrency > 0 {
 			conc = strconv.Itoa(p.Concurrency)
 		}
-		t.add(p.Model, p.Label, conc, rate, strconv.Itoa(p.Repetitions),
+		capW, clock := "", ""
+		if p.PowerLimitW > 0 {
+			capW = f64(p.PowerLimitW)
+		}
+		if p.ClockMHz > 0 {
+			clock = strconv.Itoa(p.ClockMHz)
+		}
+		t.add(p.Model, p.Label, capW, clock, conc, rate, strconv.Itoa(p.Repetitions),
 			num(p.JoulesPerOutputToken), num(p.NetJoulesPerOutputToken), num(p.WhPer1000Queries), f64(p.OutputTokensPerS),
 			num(p.TTFTMsP50), num(p.TPOTMsP50), f64(p.E2EMsP50), f64(p.E2EMsP99), strconv.FormatBool(p.ParetoFront),
 			num(p.SLOAttainment), num(p.GoodputTokensPerS), num(p.JoulesPerGoodToken), meets,

@@ -83,6 +83,9 @@ func PrintTable(w io.Writer, s *Summary) {
 					row("reasoning", "%d of %d output tokens", m.ReasoningTokens, m.OutputTokens)
 				}
 				row("tokens/J", "%s", fig(m.TokensPerJoule, 2))
+				if line, ok := requestEnergyLine(s, m.Model); ok {
+					row("J/request", "%s", line)
+				}
 			}
 			row("power", "avg %s W, peak %s W, idle baseline %s W", fig(m.AvgWatts, 1), fig(m.PeakWatts, 1), fig(m.BaselineWatts, 1))
 			if m.WallJoules != nil && m.ComponentsJoules != nil {
@@ -148,6 +151,53 @@ func PrintTable(w io.Writer, s *Summary) {
 	for _, warn := range s.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", warn)
 	}
+}
+
+// requestEnergyLine is a model's J per request on the basis its shares
+// are of, and the shares: "p50 4.06  p90 7.90  p99 12.0 (net; prefill
+// 12 %, decode 88 %)". false when the model has no per-request energy.
+func requestEnergyLine(s *Summary, model string) (string, bool) {
+	for _, re := range s.RequestEnergy {
+		if re.Model != model {
+			continue
+		}
+		d := re.JoulesPerRequest
+		if re.Basis == "net" {
+			d = re.NetJoulesPerRequest
+		}
+		if d.Count == 0 {
+			return "n/a (no request succeeded wholly inside the window)", true
+		}
+		how := re.Basis
+		if re.PrefillShare != nil && re.DecodeShare != nil {
+			how += fmt.Sprintf("; prefill %s %%, decode %s %%", sharePercent(*re.PrefillShare), sharePercent(*re.DecodeShare))
+		}
+		return fmt.Sprintf("p50 %s  p90 %s  p99 %s (%s)", sig3(d.P50), sig3(d.P90), sig3(d.P99), how), true
+	}
+	return "", false
+}
+
+// sig3 writes v to three significant digits: 4.06, 12.0, 241, 0.0756.
+func sig3(v float64) string {
+	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return fixed(v, 0)
+	}
+	// The exponent after rounding: 9.996 is 10.0, not 10.00.
+	e := strconv.FormatFloat(v, 'e', 2, 64)
+	exp, _ := strconv.Atoi(e[strings.IndexByte(e, 'e')+1:])
+	return fixed(v, max(2-exp, 0))
+}
+
+// sharePercent writes a share as a percentage: 88, 9.3, 0.42.
+func sharePercent(f float64) string {
+	p := 100 * f
+	switch {
+	case math.Abs(p) >= 9.95 || p == 0:
+		return fixed(p, 0)
+	case math.Abs(p) >= 0.995:
+		return fixed(p, 1)
+	}
+	return fixed(p, 2)
 }
 
 // DerivedUncertainty is the uncertainty of a figure derived from an

@@ -237,3 +237,53 @@ func TestTableMeasuredCommand(t *testing.T) {
 		}
 	}
 }
+
+// The J/request line: the distribution on the basis the shares are of,
+// three significant digits, shares to two (one decimal below 10 %).
+func TestTableRequestEnergy(t *testing.T) {
+	dist := func(p50, p90, p99 float64) analysis.Distribution {
+		return analysis.Distribution{Count: 20, P50: p50, P90: p90, P99: p99}
+	}
+	for _, tc := range []struct {
+		name string
+		re   []ModelRequestEnergy
+		want string // "" for no line
+	}{
+		{"net", []ModelRequestEnergy{{Model: "m", AttributionSummary: analysis.AttributionSummary{
+			Basis: "net", JoulesPerRequest: dist(9, 9, 9), NetJoulesPerRequest: dist(4.0649, 7.9, 12.04),
+			PrefillShare: f64p(0.1234), DecodeShare: f64p(0.8766)}}},
+			"p50 4.06  p90 7.90  p99 12.0 (net; prefill 12 %, decode 88 %)"},
+		{"gross, small share", []ModelRequestEnergy{{Model: "m", AttributionSummary: analysis.AttributionSummary{
+			Basis: "gross", JoulesPerRequest: dist(0.07564, 9.996, 241.2),
+			PrefillShare: f64p(0.093), DecodeShare: f64p(0.907)}}},
+			"p50 0.0756  p90 10.0  p99 241 (gross; prefill 9.3 %, decode 91 %)"},
+		{"no shares", []ModelRequestEnergy{{Model: "m", AttributionSummary: analysis.AttributionSummary{
+			Basis: "net", NetJoulesPerRequest: dist(1, 2, 3)}}},
+			"p50 1.00  p90 2.00  p99 3.00 (net)"},
+		{"no complete request", []ModelRequestEnergy{{Model: "m", AttributionSummary: analysis.AttributionSummary{Basis: "net"}}},
+			"n/a (no request succeeded wholly inside the window)"},
+		{"another model's", []ModelRequestEnergy{{Model: "other", AttributionSummary: analysis.AttributionSummary{
+			Basis: "net", NetJoulesPerRequest: dist(1, 2, 3)}}}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			PrintTable(&b, &Summary{Models: []analysis.ModelResult{tableModel()}, RequestEnergy: tc.re})
+			var got []string
+			for _, line := range strings.Split(b.String(), "\n") {
+				if v, ok := strings.CutPrefix(line, "J/request"); ok {
+					got = append(got, strings.TrimSpace(v))
+				}
+				// As wide as the variants' tables may be.
+				if n := utf8.RuneCountInString(line); n > 100 {
+					t.Errorf("%d columns: %q", n, line)
+				}
+			}
+			switch {
+			case tc.want == "" && len(got) > 0:
+				t.Errorf("J/request line for a model without per-request energy: %q", got)
+			case tc.want != "" && (len(got) != 1 || got[0] != tc.want):
+				t.Errorf("J/request lines %q, want %q:\n%s", got, tc.want, b.String())
+			}
+		})
+	}
+}

@@ -17,8 +17,13 @@ import (
 // run, a repetition — parsed from the label the runner recorded it under
 // ("llama3 [c=8 prefill #2]").
 type Point struct {
-	Label       string  `json:"label"`
-	Model       string  `json:"model"`
+	Label string `json:"label"`
+	Model string `json:"model"`
+	// PowerLimitW and ClockMHz are a power-cap or clock sweep's GPU
+	// setting, as asked for (run.json's gpu_settings has what was in
+	// force).
+	PowerLimitW float64 `json:"power_limit_w,omitempty"`
+	ClockMHz    int     `json:"clock_mhz,omitempty"`
 	Stage       string  `json:"stage,omitempty"`
 	Concurrency int     `json:"concurrency,omitempty"`
 	RateRPS     float64 `json:"rate_rps,omitempty"`
@@ -38,6 +43,10 @@ func parseLabel(label string) Point {
 		switch {
 		case f == "prefill":
 			p.Prefill = true
+		case strings.HasPrefix(f, "cap=") && strings.HasSuffix(f, "W"):
+			p.PowerLimitW, _ = strconv.ParseFloat(f[4:len(f)-1], 64)
+		case strings.HasPrefix(f, "clock=") && strings.HasSuffix(f, "MHz"):
+			p.ClockMHz, _ = strconv.Atoi(f[6 : len(f)-3])
 		case strings.HasPrefix(f, "stage="):
 			p.Stage = f[6:]
 		case strings.HasPrefix(f, "c="):
@@ -55,12 +64,18 @@ func parseLabel(label string) Point {
 
 // pointKey groups a point's repetitions: everything but the repetition.
 func (p Point) pointKey() string {
-	return fmt.Sprintf("%s|%s|%d|%g|%v", p.Model, p.Stage, p.Concurrency, p.RateRPS, p.Prefill)
+	return fmt.Sprintf("%s|%g|%d|%s|%d|%g|%v", p.Model, p.PowerLimitW, p.ClockMHz, p.Stage, p.Concurrency, p.RateRPS, p.Prefill)
 }
 
 // tag is the variant without the repetition, as a label would show it.
 func (p Point) tag() string {
 	var parts []string
+	if p.PowerLimitW > 0 {
+		parts = append(parts, fmt.Sprintf("cap=%gW", p.PowerLimitW))
+	}
+	if p.ClockMHz > 0 {
+		parts = append(parts, fmt.Sprintf("clock=%dMHz", p.ClockMHz))
+	}
 	if p.Stage != "" {
 		parts = append(parts, "stage="+p.Stage)
 	}

@@ -19,6 +19,16 @@ func TestParseLabel(t *testing.T) {
 		{"org/m [rate=2.5]", Point{Label: "org/m [rate=2.5]", Model: "org/m", RateRPS: 2.5}},
 		{"weird [name]", Point{Label: "weird [name]", Model: "weird [name]"}},
 		{"m [stage=heavy c=8 #1]", Point{Label: "m [stage=heavy c=8 #1]", Model: "m", Stage: "heavy", Concurrency: 8, Repetition: 1}},
+		// A power-cap and clock sweep's labels, as runner.Variant.Tag writes them.
+		{"m [cap=250W clock=1410MHz c=8]", Point{Label: "m [cap=250W clock=1410MHz c=8]", Model: "m", PowerLimitW: 250, ClockMHz: 1410, Concurrency: 8}},
+		{"m [cap=212.5W]", Point{Label: "m [cap=212.5W]", Model: "m", PowerLimitW: 212.5}},
+		{"m [cap=250]", Point{Label: "m [cap=250]", Model: "m [cap=250]"}}, // no unit: not a variant
+	}
+	// tag writes a GPU point's label back as the runner wrote it.
+	for _, label := range []string{"m [cap=250W clock=1410MHz c=8]", "m [cap=212.5W]"} {
+		if p := parseLabel(label); p.Model+" ["+p.tag()+"]" != label {
+			t.Errorf("tag of %q is %q", label, p.tag())
+		}
 	}
 	for _, tt := range tests {
 		if got := parseLabel(tt.label); got != tt.want {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/aienergy/aienergy/gpuctl"
 	"github.com/aienergy/aienergy/load"
 	"github.com/aienergy/aienergy/meter"
 )
@@ -40,6 +41,9 @@ type Meta struct {
 	// Truth is the simulator's exact modeled energy per model window, when
 	// the backend was the built-in simulator: a check on the measurement.
 	Truth []SimTruth `json:"simulator_truth,omitempty"`
+	// GPUSettings are the power limit and clock of each GPU at each point
+	// of a power-cap or clock sweep: asked for, in force, default.
+	GPUSettings []gpuctl.Applied `json:"gpu_settings,omitempty"`
 }
 
 // Host describes the machine that ran the benchmark.

@@ -70,6 +70,10 @@ type Plan struct {
 	// measured figures, so that tests and users can check them.
 	Truth Truth
 
+	// GPU, when set, applies each variant's power limit and clock
+	// (Variant.PowerLimitW, ClockMHz) and restores the originals.
+	GPU *GPUControl
+
 	// Launch, when set, starts the model server inside the run (after the
 	// meters start, so that its start-up energy is measured as a phase of
 	// its own) and stops it at the end. Its Log is set by the runner.

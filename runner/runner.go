@@ -46,7 +46,7 @@ func Run(ctx context.Context, plan Plan, progress *Progress) (string, error) {
 			return r.runModels(ctx)
 		}
 	}
-	return r.execute(ctx, prepare, body)
+	return r.execute(ctx, prepare, r.plan.GPU.guard(body, r.warnf))
 }
 
 type run struct {
@@ -319,6 +319,11 @@ func (r *run) runModels(ctx context.Context) error {
 func (r *run) runModel(ctx context.Context, model string, v Variant) (achievedRPS float64, err error) {
 	label := v.Label(model)
 	truth := rundir.SimTruth{Model: label}
+	applied, err := r.plan.GPU.apply(r.plan.Output, r.plan.Variants, v, label, r.plan.Log)
+	r.meta.GPUSettings = append(r.meta.GPUSettings, applied...)
+	if err != nil {
+		return 0, err
+	}
 
 	if start, end, ok := r.idle(ctx, label, trace.PhaseIdleBefore, r.plan.IdleBefore); ok && r.plan.Truth != nil {
 		truth.IdleBeforeJ = r.plan.Truth.Energy(start, end)

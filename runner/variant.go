@@ -23,12 +23,24 @@ type Variant struct {
 	Rate        *load.Rate // nil: the plan's
 	Prefill     bool       // one output token per request
 	Repetition  int        // 1-based; 0 when the plan has no repetitions
+
+	// PowerLimitW and ClockMHz are the GPUs' power limit and locked
+	// graphics clock during the variant, set through Plan.GPU before its
+	// idle phase; 0 leaves them as they are.
+	PowerLimitW float64
+	ClockMHz    int
 }
 
-// Tag names the variant inside a label: "c=8 prefill #2"; "" for the plain
-// run.
+// Tag names the variant inside a label: "cap=300W c=8 prefill #2"; "" for
+// the plain run. The GPU settings come first, as the outermost sweep.
 func (v Variant) Tag() string {
 	var parts []string
+	if v.PowerLimitW > 0 {
+		parts = append(parts, fmt.Sprintf("cap=%gW", v.PowerLimitW))
+	}
+	if v.ClockMHz > 0 {
+		parts = append(parts, fmt.Sprintf("clock=%dMHz", v.ClockMHz))
+	}
 	if v.Stage != "" {
 		parts = append(parts, "stage="+v.Stage)
 	}

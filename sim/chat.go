@@ -36,6 +36,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := s.requestContext(r)
 	defer cancel()
 	id := s.newID("chatcmpl-")
+	j.id = id
 	if req.Stream {
 		s.streamChat(ctx, w, j, id, req.StreamOptions != nil && req.StreamOptions.IncludeUsage)
 		return

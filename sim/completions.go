@@ -32,6 +32,7 @@ func (s *Server) handleCompletions(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := s.requestContext(r)
 	defer cancel()
 	id := s.newID("cmpl-")
+	j.id = id
 	if req.Stream {
 		s.streamCompletion(ctx, w, j, id, req.StreamOptions != nil && req.StreamOptions.IncludeUsage)
 		return

@@ -10,6 +10,8 @@
 //	POST /v1/completions       text completion, streamed (SSE) or not
 //	GET  /metrics              dcgm-exporter power and energy per GPU, vllm:* engine metrics
 //	GET  /sim/energy           the model's own figures as JSON (EnergyReport)
+//	GET  /sim/gpu              each GPU's power limit and clock (GPUReport)
+//	POST /sim/gpu              set them, as nvidia-smi -pl / -lgc would (GPUSetting)
 //
 // Errors use vLLM's OpenAI-style body, {"error":{"message","type","param","code"}}.
 //
@@ -28,7 +30,9 @@
 //
 // where running counts sequences in prefill or decode (queued ones do not
 // count). Every GPU carries the same load, as with tensor parallelism, so
-// the total is GPUs × P. Power is piecewise constant between admissions and
+// the total is GPUs × P. A power limit or locked clock set through
+// /sim/gpu slows the GPUs and lowers P (see MaxClockMHz for the model).
+// Power is piecewise constant between admissions and
 // completions; the server logs each change, so Energy integrates the model
 // exactly rather than by sampling.
 //
@@ -38,6 +42,15 @@
 // MetricsRefresh and hold in between, the counter at its exact value at
 // that instant and the power at its average over the interval that ended
 // there (NVML's trailing average). Energy and /sim/energy stay exact.
+//
+// # Energy per request
+//
+// The model also states what each request is due: every running sequence
+// adds the same draw, so at each instant the running sequences share P
+// equally, gross, and P − IdleWatts × GPUs, net. RequestEnergy (by the
+// response id) and RequestEnergies give each finished request's share from
+// admission to its first token (prefill) and to its release, exactly, as
+// the ground truth for per-request attribution.
 //
 // # Token counts
 //

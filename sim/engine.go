@@ -22,6 +22,8 @@ type engine struct {
 	queue   []*waiter // FIFO; waiters that gave up are removed
 	log     *energyLog
 	models  map[string]*modelStats // fixed at construction
+	shares  seqShares              // energy due to each running sequence
+	truth   *requestLog            // finished requests' share of it
 }
 
 // modelStats mirrors the vllm:* metrics for one served model.
@@ -37,6 +39,7 @@ type waiter struct {
 	model   string
 	ready   chan struct{} // closed when a slot is handed over
 	granted bool          // guarded by engine.mu
+	mark    seqMark       // at the handover; guarded by engine.mu
 }
 
 func newEngine(cfg Config, now func() time.Time) *engine {
@@ -44,26 +47,36 @@ func newEngine(cfg Config, now func() time.Time) *engine {
 		now: now,
 		power: powerModel{
 			idle: cfg.IdleWatts, perSeq: cfg.WattsPerSeq, max: cfg.MaxWatts, gpus: cfg.GPUs,
+			gpu: newGPUControl(cfg),
 		},
 		refresh: cfg.MetricsRefresh,
 		slots:   cfg.MaxNumSeqs,
 		models:  make(map[string]*modelStats, len(cfg.Models)),
+		truth:   newRequestLog(),
 	}
 	for _, m := range cfg.Models {
 		e.models[m] = &modelStats{finished: map[string]int64{}}
 	}
 	e.log = newEnergyLog(now(), e.power.total(0))
+	e.shares.last.at = e.log.origin
 	return e
 }
 
 // acquire waits for a free slot in FIFO order. queued is called, outside the
 // lock, when the request has to wait. On error no slot is held.
 func (e *engine) acquire(ctx context.Context, model string, queued func()) error {
+	_, err := e.acquireSeq(ctx, model, queued)
+	return err
+}
+
+// acquireSeq is acquire that also returns the per-sequence energy mark at
+// the moment the slot was handed over.
+func (e *engine) acquireSeq(ctx context.Context, model string, queued func()) (seqMark, error) {
 	e.mu.Lock()
 	if e.running < e.slots && len(e.queue) == 0 {
-		e.admitLocked(model)
+		m := e.admitLocked(model)
 		e.mu.Unlock()
-		return nil
+		return m, nil
 	}
 	w := &waiter{model: model, ready: make(chan struct{})}
 	e.queue = append(e.queue, w)
@@ -75,7 +88,9 @@ func (e *engine) acquire(ctx context.Context, model string, queued func()) error
 
 	select {
 	case <-w.ready:
-		return nil
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		return w.mark, nil
 	case <-ctx.Done():
 	}
 	e.mu.Lock()
@@ -83,7 +98,7 @@ func (e *engine) acquire(ctx context.Context, model string, queued func()) error
 		// The slot arrived as the client left: pass it on.
 		e.mu.Unlock()
 		e.release(model)
-		return ctx.Err()
+		return seqMark{}, ctx.Err()
 	}
 	for i, q := range e.queue {
 		if q == w {
@@ -93,13 +108,19 @@ func (e *engine) acquire(ctx context.Context, model string, queued func()) error
 	}
 	e.models[model].waiting--
 	e.mu.Unlock()
-	return ctx.Err()
+	return seqMark{}, ctx.Err()
 }
 
 // release frees a slot, handing it straight to the head of the queue.
-func (e *engine) release(model string) {
+func (e *engine) release(model string) { e.releaseSeq(model) }
+
+// releaseSeq is release that also returns the per-sequence energy mark
+// at the moment the slot was freed.
+func (e *engine) releaseSeq(model string) seqMark {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	now := e.now()
+	mark := e.shares.advance(now, e.running, e.power)
 	e.models[model].running--
 	e.running--
 	if len(e.queue) > 0 {
@@ -108,22 +129,38 @@ func (e *engine) release(model string) {
 		e.queue = e.queue[1:]
 		e.models[w.model].waiting--
 		w.granted = true
-		e.admitLocked(w.model)
+		w.mark = e.admitLocked(w.model)
 		close(w.ready)
-		return
+		return mark
 	}
-	e.log.set(e.now(), e.power.total(e.running))
+	e.log.set(now, e.power.total(e.running))
+	return mark
 }
 
-func (e *engine) admitLocked(model string) {
+// admitLocked gives model a slot and returns the per-sequence energy mark
+// as it starts to run.
+func (e *engine) admitLocked(model string) seqMark {
+	now := e.now()
+	mark := e.shares.advance(now, e.running, e.power)
 	e.running++
 	e.models[model].running++
-	e.log.set(e.now(), e.power.total(e.running))
+	e.log.set(now, e.power.total(e.running))
+	return mark
 }
 
-func (e *engine) countPrompt(model string, tokens int) {
+// countPrompt counts a prompt once its prefill is done and returns the
+// per-sequence energy mark at that moment, where prefill ends.
+func (e *engine) countPrompt(model string, tokens int) seqMark {
 	e.mu.Lock()
+	defer e.mu.Unlock()
 	e.models[model].promptTokens += int64(tokens)
+	return e.shares.advance(e.now(), e.running, e.power)
+}
+
+// recordTruth keeps a finished request's share of the energy.
+func (e *engine) recordTruth(t RequestTruth) {
+	e.mu.Lock()
+	e.truth.add(t)
 	e.mu.Unlock()
 }
 

@@ -10,11 +10,17 @@ import (
 type powerModel struct {
 	idle, perSeq, max float64 // per GPU
 	gpus              int
+	gpu               *gpuControl // power limits and locked clocks (settings.go); nil: none
 }
 
-// perGPU is the draw of one GPU; every GPU carries every sequence.
+// perGPU is the draw of one GPU; every GPU carries every sequence, at
+// the speed its power limit and clock allow (see settings.go).
 func (m powerModel) perGPU(running int) float64 {
-	return math.Min(m.max, m.idle+m.perSeq*float64(running))
+	full := math.Min(m.max, m.idle+m.perSeq*float64(running))
+	if s := m.speed(running); s < 1 {
+		return m.idle + (full-m.idle)*s*s
+	}
+	return full
 }
 
 // total is the draw of all GPUs together.

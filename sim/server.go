@@ -64,6 +64,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /v1/completions", s.handleCompletions)
 	mux.HandleFunc("GET /metrics", s.handleMetrics)
 	mux.HandleFunc("GET /sim/energy", s.handleEnergy)
+	mux.HandleFunc("GET /sim/gpu", s.handleGPU)
+	mux.HandleFunc("POST /sim/gpu", s.handleSetGPU)
 	return mux
 }
 

@@ -283,6 +283,7 @@ func variants(cfg *config.Config, rate *load.Rate) []runner.Variant {
 		}
 		points = split
 	}
+	points = gpuPoints(cfg, points)
 	if cfg.Repetitions <= 1 {
 		if len(points) == 1 && points[0] == (runner.Variant{}) {
 			return nil

@@ -69,6 +69,9 @@ but more measured requests failed than load.max_failure_ratio allows (default
 			}
 			stdout := cmd.OutOrStdout()
 			if dryRun {
+				if err := checkGPUControl(cfg, plan); err != nil {
+					return err
+				}
 				printPlan(stdout, cfg, plan)
 				return nil
 			}
@@ -77,6 +80,12 @@ but more measured requests failed than load.max_failure_ratio allows (default
 				return err
 			}
 			defer stopSim()
+			gpu, closeGPU, err := openGPUControl(cfg, plan)
+			if err != nil {
+				return err
+			}
+			defer closeGPU()
+			plan.GPU = gpu
 			// Progress and warnings on stderr, results on stdout: a
 			// pipe gets the summary alone.
 			stderr := cmd.ErrOrStderr()

@@ -77,6 +77,10 @@ func Render(s *report.Summary, raw *rundir.Raw) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("html report: %w", err)
 	}
+	perRequest, err := requestEnergyViews(s)
+	if err != nil {
+		return nil, fmt.Errorf("html report: %w", err)
+	}
 	p := page{
 		S:                  s,
 		Duration:           duration(s),
@@ -86,6 +90,7 @@ func Render(s *report.Summary, raw *rundir.Raw) ([]byte, error) {
 		Sweep:              sw,
 		Repetitions:        repetitionGroups(s.Repetitions),
 		PrefillDecode:      prefillDecodeRows(s.PrefillDecode),
+		RequestEnergy:      perRequest,
 		Rates:              rateRows(s),
 		Totals:             summaryRow(s),
 		EnergyBar:          bars,

@@ -22,6 +22,7 @@ import (
 //	data-outside        elements that reach past the window's right edge
 //	                    and are not inside a box that scrolls them
 //	data-clipped-boxes  scroll boxes whose content is wider than the box
+//	data-req-charts     the energy-per-request scatters, "left,top,w,h" each
 //
 // It waits for app.js's own deferred work (data-run-axes) first.
 const layoutProbe = `<script>
@@ -47,17 +48,23 @@ setTimeout(function () {
     }
   });
   b.setAttribute("data-clipped-boxes", clipped.join(" "));
+  b.setAttribute("data-req-charts", Array.prototype.map.call(document.querySelectorAll("svg.req-scatter"), function (c) {
+    var r = c.getBoundingClientRect(); return [r.left, r.top, r.width, r.height].map(Math.round).join(",");
+  }).join(" "));
   b.setAttribute("data-probed", "1");
 }, 50);
 </script>`
 
 // TestChromiumLayout opens every kind of report — a plain run, two
 // models, a sweep with SLOs, repetitions, a measured command, a rate
-// sweep, and the compare page — in headless Chromium at 1400 and 800 px
-// and checks that nothing is cut off: the page never scrolls sideways,
-// nothing reaches past the window except inside a box that scrolls it,
-// every chart canvas has a size, and at 1400 px no table needs its
-// scroll box. The screenshots are kept (see keep).
+// sweep, 6000 requests (their energy scatters drawn picked evenly), and
+// the compare page — in headless Chromium at 1400 and 800 px and checks
+// that nothing is cut off: the page never scrolls sideways, nothing
+// reaches past the window except inside a box that scrolls it, every
+// chart canvas has a size, and at 1400 px no table needs its scroll box.
+// A run report's energy-per-request scatters have a size too, a model's
+// two side by side at 1400 px and one above the other at 800. The
+// screenshots are kept (see keep).
 func TestChromiumLayout(t *testing.T) {
 	bin := testenv.Binary(t, "chromium", "chromium")
 	pages := map[string]func(*testing.T) []byte{
@@ -67,9 +74,13 @@ func TestChromiumLayout(t *testing.T) {
 		"repetitions": reportPage("testdata/run-repetitions"),
 		"measure":     reportPage("testdata/run-measure"),
 		"rate-sweep":  reportPage("testdata/run-rate-sweep"),
+		"many":        manyRequestsPage,
 		"compare":     comparePage,
 	}
-	for _, name := range []string{"plain", "two-models", "sweep-slo", "repetitions", "measure", "rate-sweep", "compare"} {
+	// Pages without energy per request: no request was sent, or not a
+	// run's report.
+	noRequestEnergy := map[string]bool{"measure": true, "compare": true}
+	for _, name := range []string{"plain", "two-models", "sweep-slo", "repetitions", "measure", "rate-sweep", "many", "compare"} {
 		for _, width := range []int{1400, 800} {
 			t.Run(fmt.Sprintf("%s-%d", name, width), func(t *testing.T) {
 				page := pages[name](t)
@@ -105,6 +116,7 @@ func TestChromiumLayout(t *testing.T) {
 				if c := attrs["data-clipped-boxes"]; width >= 1400 && c != "" {
 					t.Errorf("at %d px these tables need scrolling: %s", width, c)
 				}
+				checkRequestCharts(t, attrs["data-req-charts"], width, !noRequestEnergy[name])
 				// Every chart of a run report lines up on one time axis.
 				if axes := strings.Fields(attrs["data-run-axes"]); len(axes) > 1 {
 					for _, a := range axes[1:] {
@@ -126,6 +138,33 @@ func TestChromiumLayout(t *testing.T) {
 				}
 				keep(t, fmt.Sprintf("layout-%s-%d", name, width), shot, path)
 			})
+		}
+	}
+}
+
+// checkRequestCharts checks the energy-per-request scatters ("left,top,w,h"
+// each, a model's two in turn): there when want, each with a size, and a
+// model's two side by side at 1400 px, one above the other at 800.
+func checkRequestCharts(t *testing.T, charts string, width int, want bool) {
+	t.Helper()
+	var boxes [][4]int
+	for _, c := range strings.Fields(charts) {
+		var b [4]int
+		if _, err := fmt.Sscanf(c, "%d,%d,%d,%d", &b[0], &b[1], &b[2], &b[3]); err != nil {
+			t.Fatalf("energy-per-request chart %q: %v", c, err)
+		}
+		boxes = append(boxes, b)
+	}
+	if got := len(boxes) > 0; got != want || len(boxes)%2 != 0 {
+		t.Fatalf("energy-per-request scatters: %q, want them: %v (two per model)", charts, want)
+	}
+	for i := 0; i < len(boxes); i += 2 {
+		a, b := boxes[i], boxes[i+1]
+		if a[2] == 0 || a[3] == 0 || b[2] == 0 || b[3] == 0 {
+			t.Errorf("an energy-per-request scatter has no size: %s", charts)
+		}
+		if sideBySide := a[1] == b[1] && b[0] >= a[0]+a[2]; sideBySide != (width >= 1400) {
+			t.Errorf("at %d px a model's two scatters are side by side: %v (%v, %v)", width, sideBySide, a, b)
 		}
 	}
 }

@@ -28,6 +28,7 @@ type page struct {
 	Sweep         *sweepView
 	Repetitions   []repGroup
 	PrefillDecode []prefillDecodeRow
+	RequestEnergy []requestEnergyView
 	Rates         []rateRow
 	Headline      []headlineRow
 	Totals        headlineRow
