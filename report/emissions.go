@@ -67,12 +67,20 @@ func emissionsTable(s *Summary) *table {
 			kWh(cpu.EnergyJ), kWh(gpu.EnergyJ), kWh(ram.EnergyJ),
 			kWh(m.EnergyJ), water, countryName(s), s.CountryISO, "",
 			"", "", s.Host.OS, "", "",
-			strconv.Itoa(s.Host.CPUs), "", count, model, "", "",
-			"", "machine", "", "", "", "",
+			strconv.Itoa(s.Host.CPUs), s.Host.CPUModel, count, model, "", "",
+			ramTotal(s.Host.RAMTotalGB), "machine", "", "", "", "",
 			"N", f64(pue), "0",
 		)
 	}
 	return t
+}
+
+// ramTotal is ram_total_size in GB, empty when unknown.
+func ramTotal(gb float64) string {
+	if gb <= 0 {
+		return ""
+	}
+	return f64(gb)
 }
 
 // ProjectName is the project the run's rows are filed under: the

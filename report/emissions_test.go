@@ -149,6 +149,26 @@ func TestEmissionsGPUs(t *testing.T) {
 	}
 }
 
+// cpu_model and ram_total_size (GB) come from the host, as CodeCarbon
+// fills them; unknown stays empty, never 0.
+func TestEmissionsHost(t *testing.T) {
+	dir := copyRun(t, "run-constant")
+	s, _, err := GenerateRaw(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := func(tb *table, name string) string { return tb.rows[0][slices.Index(tb.header, name)] }
+	s.Host.CPUModel, s.Host.RAMTotalGB = "AMD EPYC 9654 96-Core Processor", 1622.5
+	tb := emissionsTable(s)
+	if col(tb, "cpu_model") != "AMD EPYC 9654 96-Core Processor" || col(tb, "ram_total_size") != "1622.5" {
+		t.Errorf("cpu_model %q, ram_total_size %q", col(tb, "cpu_model"), col(tb, "ram_total_size"))
+	}
+	s.Host.CPUModel, s.Host.RAMTotalGB = "", 0
+	if tb := emissionsTable(s); col(tb, "cpu_model") != "" || col(tb, "ram_total_size") != "" {
+		t.Errorf("unknown host: cpu_model %q, ram_total_size %q; want empty", col(tb, "cpu_model"), col(tb, "ram_total_size"))
+	}
+}
+
 // Appending to emissions.csv follows FileOutput.out (file.py lines
 // 87-106): CodeCarbon's own file is appended to; one with other columns
 // is backed up as core/util.py backup names it (lines 48-73) and a new

@@ -44,6 +44,11 @@ type Meta struct {
 	// GPUSettings are the power limit and clock of each GPU at each point
 	// of a power-cap or clock sweep: asked for, in force, default.
 	GPUSettings []gpuctl.Applied `json:"gpu_settings,omitempty"`
+	// Shard is set when this run sent one share of a load sent from
+	// several machines at once (load.shard); Merge when aienergy merge
+	// combined such shards into this run directory.
+	Shard *Shard `json:"shard,omitempty"`
+	Merge *Merge `json:"merge,omitempty"`
 }
 
 // Host describes the machine that ran the benchmark.
@@ -52,6 +57,9 @@ type Host struct {
 	OS       string `json:"os"`
 	Arch     string `json:"arch"`
 	CPUs     int    `json:"cpus"`
+	// CPUModel and RAMTotalGB are /proc's, empty where it has none.
+	CPUModel   string  `json:"cpu_model,omitempty"`
+	RAMTotalGB float64 `json:"ram_total_gb,omitempty"`
 	// GPUs are the GPU models the meters read, one per board.
 	GPUs []string `json:"gpus,omitempty"`
 }
@@ -189,4 +197,55 @@ type SLO struct {
 type Server struct {
 	Argv     []string `json:"argv"`
 	StartupS float64  `json:"startup_s"`
+}
+
+// Shard is one load generator's share of a load sent from several
+// machines (load.shard): the arrivals k of the common schedule with
+// k mod Count = Index, or its share of the workers and requests of a
+// closed loop. Every shard begins its first measured phase at StartAt.
+// Its request ids are those of the whole schedule, unique across shards.
+// Load in run.json is the whole schedule's, not the share.
+type Shard struct {
+	Index   int       `json:"index"`
+	Count   int       `json:"count"`
+	StartAt time.Time `json:"start_at"`
+	// LateS is how long after StartAt the first measured phase began, as
+	// this machine's clock saw it; nil until it began.
+	LateS *float64 `json:"late_s,omitempty"`
+}
+
+// Merge records how aienergy merge combined shard run directories into
+// this one.
+type Merge struct {
+	Shards []MergedShard `json:"shards"`
+	// PhaseToleranceS is how far apart the shards' measured phases may
+	// start or end before the merge warns.
+	PhaseToleranceS float64 `json:"phase_tolerance_s"`
+	// PowerFrom gives, keyed "meter/channel", the shard index whose
+	// samples power.csv holds: a meter that several shards read (the
+	// cluster's Prometheus or DCGM exporter) is kept once, never summed.
+	PowerFrom map[string]int `json:"power_from"`
+	// Warnings are what the merge found doubtful, as it printed them.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// MergedShard is one shard of a merged run.
+type MergedShard struct {
+	Index     int       `json:"index"`
+	Dir       string    `json:"dir"`
+	RunID     string    `json:"run_id"`
+	Host      Host      `json:"host"`
+	StartedAt time.Time `json:"started_at"`
+	// OffsetS places the shard's times on the merged clock: a time t_s in
+	// its CSV files is t_s + OffsetS in the merged run's. It is its
+	// started_at less the earliest shard's (wall clocks, as each machine
+	// kept it).
+	OffsetS float64 `json:"offset_s"`
+	// ClockCheckS is the shard's clock error against the shard whose
+	// samples were kept, measured on an energy counter both read: the
+	// median time between the two reaching the same counter value. Nil
+	// when they read no counter in common.
+	ClockCheckS *float64 `json:"clock_check_s,omitempty"`
+	Requests    int      `json:"requests"`
+	Interrupted bool     `json:"interrupted,omitempty"`
 }
