@@ -24,6 +24,7 @@ func newMeasureCmd() *cobra.Command {
 	var output string
 	var idleBefore, idleAfter time.Duration
 	var metricsAddr string
+	var jsonOut bool
 	cmd := &cobra.Command{
 		Use:   "measure [CONFIG] [KEY=VALUE]... -- COMMAND [ARGS]...",
 		Short: "Measure the energy of any command (a PyTorch script, a batch job) with every meter",
@@ -41,7 +42,9 @@ The command may mark phases and the work they did by printing lines such as
 
 to its standard output; figures are then per phase, with J per item. Without
 markers the whole command is one phase. Its output is passed through and kept
-in command.log. The exit status is the command's.
+in command.log (the run's secrets masked). Progress and warnings go to stderr,
+the summary to stdout after the command's output (--json: summary.json). The
+exit status is the command's.
 
 Should aienergy be killed outright (kill -9, the OOM killer), the command and
 what it started are ended too, with SIGTERM and 10 s later SIGKILL, when
@@ -87,8 +90,17 @@ aienergy leads its process group alone, as a shell's job does (Linux).`,
 			if dir == "" {
 				return runErr
 			}
-			_, repErr := finish(cmd.Context(), stderr, plan.Log, dir, cfg)
-			fmt.Fprintf(stderr, "\nrun directory: %s\n", dir)
+			// As for run: the summary on stdout, after the command's
+			// own output; with --json, summary.json alone there.
+			table := cmd.OutOrStdout()
+			if jsonOut {
+				table = stderr
+			}
+			res, repErr := finish(cmd.Context(), table, plan.Log, dir, cfg)
+			fmt.Fprintf(table, "\nrun directory: %s\n", dir)
+			if jsonOut && res != nil {
+				repErr = errors.Join(repErr, printSummaryJSON(cmd.OutOrStdout(), dir))
+			}
 			var exit *runner.ExitError
 			if errors.As(runErr, &exit) {
 				return exitCodeError{exit}
@@ -97,6 +109,7 @@ aienergy leads its process group alone, as a shell's job does (Linux).`,
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write the run directory exactly here (default: <output.dir>/<time>-<command>)")
+	cmd.Flags().BoolVar(&jsonOut, "json", false, "print summary.json to stdout after the command's output (the table goes to stderr)")
 	cmd.Flags().DurationVar(&idleBefore, "idle-before", 0, "idle phase before the command (default: the config's phases.idle_before)")
 	cmd.Flags().DurationVar(&idleAfter, "idle-after", 0, "idle phase after the command (default: the config's phases.idle_after)")
 	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve live Prometheus metrics of the run at this address (e.g. 127.0.0.1:9464)")

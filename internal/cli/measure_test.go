@@ -62,7 +62,8 @@ func TestMeasureCommandPhasesJoulesPerItem(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
 	}
-	if !strings.Contains(stdout.String(), "aienergy: phase=resnet50") || !strings.HasSuffix(stdout.String(), "bye\n") {
+	// The command's output, whole, then the summary.
+	if out, _, _ := strings.Cut(stdout.String(), "\nmodel "); !strings.HasPrefix(out, "aienergy: phase=resnet50") || !strings.HasSuffix(out, "bye\n") {
 		t.Errorf("the command's output was not passed through:\n%s", stdout.String())
 	}
 	if log, _ := os.ReadFile(filepath.Join(dir, "command.log")); !bytes.Contains(log, []byte("bye")) {
@@ -149,5 +150,32 @@ func TestMeasureConfigWithoutBackend(t *testing.T) {
 	}
 	if _, err := os.Stat(missing); !os.IsNotExist(err) {
 		t.Errorf("a missing command left a run directory (err %v): the idle phases ran", err)
+	}
+}
+
+// As for run, measure's summary goes to stdout after the command's own
+// output, and --json puts summary.json alone after it.
+func TestMeasureSummaryOnStdout(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "m")
+	stdout, stderr, code := runCLI(t, "measure", "--idle-before", "0.2s", "--idle-after", "0.2s", "--output", dir, "--", "sh", "-c", "echo workload-says-hi")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	i, j := strings.Index(stdout, "workload-says-hi"), strings.Index(stdout, "run directory: "+dir)
+	if i < 0 || j < i {
+		t.Errorf("stdout does not hold the command's output then the summary:\n%s", stdout)
+	}
+
+	dir = filepath.Join(t.TempDir(), "j")
+	stdout, stderr, code = runCLI(t, "measure", "--json", "--idle-before", "0.2s", "--idle-after", "0.2s", "--output", dir, "--", "true")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil || stdout != string(data) {
+		t.Errorf("--json: stdout is not summary.json (err %v):\n%s", err, stdout)
+	}
+	if !strings.Contains(stderr, "run directory: "+dir) {
+		t.Errorf("--json: the table and run directory belong on stderr:\n%s", stderr)
 	}
 }
