@@ -54,6 +54,7 @@ func GenerateRaw(dir string) (*Summary, *rundir.Raw, error) {
 		return nil, nil, fmt.Errorf("analysing %s: %w", dir, err)
 	}
 	s := newSummary(raw, res)
+	s.requestedConcurrencyPerPoint()
 	if len(startup) > 0 {
 		if st, err := analysis.Analyze(raw.Samples, nil, startup, opts); err == nil && len(st.Models) == 1 {
 			s.ServerStartup = &st.Models[0]
@@ -178,4 +179,20 @@ func splitStartup(phases []trace.Phase) (rest, startup []trace.Phase) {
 		}
 	}
 	return rest, startup
+}
+
+// requestedConcurrencyPerPoint gives each model label the concurrency its
+// own load asked for: a sweep point's, not the configured base load's
+// (a 1/4/16 sweep recorded 4 for every point). Open loop asks for none.
+func (s *Summary) requestedConcurrencyPerPoint() {
+	for i := range s.Models {
+		tp := &s.Models[i].Throughput
+		switch l := s.LoadOf(s.Models[i].Model); {
+		case l.Mode == "rate":
+			tp.RequestedConcurrency = nil
+		case l.Concurrency > 0:
+			c := l.Concurrency
+			tp.RequestedConcurrency = &c
+		}
+	}
 }
