@@ -153,6 +153,27 @@ type Workload struct {
 	// run, above which the run warns and exits with status 3: its figures
 	// spread the energy over the few requests that succeeded.
 	MaxFailureRatio float64 `yaml:"max_failure_ratio"`
+	// Shard makes this process send one share of a load sent from several
+	// machines at once (a Kubernetes Indexed Job), which aienergy merge
+	// combines; nil sends all of it.
+	Shard *Shard `yaml:"shard"`
+}
+
+// Shard is one load generator's share of a load sent from Count machines:
+// in mode rate every shard draws the same schedule and sends the arrivals
+// k with k mod Count = Index; in a closed loop it runs its share of the
+// workers and requests. Every shard begins its measured phase at StartAt.
+type Shard struct {
+	Index   int    `yaml:"index"`    // 0 to Count−1
+	Count   int    `yaml:"count"`    // shards in all
+	StartAt string `yaml:"start_at"` // RFC 3339, e.g. 2026-05-01T10:00:00Z
+}
+
+// Start is StartAt as a time; the zero time when it does not parse
+// (validation reports that).
+func (s *Shard) Start() time.Time {
+	t, _ := time.Parse(time.RFC3339, s.StartAt)
+	return t
 }
 
 // Sweep runs the measured load at several points, each with its own

@@ -91,6 +91,7 @@ func (c *Config) validate() Errors {
 	}
 	v.scenario()
 	v.load()
+	v.shard()
 	v.sweep()
 	v.phases()
 	v.meters()
@@ -230,6 +231,65 @@ func (v *validator) load() {
 	// checked there; only an explicit one is checked here.
 	if l.Duration == 0 && v.c.src.set("load.requests") {
 		v.atLeast("load.requests", l.Requests, 1)
+	}
+}
+
+// maxShards bounds load.shard.count: far more load generators than any
+// cluster needs, and a typo's guard.
+const maxShards = 10000
+
+// shard checks load.shard: a share that every shard can send, of a load
+// that can be shared without a coordinator.
+func (v *validator) shard() {
+	c := v.c
+	s := c.Load.Shard
+	if s == nil {
+		return
+	}
+	v.atLeast("load.shard.count", s.Count, 1)
+	v.atMost("load.shard.count", s.Count, maxShards)
+	if s.Index < 0 || (s.Count >= 1 && s.Index >= s.Count) {
+		v.fail("load.shard.index", "must be from 0 to load.shard.count − 1 (%d), got %d", max(s.Count-1, 0), s.Index)
+	}
+	if s.StartAt == "" {
+		v.fail("load.shard.start_at", "required: the time (RFC 3339, e.g. 2026-05-01T10:00:00Z) at which every shard begins its measured phase")
+	} else if _, err := time.Parse(time.RFC3339, s.StartAt); err != nil {
+		v.fail("load.shard.start_at", "must be an RFC 3339 time such as 2026-05-01T10:00:00Z, got %q", s.StartAt)
+	}
+	if s.Count <= 1 {
+		return // one shard sends everything: any load can
+	}
+	n := s.Count
+	switch {
+	case c.Backend.Type == "sim":
+		v.fail("load.shard.count", "with backend.type sim every shard would start its own simulator: run `aienergy sim` once and point every shard's backend.endpoint at it")
+	case c.Backend.Launch != "":
+		v.fail("load.shard.count", "with backend.launch every shard would start its own server: launch it once, outside the shards")
+	}
+	closed := c.Load.Mode != "rate" && len(c.Sweep.Rates) == 0
+	if closed && c.Load.Mode == "sequential" && len(c.Sweep.Concurrency) == 0 {
+		v.fail("load.shard.count", "mode sequential sends one request at a time, which %d shards cannot share: use mode concurrency or rate", n)
+		return
+	}
+	if c.Load.Profile != "" {
+		v.fail("load.shard.count", "a load profile's stages are not shared between shards: list the points in sweep.concurrency instead")
+	}
+	if c.Sweep.RatesBetween > 0 {
+		v.fail("load.shard.count", "an automatic sweep (sweep.rates_between) steers by the rate one process achieves: list the rates in sweep.rates instead")
+	}
+	if closed && len(c.Sweep.Concurrency) == 0 && c.Load.Concurrency < n {
+		v.fail("load.shard.count", "%d shards need load.concurrency %d or more (one worker each), got %d", n, n, c.Load.Concurrency)
+	}
+	for i, conc := range c.Sweep.Concurrency {
+		if conc < n {
+			v.fail(indexKey("sweep.concurrency", i), "%d shards need a concurrency of %d or more (one worker each), got %d", n, n, conc)
+		}
+	}
+	if closed && c.Load.Duration == 0 && c.Load.Requests < n {
+		v.fail("load.shard.count", "%d shards need load.requests %d or more (one each), got %d", n, n, c.Load.Requests)
+	}
+	if !closed && c.Load.MaxConcurrency > 0 && c.Load.MaxConcurrency < n {
+		v.fail("load.max_concurrency", "is shared by %d shards: set %d or more, or 0 for no cap, got %d", n, n, c.Load.MaxConcurrency)
 	}
 }
 

@@ -19,18 +19,38 @@ type openLoop struct {
 	rate  load.Rate
 	stats func(load.RateStats)
 	warn  func(format string, args ...any)
+	// shard, when on, sends only the shard's arrivals of the schedule
+	// every shard draws alike, under its share of the cap in flight.
+	shard shard
 }
 
 func (o openLoop) Run(ctx context.Context, do func(ctx context.Context, index int)) {
-	res, err := o.rate.Run(ctx, func(ctx context.Context, i int, _ time.Time) { do(ctx, i) })
+	rate := o.rate
+	capName := "load.max_concurrency"
+	if o.shard.on() && rate.MaxConcurrency > 0 {
+		rate.MaxConcurrency = max(o.shard.share(rate.MaxConcurrency), 1)
+		capName = "this shard's share of load.max_concurrency,"
+	}
+	res, err := rate.Run(ctx, func(ctx context.Context, i int, _ time.Time) {
+		// Every shard paces the whole schedule (load.Rate has no way to
+		// skip arrivals yet) and sends only its own.
+		if o.shard.owns(i) {
+			do(ctx, i)
+		}
+	})
 	if err != nil && ctx.Err() == nil {
-		o.warn("open-loop load at %g req/s did not run: %v", o.rate.RPS, err)
+		o.warn("open-loop load at %g req/s did not run: %v", rate.RPS, err)
+	}
+	rps := rate.RPS
+	if o.shard.on() {
+		res = shardStats(res, o.shard, len(res.Sends)+res.Unsent)
+		rps = res.RequestedRPS
 	}
 	// A cancelled run still sent some requests: their statistics count.
 	st := res.Stats()
 	if st.Queued > 0 {
-		o.warn("%d of %d requests waited for a free slot under load.max_concurrency %d: the server fell behind %g req/s",
-			st.Queued, st.Requests, st.MaxConcurrency, o.rate.RPS)
+		o.warn("%d of %d requests waited for a free slot under %s %d: the server fell behind %g req/s",
+			st.Queued, st.Requests, capName, st.MaxConcurrency, rps)
 	}
 	o.stats(st)
 }

@@ -362,6 +362,9 @@ func (r *run) runModel(ctx context.Context, model string, v Variant) (achievedRP
 		}
 	}
 
+	if err := r.awaitShardStart(ctx, label); err != nil {
+		return achievedRPS, err
+	}
 	start := time.Now()
 	measured := r.out.StartPhase(label, trace.PhaseMeasured, start)
 	r.setPhase(label, trace.PhaseMeasured, requests, r.plan.Duration)
@@ -450,6 +453,7 @@ type requestShape struct {
 // sendLoad runs one phase's requests; ids continue from idBase so that
 // every request in a model's run has its own id.
 func (r *run) sendLoad(ctx context.Context, rs requestShape, phase string, l loadShape, idBase int) failures {
+	l = r.shardShape(l)
 	var mu sync.Mutex
 	var f failures
 	l.Run(ctx, func(ctx context.Context, i int) {

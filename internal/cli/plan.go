@@ -139,6 +139,9 @@ func buildPlan(ctx context.Context, cfg *config.Config, output string, dryRun bo
 	}
 	p.Meters = enabledMeters(cfg)
 	p.Meta = planMeta(cfg, p)
+	if s := cfg.Load.Shard; s != nil {
+		p.Meta.Shard = &rundir.Shard{Index: s.Index, Count: s.Count, StartAt: s.Start()}
+	}
 	p.Meta.Load.Dataset = label
 	if p.Rate != nil {
 		p.Meta.Load.Concurrency = 0 // open loop: no requested concurrency

@@ -89,7 +89,7 @@ simulated server in about 30 seconds.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRunCmd(), newMeasureCmd(), newSimCmd(), newReportCmd(), newCompareCmd(), newMetersCmd(), newRestoreGPUCmd())
+	root.AddCommand(newRunCmd(), newMeasureCmd(), newSimCmd(), newReportCmd(), newCompareCmd(), newMetersCmd(), newRestoreGPUCmd(), newMergeCmd())
 	return root
 }
 

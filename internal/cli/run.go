@@ -199,6 +199,9 @@ func printPlan(w io.Writer, cfg *config.Config, p runner.Plan) {
 	default:
 		fmt.Fprintf(w, "load:        %s, %d requests per model\n", shape, p.Requests)
 	}
+	if sh := p.Meta.Shard; sh != nil {
+		fmt.Fprintf(w, "shard:       %d of %d (its share of the load), measured phase from %s\n", sh.Index, sh.Count, sh.StartAt.Format(time.RFC3339))
+	}
 	fmt.Fprintf(w, "generation:  max_tokens %d, min_tokens %d, ignore_eos %v\n", p.MaxTokens, p.MinTokens, p.IgnoreEOS)
 	if len(p.Variants) > 0 {
 		fmt.Fprintf(w, "variants:    %d per model, in run order:\n", len(p.Variants))
