@@ -25,8 +25,11 @@ type Reader interface {
 // A Generation is one text-generation request, as a kind builds it.
 type Generation struct {
 	Endpoint string
-	Body     any  // sent as JSON
-	Stream   bool // a streamed answer was asked for
+	// Body is sent as JSON: encoded by encoding/json, or as it is when
+	// it is a json.RawMessage, which a kind that encodes its own bodies
+	// passes.
+	Body   any
+	Stream bool // a streamed answer was asked for
 	// StreamTypes are the media types of a streamed answer; the first is
 	// sent as Accept when Stream is set. The answer is read by its
 	// Content-Type, so an Extra that turns streaming on or off is read
@@ -51,7 +54,7 @@ func (h *HTTPClient) Generate(ctx context.Context, req Request, rec *Record, g G
 	reqCtx, abort := context.WithCancel(ctx)
 	defer abort()
 
-	body, err := json.Marshal(g.Body)
+	body, err := encodeBody(g.Body)
 	if err != nil {
 		h.FailNow(rec, ErrorProtocol, fmt.Sprintf("cannot encode request %d as JSON: %v", req.ID, err))
 		return
@@ -84,10 +87,26 @@ func (h *HTTPClient) Generate(ctx context.Context, req Request, rec *Record, g G
 	SetTokens(rec, usage, textChars, req.Prompt)
 }
 
+// encodeBody encodes a Generation's Body. A json.RawMessage is taken as
+// it is: encoding/json would check and copy it again.
+func encodeBody(body any) ([]byte, error) {
+	if raw, ok := body.(json.RawMessage); ok {
+		return raw, nil
+	}
+	return json.Marshal(body)
+}
+
 // DecodeAnswer reads an answer that is not streamed into v, setting
 // rec.End when it has arrived, before it is parsed. It returns the body,
 // for messages that quote it, and an error worded for a protocol failure.
 func DecodeAnswer(body io.Reader, rec *Record, clock func() time.Time, red *redact.Redactor, v any) ([]byte, error) {
+	return DecodeAnswerWith(body, rec, clock, red, func(data []byte) error { return json.Unmarshal(data, v) })
+}
+
+// DecodeAnswerWith is DecodeAnswer with a decoder of the kind's own, for
+// one that reads only the fields it needs; decode's error is taken for
+// invalid JSON.
+func DecodeAnswerWith(body io.Reader, rec *Record, clock func() time.Time, red *redact.Redactor, decode func(data []byte) error) ([]byte, error) {
 	data, err := ReadBody(body)
 	rec.End = clock()
 	switch {
@@ -96,7 +115,7 @@ func DecodeAnswer(body io.Reader, rec *Record, clock func() time.Time, red *reda
 	case err != nil:
 		return nil, fmt.Errorf("reading response body: %w", err)
 	}
-	if err := json.Unmarshal(data, v); err != nil {
+	if err := decode(data); err != nil {
 		return data, fmt.Errorf("response is not valid JSON (%v): %s", err, red.Quote(string(data), MaxMessage))
 	}
 	return data, nil

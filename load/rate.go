@@ -38,7 +38,7 @@ func (r Rate) Run(ctx context.Context, do func(ctx context.Context, index int, s
 	}
 	sched := r.newSchedule()
 	p := newPool(ctx, r.MaxConcurrency, do)
-	var w waiter
+	w := waiter{spin: spinFor(r.RPS)}
 	defer w.stop()
 
 	res := RateResult{RequestedRPS: r.RPS, MaxConcurrency: r.MaxConcurrency, Start: time.Now()}

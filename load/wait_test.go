@@ -48,3 +48,28 @@ func TestWaiterCancel(t *testing.T) {
 		t.Errorf("cancel took %v to notice", d)
 	}
 }
+
+func TestSpinFor(t *testing.T) {
+	for _, tt := range []struct {
+		rps  float64
+		want time.Duration
+	}{{1, spinWindow}, {1000, 50 * time.Microsecond}, {5000, 10 * time.Microsecond}, {10000, 5 * time.Microsecond}} {
+		if got := spinFor(tt.rps); got != tt.want {
+			t.Errorf("spinFor(%g) = %v, want %v", tt.rps, got, tt.want)
+		}
+	}
+}
+
+// TestFineTimer: the kernel timer never wakes early, and is used again
+// and again; how late it wakes is BenchmarkRatePacing's to measure.
+func TestFineTimer(t *testing.T) {
+	ft := newFineTimer()
+	defer ft.close()
+	for _, d := range []time.Duration{0, time.Microsecond, 300 * time.Microsecond, 3 * time.Millisecond} {
+		start := time.Now()
+		ft.sleep(d)
+		if took := time.Since(start); took < d {
+			t.Errorf("sleep(%v) returned after %v", d, took)
+		}
+	}
+}

@@ -38,6 +38,9 @@ type Meta struct {
 	// lag (actual − scheduled), client queue time, achieved vs requested
 	// rate.
 	RateStats []RateStats `json:"rate_stats,omitempty"`
+	// ClientCPU is aienergy's own CPU use over each measured phase: a CPU
+	// meter on the same host counts it too.
+	ClientCPU []ClientCPU `json:"client_cpu,omitempty"`
 	// Truth is the simulator's exact modeled energy per model window, when
 	// the backend was the built-in simulator: a check on the measurement.
 	Truth []SimTruth `json:"simulator_truth,omitempty"`
@@ -184,6 +187,15 @@ func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
 type RateStats struct {
 	Model string `json:"model"`
 	load.RateStats
+}
+
+// ClientCPU is the process's CPU over one model's measured phase.
+type ClientCPU struct {
+	Model string `json:"model"`
+	load.ClientCPU
+	// IncludesServer: the built-in simulator ran in the same process, so
+	// its CPU is in the figure too.
+	IncludesServer bool `json:"includes_server,omitempty"`
 }
 
 // SLO are latency objectives in milliseconds; 0 means not set.

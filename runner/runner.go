@@ -383,8 +383,12 @@ func (r *run) runModel(ctx context.Context, model string, v Variant) (achievedRP
 			r.meta.RateStats = append(r.meta.RateStats, rundir.RateStats{Model: label, RateStats: st})
 		}}
 	}
+	cpu := load.MarkCPU()
 	failed := r.sendLoad(ctx, req, trace.PhaseMeasured, shape, r.plan.WarmupRequests)
 	end := time.Now()
+	if c := cpu.Since(failed.of); c != nil {
+		r.meta.ClientCPU = append(r.meta.ClientCPU, rundir.ClientCPU{Model: label, ClientCPU: *c, IncludesServer: r.plan.Truth != nil})
+	}
 	if d := end.Sub(start).Seconds(); d > 0 {
 		achievedRPS = float64(failed.of-failed.total) / d
 	}

@@ -220,3 +220,21 @@ func TestProgressFitsAndGivesWay(t *testing.T) {
 		t.Errorf("the next line was drawn over the command's unfinished line: %q", term.String())
 	}
 }
+
+// run.json records the client's own CPU over each measured phase, and
+// says when the in-process simulator's CPU is in it.
+func TestClientCPURecorded(t *testing.T) {
+	plan := smallPlan(t)
+	dir, err := Run(context.Background(), plan, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := rundir.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := raw.Meta.ClientCPU
+	if len(c) != 1 || c[0].Model != "m" || c[0].Requests != plan.Requests || !c[0].IncludesServer || c[0].UserS+c[0].SystemS <= 0 {
+		t.Errorf("client_cpu = %+v; want one measured phase of %d requests, CPU > 0, marked as including the server", c, plan.Requests)
+	}
+}

@@ -6,6 +6,7 @@ package openai
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -49,6 +50,9 @@ type Client struct {
 }
 
 var _ backend.Backend = (*Client)(nil)
+
+// streamTypes is the media type of a streamed answer.
+var streamTypes = []string{"text/event-stream"}
 
 // Every server that speaks the OpenAI HTTP API is this kind.
 func init() {
@@ -139,41 +143,17 @@ func (c *Client) Close() error { return c.h.Close() }
 // response's Content-Type.
 func (c *Client) Do(ctx context.Context, req backend.Request) backend.Record {
 	rec := backend.Record{ID: req.ID, Model: req.Model}
+	body, err := c.requestBody(req)
+	if err != nil {
+		c.h.FailNow(&rec, backend.ErrorProtocol, fmt.Sprintf("cannot encode request %d as JSON: %v", req.ID, err))
+		return rec
+	}
 	c.h.Generate(ctx, req, &rec, backend.Generation{
 		Endpoint:    c.endpoint,
-		Body:        c.requestBody(req),
+		Body:        json.RawMessage(body),
 		Stream:      c.stream,
-		StreamTypes: []string{"text/event-stream"},
+		StreamTypes: streamTypes,
 		Reader:      &accumulator{rec: &rec, clock: c.h.Now, red: c.h.Redactor()},
 	})
 	return rec
-}
-
-// requestBody builds the JSON body for req; see Do for the rules.
-func (c *Client) requestBody(req backend.Request) map[string]any {
-	body := map[string]any{
-		"model":  req.Model,
-		"stream": c.stream,
-	}
-	if c.chat {
-		body["messages"] = []map[string]string{{"role": "user", "content": req.Prompt}}
-	} else {
-		body["prompt"] = req.Prompt
-	}
-	if c.stream {
-		body["stream_options"] = map[string]bool{"include_usage": true}
-	}
-	if req.MaxTokens > 0 {
-		body["max_tokens"] = req.MaxTokens
-	}
-	if req.MinTokens > 0 {
-		body["min_tokens"] = req.MinTokens
-	}
-	if req.IgnoreEOS {
-		body["ignore_eos"] = true
-	}
-	for k, v := range req.Extra {
-		body[k] = v
-	}
-	return body
 }

@@ -80,6 +80,28 @@ func NewSSEReader(r io.Reader) *SSEReader {
 	return &SSEReader{r: r, maxLine: sseMaxEvent, maxEvent: sseMaxEvent}
 }
 
+// sseKeepBuffer is the largest buffer Reset keeps: one huge event must
+// not pin megabytes in a reader that is reused.
+const sseKeepBuffer = 64 << 10
+
+// Reset makes s read the events of r as a new reader would, keeping its
+// buffers for reuse, so that a client reading stream after stream does
+// not allocate a buffer for each.
+func (s *SSEReader) Reset(r io.Reader) {
+	*s = SSEReader{
+		r: r, maxLine: s.maxLine, maxEvent: s.maxEvent,
+		buf: keep(s.buf), data: keep(s.data)[:0], name: keep(s.name)[:0], lastName: s.lastName,
+	}
+}
+
+// keep returns b's whole buffer, or nil for one too large to keep.
+func keep(b []byte) []byte {
+	if cap(b) > sseKeepBuffer {
+		return nil
+	}
+	return b[:cap(b)]
+}
+
 // Next returns the next event. At the end of the stream it returns io.EOF;
 // any other error comes from the underlying reader or is
 // ErrSSELineTooLong or ErrSSEEventTooLarge, after which the reader reads

@@ -161,6 +161,48 @@ func TestSSEReaderReadError(t *testing.T) {
 	}
 }
 
+// TestSSEReaderReset: a reader reset on a new stream reads it as a new
+// reader would, whatever the last stream left behind: a pending event, a
+// "\r" awaiting its "\n", a sticky error, the BOM already checked, a
+// buffer grown past what Reset keeps.
+func TestSSEReaderReset(t *testing.T) {
+	next := "\xEF\xBB\xBFevent: e\ndata: x\r\n\r\ndata: y\n\n"
+	want, _ := readAllEvents(t, strings.NewReader(next))
+	for _, last := range []string{
+		"data: pending",
+		"data: a\r",
+		"event: named\ndata: b\n\n",
+		"data: " + strings.Repeat("z", 2*sseKeepBuffer) + "\n\n",
+		"data: broken", // then a read error, which must not stick
+	} {
+		r := io.MultiReader(strings.NewReader(last), iotest.ErrReader(errors.New("connection reset")))
+		s := NewSSEReader(r)
+		for {
+			if _, err := s.Next(); err != nil {
+				break
+			}
+		}
+		s.Reset(strings.NewReader(next))
+		if cap(s.buf) > sseKeepBuffer {
+			t.Errorf("after %.20q: Reset kept a %d-byte buffer", last, cap(s.buf))
+		}
+		var got []string
+		for {
+			ev, err := s.Next()
+			if err != nil {
+				if err != io.EOF {
+					t.Fatalf("after %.20q: %v", last, err)
+				}
+				break
+			}
+			got = append(got, ev.Name+"|"+string(ev.Data))
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("after %.20q: got %q, want %q", last, got, want)
+		}
+	}
+}
+
 type zeroReader struct{}
 
 func (zeroReader) Read([]byte) (int, error) { return 0, nil }
