@@ -2,7 +2,6 @@ package merge
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -11,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/aienergy/aienergy/rundir"
 )
 
 // A table is one CSV file of a shard, read row by row: power.csv and
@@ -32,7 +33,7 @@ func openTable(dir, name string, need ...string) (*table, error) {
 	if err != nil {
 		return nil, err
 	}
-	end, whole, err := completeRows(f)
+	end, whole, err := rundir.CompleteRows(f)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -96,30 +97,6 @@ func (t *table) each(fn func(row []string) error) (skipped int, first string, er
 
 // rowError marks a row that is skipped, not a failure of the merge.
 type rowError struct{ error }
-
-// completeRows finds where f's last complete row ends: after its last
-// newline; whole is false when bytes follow it (half a row).
-func completeRows(f *os.File) (end int64, whole bool, err error) {
-	st, err := f.Stat()
-	if err != nil {
-		return 0, false, err
-	}
-	size := st.Size()
-	buf := make([]byte, 64<<10)
-	for hi := size; hi > 0; {
-		lo := max(hi-int64(len(buf)), 0)
-		block := buf[:hi-lo]
-		if _, err := f.ReadAt(block, lo); err != nil {
-			return 0, false, err
-		}
-		if i := bytes.LastIndexByte(block, '\n'); i >= 0 {
-			end = lo + int64(i) + 1
-			return end, end == size, nil
-		}
-		hi = lo
-	}
-	return 0, size == 0, nil
-}
 
 // An outFile is a merged CSV file, written with the first shard's header;
 // other shards' columns are placed by name.

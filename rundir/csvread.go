@@ -102,7 +102,7 @@ func readCSV(dir, name string, header []string, raw *Raw, row func(fields) error
 	}
 	defer file.Close()
 	// A crash can leave half a row at the end; drop it and say so.
-	complete, whole, err := completeRows(file)
+	complete, whole, err := CompleteRows(file)
 	if err != nil {
 		return fmt.Errorf("reading run directory: %w", err)
 	}
@@ -164,9 +164,10 @@ func readCSV(dir, name string, header []string, raw *Raw, row func(fields) error
 	}
 }
 
-// completeRows finds where f's last complete row ends: after its last
-// newline. whole is false when bytes follow that newline (half a row).
-func completeRows(f *os.File) (end int64, whole bool, err error) {
+// CompleteRows finds where f's last complete row ends: after its last
+// newline. whole is false when bytes follow that newline (half a row, as
+// a run cut off while writing leaves). merge reads shards the same way.
+func CompleteRows(f *os.File) (end int64, whole bool, err error) {
 	st, err := f.Stat()
 	if err != nil {
 		return 0, false, err
