@@ -260,14 +260,16 @@ func (s *scanner) text() (int, bool) {
 	return escapedChars(js.raw), true
 }
 
-// plainString reads a string without escapes, or null; an escaped one is
-// left to the slow path.
+// plainString reads a string without escapes, or null; an escaped one,
+// or one that is not valid UTF-8, is left to the slow path.
 func (s *scanner) plainString() (v []byte, null, ok bool) {
 	if s.null() {
 		return nil, true, true
 	}
 	js, ok := s.str()
-	if !ok || js.escaped {
+	if !ok || js.escaped || (js.nonASCII && !utf8.Valid(js.raw)) {
+		// encoding/json decides: it replaces invalid UTF-8 with U+FFFD,
+		// which the raw bytes would not (found by FuzzDecodeChunk).
 		return nil, false, false
 	}
 	return js.raw, false, true
