@@ -22,6 +22,12 @@ type Rate struct {
 	// while the cap is reached waits in a client-side queue, and that wait
 	// is reported as queue time, not as send lag.
 	MaxConcurrency int
+	// Keep, when set, sends only the arrivals it keeps: the others are
+	// drawn, so that the schedule is the one every caller with this seed
+	// draws, but neither waited for nor sent — one load generator's share
+	// of a schedule split among several (load.shard). Their indexes stay
+	// the whole schedule's.
+	Keep func(index int) bool
 }
 
 // Run calls do once per scheduled request, each at its due time, until
@@ -47,6 +53,9 @@ func (r Rate) Run(ctx context.Context, do func(ctx context.Context, index int, s
 		off, ok := sched.next()
 		if !ok {
 			break
+		}
+		if r.Keep != nil && !r.Keep(i) {
+			continue // another generator's arrival: no wake-up for it
 		}
 		due := res.Start.Add(off)
 		if !w.until(ctx, due) {

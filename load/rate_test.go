@@ -213,3 +213,28 @@ func TestRateStatsZeroSpan(t *testing.T) {
 		t.Errorf("Run: cap %d, %v; want the cap 3 recorded", got.MaxConcurrency, err)
 	}
 }
+
+// Keep sends only the arrivals it keeps, with the whole schedule's
+// indexes and due times: the same schedule, one generator's share.
+func TestRateKeep(t *testing.T) {
+	whole := Rate{RPS: 1000, Arrival: ArrivalPoisson, Requests: 12, Seed: 7}
+	all, err := whole.Run(context.Background(), func(context.Context, int, time.Time) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	share := whole
+	share.Keep = func(i int) bool { return i%3 == 2 }
+	got, err := share.Run(context.Background(), func(context.Context, int, time.Time) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Sends) != 4 {
+		t.Fatalf("%d sends, want arrivals 2, 5, 8, 11", len(got.Sends))
+	}
+	for j, s := range got.Sends {
+		want := all.Sends[3*j+2]
+		if s.Index != want.Index || s.Scheduled.Sub(got.Start) != want.Scheduled.Sub(all.Start) {
+			t.Errorf("send %d: index %d due +%v; want index %d due +%v", j, s.Index, s.Scheduled.Sub(got.Start), want.Index, want.Scheduled.Sub(all.Start))
+		}
+	}
+}

@@ -27,23 +27,20 @@ type openLoop struct {
 func (o openLoop) Run(ctx context.Context, do func(ctx context.Context, index int)) {
 	rate := o.rate
 	capName := "load.max_concurrency"
-	if o.shard.on() && rate.MaxConcurrency > 0 {
-		rate.MaxConcurrency = max(o.shard.share(rate.MaxConcurrency), 1)
-		capName = "this shard's share of load.max_concurrency,"
-	}
-	res, err := rate.Run(ctx, func(ctx context.Context, i int, _ time.Time) {
-		// Every shard paces the whole schedule (load.Rate has no way to
-		// skip arrivals yet) and sends only its own.
-		if o.shard.owns(i) {
-			do(ctx, i)
+	if o.shard.on() {
+		rate.Keep = o.shard.owns // every shard draws the whole schedule, waits for its own
+		if rate.MaxConcurrency > 0 {
+			rate.MaxConcurrency = max(o.shard.share(rate.MaxConcurrency), 1)
+			capName = "this shard's share of load.max_concurrency,"
 		}
-	})
+	}
+	res, err := rate.Run(ctx, func(ctx context.Context, i int, _ time.Time) { do(ctx, i) })
 	if err != nil && ctx.Err() == nil {
 		o.warn("open-loop load at %g req/s did not run: %v", rate.RPS, err)
 	}
 	rps := rate.RPS
 	if o.shard.on() {
-		res = shardStats(res, o.shard, len(res.Sends)+res.Unsent)
+		res = shardStats(res, o.shard)
 		rps = res.RequestedRPS
 	}
 	// A cancelled run still sent some requests: their statistics count.

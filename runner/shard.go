@@ -118,21 +118,10 @@ func (r *run) awaitShardStart(ctx context.Context, label string) error {
 	return nil
 }
 
-// shardStats is an open loop's record narrowed to the arrivals the shard
-// sent: the other arrivals were paced too (every shard draws the whole
-// schedule) but went nowhere. Rates and the cap are the shard's share.
-func shardStats(res load.RateResult, s shard, total int) load.RateResult {
-	out := load.RateResult{
-		RequestedRPS:   res.RequestedRPS / float64(s.count),
-		MaxConcurrency: res.MaxConcurrency,
-		Start:          res.Start,
-	}
-	for _, snd := range res.Sends {
-		if s.owns(snd.Index) {
-			out.Sends = append(out.Sends, snd)
-		}
-	}
-	// The unsent are the scheduled arrivals that never started.
-	out.Unsent = s.share(total) - len(out.Sends)
-	return out
+// shardStats is a shard's open-loop record with the requested rate its
+// share: load.Rate kept only the shard's arrivals (Keep), so its sends
+// and unsent are already the shard's own.
+func shardStats(res load.RateResult, s shard) load.RateResult {
+	res.RequestedRPS /= float64(s.count)
+	return res
 }

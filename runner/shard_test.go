@@ -137,18 +137,24 @@ func TestOpenLoopShards(t *testing.T) {
 	}
 }
 
-// A shard's record of an interrupted schedule counts as unsent exactly
-// its own arrivals that never started.
-func TestShardStatsUnsent(t *testing.T) {
-	t0 := time.Now()
-	var sends []load.Send
-	for _, k := range []int{0, 1, 2, 3, 4} { // 5 of 9 scheduled started
-		sends = append(sends, load.Send{Index: k, Scheduled: t0, Released: t0, Started: t0, Done: t0})
-	}
-	res := load.RateResult{RequestedRPS: 30, Sends: sends, Unsent: 4}
-	got := shardStats(res, shard{index: 1, count: 3}, 9) // its arrivals: 1, 4, 7
-	if len(got.Sends) != 2 || got.Unsent != 1 || got.RequestedRPS != 10 {
-		t.Errorf("shard 1 of 3: %d sent, %d unsent at %g req/s; want 2, 1 (arrival 7) and 10", len(got.Sends), got.Unsent, got.RequestedRPS)
+// A shard's open loop waits for and sends only its own arrivals of the
+// common schedule, with their whole-schedule indexes, and its requested
+// rate is its share.
+func TestShardOpenLoopKeepsItsArrivals(t *testing.T) {
+	rate := load.Rate{RPS: 2000, Arrival: load.ArrivalConstant, Requests: 9, Seed: 1}
+	var got []int
+	var mu sync.Mutex
+	var st load.RateStats
+	o := openLoop{rate: rate, shard: shard{index: 1, count: 3}, warn: func(string, ...any) {},
+		stats: func(s load.RateStats) { st = s }}
+	o.Run(context.Background(), func(_ context.Context, i int) {
+		mu.Lock()
+		got = append(got, i)
+		mu.Unlock()
+	})
+	slices.Sort(got)
+	if !slices.Equal(got, []int{1, 4, 7}) || st.Requests != 3 || st.RequestedRPS != 2000.0/3 {
+		t.Errorf("shard 1 of 3 sent %v (%d requests at %g req/s); want arrivals 1, 4, 7 at %g", got, st.Requests, st.RequestedRPS, 2000.0/3)
 	}
 }
 
