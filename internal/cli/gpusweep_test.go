@@ -184,14 +184,12 @@ func restoreGPUCmd(dir string) (string, error) {
 	return out.String(), err
 }
 
-// requireGPUSweeps skips the end-to-end tests below until the plan
-// crosses its load points with the GPU settings (variants calls
-// gpuPoints) and the run applies them: the runner's wiring of issue 12.
-func requireGPUSweeps(t *testing.T) {
-	t.Helper()
+// The plan crosses its load points with the GPU settings: variants
+// calls gpuPoints. (The end-to-end tests below rest on it.)
+func TestPlanSweepsGPUSettings(t *testing.T) {
 	cfg := parseConfig(t, "backend: {type: sim, model: m}\nsweep: {power_limits_w: [300]}\n")
-	if len(variants(cfg, nil)) == 0 || variants(cfg, nil)[0].PowerLimitW != 300 {
-		t.Skip("the plan does not sweep GPU settings yet: variants() does not call gpuPoints")
+	if v := variants(cfg, nil); len(v) != 1 || v[0].PowerLimitW != 300 {
+		t.Errorf("variants = %+v; want one point at a 300 W cap", v)
 	}
 }
 
@@ -203,7 +201,6 @@ func requireGPUSweeps(t *testing.T) {
 // The measured phase includes the ramp between waves of requests, so
 // J/token is held to 6 %, ITL (a mean over every gap) to 3 %.
 func TestGPUCapSweepLoadLine(t *testing.T) {
-	requireGPUSweeps(t)
 	dir := filepath.Join(t.TempDir(), "capsweep")
 	stdout, stderr, code := runCLI(t, "run", "--output", dir, "sweep.power_limits_w=[400,160]",
 		"backend.sim.max_num_seqs=8", "backend.sim.ttft=20ms", "backend.sim.itl=10ms",
@@ -255,7 +252,6 @@ func TestGPUCapSweepLoadLine(t *testing.T) {
 // does it from the run directory. aienergy runs as a process of its own
 // against a simulator served here, whose GPU outlives it.
 func TestSignalledCapSweepRestores(t *testing.T) {
-	requireGPUSweeps(t)
 	for _, tt := range []struct {
 		sig      syscall.Signal
 		exit     int
