@@ -94,11 +94,7 @@ func checkCodeCarbonRow(t *testing.T, header, row []string) map[string]float64 {
 // emissions ÷ energy_consumed is the intensity in kg/kWh), emissions_rate
 // = emissions / duration (line 1053) and water = wue × energy (line 1179).
 func TestEmissionsCSVIsCodeCarbons(t *testing.T) {
-	dir := copyRun(t, "run-constant")
-	if _, _, err := GenerateRaw(dir); err != nil {
-		t.Fatal(err)
-	}
-	rows := readCSV(t, filepath.Join(dir, "emissions.csv"))
+	rows := generatedCSV(t, "run-constant", "emissions.csv")
 	if !slices.Equal(rows[0], codecarbonHeader()) {
 		t.Fatalf("header\n%v\nwant CodeCarbon 3.3's\n%v", rows[0], codecarbonHeader())
 	}

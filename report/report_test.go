@@ -214,3 +214,14 @@ func TestRAPLWrapExactToTheMicrojoule(t *testing.T) {
 		t.Errorf("without the range the energy is %v J: the test no longer shows what the range is for", e)
 	}
 }
+
+// generatedCSV reports a copy of fixture and reads one of the CSV files
+// the report writes.
+func generatedCSV(t *testing.T, fixture, file string) [][]string {
+	t.Helper()
+	dir := copyRun(t, fixture)
+	if _, _, err := GenerateRaw(dir); err != nil {
+		t.Fatal(err)
+	}
+	return readCSV(t, filepath.Join(dir, file))
+}

@@ -64,11 +64,7 @@ func flatten(nodes []node, parent string) []string {
 // results.csv begins with the POC reporter's columns, in its order:
 // the flattened results, then the "timestamp" report() adds (line 34).
 func TestResultsCSVIsThePOCReporters(t *testing.T) {
-	dir := copyRun(t, "run-constant")
-	if _, _, err := GenerateRaw(dir); err != nil {
-		t.Fatal(err)
-	}
-	rows := readCSV(t, filepath.Join(dir, "results.csv"))
+	rows := generatedCSV(t, "run-constant", "results.csv")
 	poc := append(flatten(pocResults, ""), "timestamp")
 	if !slices.Equal(rows[0][:len(poc)], poc) {
 		t.Fatalf("header begins\n%v\nwant the POC's\n%v", rows[0][:len(poc)], poc)

@@ -153,3 +153,21 @@ func awaitValue[T any](t *testing.T, ch <-chan T, what string) T {
 		panic("unreachable")
 	}
 }
+
+// secondPerToken serves a simulator with no latency of its own on a fake
+// clock that every token moves a second on, so that energies come out
+// as round numbers.
+func secondPerToken(t *testing.T) (*fakeClock, *Server, *httptest.Server) {
+	t.Helper()
+	clk := newFakeClock()
+	s, err := newServer(Config{TTFT: -1, ITL: -1}, clk.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.tracer = func(ev traceEvent) {
+		if ev.kind == traceToken {
+			clk.advance(time.Second)
+		}
+	}
+	return clk, s, startTest(t, s)
+}

@@ -174,17 +174,7 @@ func TestEnergyHistoryIsBounded(t *testing.T) {
 // second per generated token, so the energy of the whole exchange is known
 // exactly.
 func TestEnergyOfRealRequests(t *testing.T) {
-	clk := newFakeClock()
-	s, err := newServer(Config{TTFT: -1, ITL: -1}, clk.now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.tracer = func(ev traceEvent) {
-		if ev.kind == traceToken {
-			clk.advance(time.Second)
-		}
-	}
-	ts := startTest(t, s)
+	clk, s, ts := secondPerToken(t)
 	origin := clk.now()
 	clk.advance(10 * time.Second) // idle: 600 J
 

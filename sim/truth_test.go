@@ -179,17 +179,7 @@ func TestRequestTruthConservesEnergy(t *testing.T) {
 // counts are the response's, and a request that ran alone is due all the
 // energy of its stay.
 func TestRequestEnergyByResponseID(t *testing.T) {
-	clk := newFakeClock()
-	s, err := newServer(Config{TTFT: -1, ITL: -1}, clk.now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.tracer = func(ev traceEvent) {
-		if ev.kind == traceToken {
-			clk.advance(time.Second)
-		}
-	}
-	ts := startTest(t, s)
+	_, s, ts := secondPerToken(t)
 	for _, path := range []string{"/v1/completions", "/v1/chat/completions"} {
 		body := `{"prompt":"count my joules","max_tokens":3,"ignore_eos":true}`
 		if path == "/v1/chat/completions" {
