@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -60,8 +61,12 @@ func TestLiveMetricsLinger(t *testing.T) {
 	url := fmt.Sprintf("http://127.0.0.1:%d/metrics", port)
 	dir := filepath.Join(t.TempDir(), "live")
 	exited := make(chan int, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	// The run must be over before the test's temp dir goes: Ctrl-C ends
+	// its linger, and the test waits for it to exit.
+	defer func() { cancel(); <-exited }()
 	go func() {
-		code := Execute(t.Context(), []string{"run", "--output", dir, "--metrics-addr", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-linger", "20s",
+		code := Execute(ctx, []string{"run", "--output", dir, "--metrics-addr", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-linger", "20s",
 			"phases.idle_before=0", "phases.idle_after=0", "phases.warmup_requests=0", "load.requests=8"}, io.Discard, io.Discard)
 		exited <- code
 	}()
@@ -73,6 +78,7 @@ func TestLiveMetricsLinger(t *testing.T) {
 		}
 		select {
 		case code := <-exited:
+			exited <- code // for the deferred wait
 			t.Fatalf("the run ended (exit %d) without lingering", code)
 		case <-time.After(100 * time.Millisecond):
 		}
@@ -91,6 +97,7 @@ func TestLiveMetricsLinger(t *testing.T) {
 	}
 	select {
 	case code := <-exited:
+		exited <- code // for the deferred wait
 		t.Errorf("the run exited (%d) while it should linger", code)
 	default:
 	}
