@@ -60,9 +60,13 @@ type modelPhases struct {
 // replaced, in requests itself, by the chunk count and marked estimated
 // (CheckUsage), with a warning: whatever the caller writes from the same
 // records afterwards (per-request files, sinks) agrees with the figures.
-func Analyze(samples []trace.Sample, requests []trace.Request, phases []trace.Phase, opts Options) (*Result, error) {
+func Analyze(samples []trace.Sample, all trace.Requests, phases []trace.Phase, opts Options) (*Result, error) {
 	if opts.RequestedConcurrency < 0 {
 		return nil, fmt.Errorf("requested concurrency %d: want 0 or more", opts.RequestedConcurrency)
+	}
+	requests, err := trace.Collect(all)
+	if err != nil {
+		return nil, err
 	}
 	carbon, warnings, err := resolveCarbon(opts)
 	if err != nil {

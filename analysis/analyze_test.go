@@ -113,7 +113,7 @@ func TestComponentsAndWallAreKeptApart(t *testing.T) {
 func TestNegativeNetEnergy(t *testing.T) {
 	samples := profile("nvml", "gpu0", "gpu", 0, 30, 10, loadProfile(200, 100))
 	reqs := []trace.Request{{Model: "m", Phase: trace.PhaseMeasured, Start: 11, FirstToken: 11.5, End: 12, OutputTokens: 10}}
-	res, err := Analyze(samples, reqs, threePhases("m"), Options{})
+	res, err := Analyze(samples, trace.Slice(reqs), threePhases("m"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +255,7 @@ func TestPerWorkAndCarbon(t *testing.T) {
 		start := 15 + float64(i)
 		reqs = append(reqs, trace.Request{ID: i, Model: "m", Phase: trace.PhaseMeasured, Start: start, FirstToken: start + 0.1, End: start + 0.9, InputTokens: 100, OutputTokens: 50})
 	}
-	res, err := Analyze(samples, reqs, baselinePhases("m"), Options{CarbonIntensity: 400, PUE: 1.2, CountryISO: "FRA"})
+	res, err := Analyze(samples, trace.Slice(reqs), baselinePhases("m"), Options{CarbonIntensity: 400, PUE: 1.2, CountryISO: "FRA"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +288,7 @@ func TestPerWorkAndCarbon(t *testing.T) {
 
 func TestNoSamplesGiveNullEnergy(t *testing.T) {
 	reqs := []trace.Request{{Model: "m", Phase: trace.PhaseMeasured, Start: 11, FirstToken: 11.2, End: 12, InputTokens: 5, OutputTokens: 7}}
-	res, err := Analyze(nil, reqs, threePhases("m"), Options{CountryISO: "DEU"})
+	res, err := Analyze(nil, trace.Slice(reqs), threePhases("m"), Options{CountryISO: "DEU"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -339,7 +339,7 @@ func TestChannelWithoutDataInWindow(t *testing.T) {
 
 func TestSummaryJSONKeys(t *testing.T) {
 	samples := profile("nvml", "gpu0", "gpu", 0, 30, 10, loadProfile(50, 150))
-	res, err := Analyze(samples, latencyRequests()[:5], threePhases("m"), Options{})
+	res, err := Analyze(samples, trace.Slice(latencyRequests()[:5]), threePhases("m"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -402,7 +402,7 @@ func TestModelsInPhaseOrderAndTotals(t *testing.T) {
 		{Model: "b", Phase: trace.PhaseMeasured, Start: 11, FirstToken: 11.5, End: 12, OutputTokens: 30},
 		{Model: "ghost", Phase: trace.PhaseMeasured, Start: 1, FirstToken: 1.5, End: 2, OutputTokens: 3},
 	}
-	res, err := Analyze(samples, reqs, phases, Options{CountryISO: "se"})
+	res, err := Analyze(samples, trace.Slice(reqs), phases, Options{CountryISO: "se"})
 	if err != nil {
 		t.Fatal(err)
 	}

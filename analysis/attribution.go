@@ -78,7 +78,7 @@ type AttributionChannel struct {
 // the same declarations Analyze had; requests may be the whole run's:
 // those of other models and impossible records are left out. It returns
 // nil when the model has no energy figure.
-func AttributeModel(series []*Series, m ModelResult, requests []trace.Request) (*Attribution, error) {
+func AttributeModel(series []*Series, m ModelResult, requests trace.Requests) (*Attribution, error) {
 	if len(m.EnergyBasis) == 0 {
 		return nil, nil
 	}
@@ -98,11 +98,11 @@ func AttributeModel(series []*Series, m ModelResult, requests []trace.Request) (
 		}
 		chans = append(chans, AttributionChannel{Series: s, BaselineWatts: baselines[key]})
 	}
-	var reqs []trace.Request
-	for _, r := range requests {
-		if r.Model == m.Model && checkRequest(r) == nil {
-			reqs = append(reqs, r)
-		}
+	reqs, err := trace.Collect(trace.Filter(requests, func(r trace.Request) bool {
+		return r.Model == m.Model && checkRequest(r) == nil
+	}))
+	if err != nil {
+		return nil, err
 	}
 	return Attribute(chans, reqs, m.Window.StartS, m.Window.EndS)
 }

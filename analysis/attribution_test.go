@@ -497,7 +497,7 @@ func TestAttributeModel(t *testing.T) {
 	other.Model = "other"
 	reqs = append(reqs, other)
 
-	res, err := Analyze(samples, reqs, phases, Options{})
+	res, err := Analyze(samples, trace.Slice(reqs), phases, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -506,7 +506,7 @@ func TestAttributeModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := res.Models[0]
-	a, err := AttributeModel(series, m, reqs)
+	a, err := AttributeModel(series, m, trace.Slice(reqs))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -521,7 +521,7 @@ func TestAttributeModel(t *testing.T) {
 	checkNear(t, "idle", a.IdleJ, 500)
 	checkNear(t, "unattributed", a.UnattributedJ, 0)
 
-	if a, err := AttributeModel(series, ModelResult{Model: "m"}, reqs); a != nil || err != nil {
+	if a, err := AttributeModel(series, ModelResult{Model: "m"}, trace.Slice(reqs)); a != nil || err != nil {
 		t.Errorf("a model without energy: attribution %v, error %v; want neither", a, err)
 	}
 }

@@ -56,7 +56,7 @@ func BenchmarkAnalyze(b *testing.B) {
 	samples, reqs, phases := benchRun()
 	opts := Options{CountryISO: "FRA", MaxRange: map[string]float64{"rapl/package-0": 262143.328850}}
 	for b.Loop() {
-		res, err := Analyze(samples, reqs, phases, opts)
+		res, err := Analyze(samples, trace.Slice(reqs), phases, opts)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -84,7 +84,7 @@ func latencyRequests() []trace.Request {
 
 func TestLatencyAndThroughput(t *testing.T) {
 	phases := []trace.Phase{{Model: "m", Name: trace.PhaseWarmup, Start: -5, End: 0}, {Model: "m", Name: trace.PhaseMeasured, Start: 0, End: 10}}
-	res, err := Analyze(nil, latencyRequests(), phases, Options{RequestedConcurrency: 4})
+	res, err := Analyze(nil, trace.Slice(latencyRequests()), phases, Options{RequestedConcurrency: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestLatencyAndThroughput(t *testing.T) {
 func TestConcurrencyClipsToWindow(t *testing.T) {
 	reqs := []trace.Request{{Model: "m", Phase: trace.PhaseMeasured, Start: -1, FirstToken: nan, End: 3, OutputTokens: 1}}
 	phases := []trace.Phase{{Model: "m", Name: trace.PhaseMeasured, Start: 0, End: 4}}
-	res, err := Analyze(nil, reqs, phases, Options{})
+	res, err := Analyze(nil, trace.Slice(reqs), phases, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func TestBadRequestsAreLeftOut(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := base
 			tc.mutate(&r)
-			res, err := Analyze(nil, []trace.Request{base, r}, phases, Options{})
+			res, err := Analyze(nil, trace.Slice{base, r}, phases, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -17,7 +17,7 @@ func TestJoulesPerAnswerToken(t *testing.T) {
 		reqs = append(reqs, trace.Request{ID: i, Model: "m", Phase: trace.PhaseMeasured, Start: s, FirstToken: s + 0.1, End: s + 1,
 			InputTokens: 10, OutputTokens: 100, ReasoningTokens: 60})
 	}
-	res, err := Analyze(samples, reqs, threePhases("m"), Options{CarbonIntensity: 100})
+	res, err := Analyze(samples, trace.Slice(reqs), threePhases("m"), Options{CarbonIntensity: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ func TestSteadyStateWindow(t *testing.T) {
 		{ID: 2, Model: "m", Phase: trace.PhaseMeasured, Start: 13, FirstToken: 14, End: 16, OutputTokens: 10, InputTokens: 10},
 		{ID: 3, Model: "m", Phase: trace.PhaseMeasured, Start: 17, FirstToken: 17.2, End: 21, Chunks: []float64{0.2, 0.4, 0.6, 0.8, 1.2, 1.4, 1.6, 1.8}, OutputTokens: 80, InputTokens: 10},
 	}
-	res, err := Analyze(samples, reqs, phases, Options{CarbonIntensity: 100})
+	res, err := Analyze(samples, trace.Slice(reqs), phases, Options{CarbonIntensity: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

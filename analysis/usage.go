@@ -54,9 +54,7 @@ func CheckUsage(reqs []trace.Request) []string {
 		if t.first == "" {
 			t.first = fmt.Sprintf("request %d: %d output tokens for %d text chunks", r.ID, r.OutputTokens, r.ContentChunks())
 		}
-		r.OutputTokens = r.ContentChunks()
-		r.ReasoningTokens = min(max(r.ReasoningTokens, 0), r.OutputTokens)
-		r.TokensEstimated = true
+		fitUsage(r)
 	}
 	var warnings []string
 	for _, m := range order {
@@ -66,6 +64,36 @@ func CheckUsage(reqs []trace.Request) []string {
 		}
 	}
 	return warnings
+}
+
+// fitUsage replaces the output count of a streamed request whose stream
+// contradicts it by its chunk count, marked estimated.
+func fitUsage(r *trace.Request) {
+	if !r.Streamed || usagePlausible(*r) {
+		return
+	}
+	r.OutputTokens = r.ContentChunks()
+	r.ReasoningTokens = min(max(r.ReasoningTokens, 0), r.OutputTokens)
+	r.TokensEstimated = true
+}
+
+// CorrectUsage is reqs with the token counts CheckUsage corrects
+// corrected, record by record at each pass: records read afresh from a
+// run directory at every pass cannot be corrected once, in place.
+func CorrectUsage(reqs trace.Requests) trace.Requests {
+	if reqs == nil {
+		return nil
+	}
+	return correctedUsage{reqs}
+}
+
+type correctedUsage struct{ trace.Requests }
+
+func (c correctedUsage) Each(fn func(trace.Request) error) error {
+	return c.Requests.Each(func(r trace.Request) error {
+		fitUsage(&r)
+		return fn(r)
+	})
 }
 
 // usagePlausible reports whether a streamed request's output count could

@@ -114,7 +114,7 @@ func TestAnalyzeChecksUsage(t *testing.T) {
 		{ID: 1, Model: "m", Phase: trace.PhaseMeasured, Start: 11, FirstToken: 11.1, End: 11.5, Streamed: true, Chunks: chunks, OutputTokens: 1_000_000},
 		{ID: 2, Model: "m", Phase: trace.PhaseMeasured, Start: 12, FirstToken: 12.1, End: 12.5, Streamed: true, Chunks: chunks, OutputTokens: 5},
 	}
-	res, err := Analyze(nil, reqs, threePhases("m"), Options{})
+	res, err := Analyze(nil, trace.Slice(reqs), threePhases("m"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

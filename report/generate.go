@@ -53,7 +53,14 @@ func GenerateRaw(dir string) (*Summary, *rundir.Raw, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("analysing %s: %w", dir, err)
 	}
-	s := newSummary(raw, res)
+	// Analyze corrected the token counts a stream contradicts in its own
+	// pass; whoever reads the records next (per-request files, sinks)
+	// gets them corrected too, so that they agree with the figures.
+	raw.Requests = analysis.CorrectUsage(raw.Requests)
+	s, err := newSummary(raw, res)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading %s: %w", dir, err)
+	}
 	s.requestedConcurrencyPerPoint()
 	if len(startup) > 0 {
 		if st, err := analysis.Analyze(raw.Samples, nil, startup, opts); err == nil && len(st.Models) == 1 {

@@ -45,7 +45,10 @@ func TestHeadlineIsMainWorkload(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newSummary(&rundir.Raw{}, &analysis.Result{Models: tt.models})
+			s, err := newSummary(&rundir.Raw{Requests: trace.Slice{}}, &analysis.Result{Models: tt.models})
+			if err != nil {
+				t.Fatal(err)
+			}
 			if !slices.Equal(s.HeadlineModels, tt.wantModels) {
 				t.Errorf("headline models %q, want %q", s.HeadlineModels, tt.wantModels)
 			}
@@ -88,7 +91,7 @@ func TestUnobservedLatencyInSweepAndSLO(t *testing.T) {
 			reqs = append(reqs, trace.Request{ID: i, Model: m.Model, Phase: trace.PhaseMeasured, Start: 0, FirstToken: math.NaN(), End: 0.2, OutputTokens: 10})
 		}
 	}
-	res := sweep(models, reqs, &rundir.SLO{TTFTMs: 100, TPOTMs: 10, E2EMs: 300})
+	res, _ := sweep(models, trace.Slice(reqs), &rundir.SLO{TTFTMs: 100, TPOTMs: 10, E2EMs: 300})
 	p := res.Points[0]
 	if p.TTFTMsP50 != nil || p.TPOTMsP50 != nil {
 		t.Errorf("ttft %v, tpot %v; want null", p.TTFTMsP50, p.TPOTMsP50)
@@ -101,7 +104,8 @@ func TestUnobservedLatencyInSweepAndSLO(t *testing.T) {
 		t.Errorf("repetitions report ttft_ms_p50 %+v without a TTFT", reps[0].Figures["ttft_ms_p50"])
 	}
 	noContent := trace.Request{Model: "x", Phase: trace.PhaseMeasured, Start: 0, FirstToken: math.NaN(), End: 0.2, Streamed: true}
-	if good, _, _ := sloRequests([]trace.Request{noContent}, &rundir.SLO{TTFTMs: 100}); good != 0 {
+	var tally sloTally
+	if tally.add(noContent, &rundir.SLO{TTFTMs: 100}); tally.good != 0 {
 		t.Error("a stream without content met the TTFT objective")
 	}
 }

@@ -95,7 +95,7 @@ func (s *Summary) Headline() (Headline, bool) {
 	return h, true
 }
 
-func newSummary(raw *rundir.Raw, res *analysis.Result) *Summary {
+func newSummary(raw *rundir.Raw, res *analysis.Result) (*Summary, error) {
 	m := raw.Meta
 	s := &Summary{
 		Schema: SummarySchema, Tool: m.Tool, Version: m.Version, Name: m.Name, RunID: m.RunID, Project: m.Carbon.ProjectName,
@@ -132,7 +132,10 @@ func newSummary(raw *rundir.Raw, res *analysis.Result) *Summary {
 	s.Warnings = append(s.Warnings, res.Warnings...)
 	s.Warnings = append(s.Warnings, s.TooManyFailures()...)
 	s.Warnings = append(s.Warnings, queueWarnings(m.RateStats)...)
-	s.Sweep = sweep(res.Models, raw.Requests, m.SLO)
+	var err error
+	if s.Sweep, err = sweep(res.Models, raw.Requests, m.SLO); err != nil {
+		return nil, err
+	}
 	if s.Sweep != nil && m.SLO != nil {
 		seen := map[string]bool{}
 		for _, p := range s.Sweep.Points {
@@ -150,7 +153,7 @@ func newSummary(raw *rundir.Raw, res *analysis.Result) *Summary {
 	if s.Warnings == nil {
 		s.Warnings = []string{}
 	}
-	return s
+	return s, nil
 }
 
 // TooManyFailures says, for each model run in which more of the measured

@@ -58,7 +58,7 @@ const minAttainment = 0.9
 
 // sweep builds the curve from every non-prefill variant with a load
 // point; nil when the run was not a sweep.
-func sweep(models []analysis.ModelResult, reqs []trace.Request, slo *rundir.SLO) *SweepResult {
+func sweep(models []analysis.ModelResult, reqs trace.Requests, slo *rundir.SLO) (*SweepResult, error) {
 	byKey := map[string][]*analysis.ModelResult{}
 	var order []string
 	for i := range models {
@@ -73,11 +73,21 @@ func sweep(models []analysis.ModelResult, reqs []trace.Request, slo *rundir.SLO)
 		byKey[k] = append(byKey[k], &models[i])
 	}
 	if len(order) == 0 {
-		return nil
+		return nil, nil
 	}
-	byLabel := map[string][]trace.Request{}
-	for _, r := range reqs {
-		byLabel[r.Model] = append(byLabel[r.Model], r)
+	byLabel := map[string]*sloTally{}
+	if slo != nil && reqs != nil {
+		if err := reqs.Each(func(r trace.Request) error {
+			t := byLabel[r.Model]
+			if t == nil {
+				t = &sloTally{}
+				byLabel[r.Model] = t
+			}
+			t.add(r, slo)
+			return nil
+		}); err != nil {
+			return nil, err
+		}
 	}
 	res := &SweepResult{SLO: slo, Best: map[string]string{}}
 	if slo != nil {
@@ -105,8 +115,9 @@ func sweep(models []analysis.ModelResult, reqs []trace.Request, slo *rundir.SLO)
 			var energy, duration float64
 			haveEnergy := true
 			for _, m := range ms {
-				g, gt, c := sloRequests(byLabel[m.Model], slo)
-				good, goodTokens, completed = good+g, analysis.SaturatingAdd(goodTokens, gt), completed+c
+				if t := byLabel[m.Model]; t != nil {
+					good, goodTokens, completed = good+t.good, analysis.SaturatingAdd(goodTokens, t.goodTokens), completed+t.completed
+				}
 				duration += m.DurationS
 				if m.EnergyJ == nil {
 					haveEnergy = false
@@ -132,7 +143,7 @@ func sweep(models []analysis.ModelResult, reqs []trace.Request, slo *rundir.SLO)
 	}
 	markFront(res.Points)
 	pickBest(res)
-	return res
+	return res, nil
 }
 
 // markFront marks, per model, the points no other point beats in both J

@@ -280,34 +280,31 @@ func meanOf(ms []*analysis.ModelResult, get func(*analysis.ModelResult) *float64
 	return &m
 }
 
-// sloRequests counts a variant's measured requests that meet the SLOs.
-// An objective is judged where it was observed: a TTFT or TPOT cannot be
-// seen without streaming, so it neither passes nor fails such a request,
-// while a stream that never carried content missed its first token.
-func sloRequests(reqs []trace.Request, slo *rundir.SLO) (good, goodTokens, completed int) {
-	for _, r := range reqs {
-		if r.Phase != trace.PhaseMeasured || !r.OK() {
-			continue
-		}
-		completed++
-		ok := true
-		if slo.TTFTMs > 0 {
-			if ttft, seen := r.TTFT(); seen {
-				ok = ok && ttft*1000 <= slo.TTFTMs
-			} else if r.Streamed {
-				ok = false
-			}
-		}
-		if tpot, seen := r.TPOT(); slo.TPOTMs > 0 && seen {
-			ok = ok && tpot*1000 <= slo.TPOTMs
-		}
-		if slo.E2EMs > 0 {
-			ok = ok && (r.End-r.Start)*1000 <= slo.E2EMs
-		}
-		if ok {
-			good++
-			goodTokens = analysis.SaturatingAdd(goodTokens, r.OutputTokens)
+// sloTally counts a variant's measured requests that meet the SLOs.
+type sloTally struct{ good, goodTokens, completed int }
+
+// add counts r.
+func (t *sloTally) add(r trace.Request, slo *rundir.SLO) {
+	if r.Phase != trace.PhaseMeasured || !r.OK() {
+		return
+	}
+	t.completed++
+	ok := true
+	if slo.TTFTMs > 0 {
+		if ttft, seen := r.TTFT(); seen {
+			ok = ok && ttft*1000 <= slo.TTFTMs
+		} else if r.Streamed {
+			ok = false
 		}
 	}
-	return good, goodTokens, completed
+	if tpot, seen := r.TPOT(); slo.TPOTMs > 0 && seen {
+		ok = ok && tpot*1000 <= slo.TPOTMs
+	}
+	if slo.E2EMs > 0 {
+		ok = ok && (r.End-r.Start)*1000 <= slo.E2EMs
+	}
+	if ok {
+		t.good++
+		t.goodTokens = analysis.SaturatingAdd(t.goodTokens, r.OutputTokens)
+	}
 }

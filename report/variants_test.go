@@ -76,7 +76,7 @@ func TestSweepFrontAndSLO(t *testing.T) {
 			reqs = append(reqs, trace.Request{ID: i, Model: m.Model, Phase: trace.PhaseMeasured, Start: 0, FirstToken: 0.01, End: e2e, OutputTokens: 10})
 		}
 	}
-	res := sweep(models, reqs, &rundir.SLO{E2EMs: 260})
+	res, _ := sweep(models, trace.Slice(reqs), &rundir.SLO{E2EMs: 260})
 	if len(res.Points) != 3 {
 		t.Fatalf("%d points, want 3", len(res.Points))
 	}
@@ -94,7 +94,7 @@ func TestSweepFrontAndSLO(t *testing.T) {
 	if res.Best["m"] != "m [c=2]" {
 		t.Errorf("best = %q, want m [c=2]", res.Best["m"])
 	}
-	if noSLO := sweep(models, reqs, nil); noSLO.Best["m"] != "m [c=1]" {
+	if noSLO, _ := sweep(models, trace.Slice(reqs), nil); noSLO.Best["m"] != "m [c=1]" {
 		t.Errorf("without SLOs best = %q, want the front's lowest J/token, m [c=1]", noSLO.Best["m"])
 	}
 }

@@ -122,7 +122,7 @@ func TestReadRecoversCutOffMeasuredPhase(t *testing.T) {
 		t.Errorf("measured phase %v–%v, want 2–5.2 (the last reading)", m.Start, m.End)
 	}
 	var ids []int
-	for _, r := range raw.Requests {
+	for _, r := range collect(t, raw) {
 		ids = append(ids, r.ID)
 	}
 	if len(ids) != 3 || ids[2] != 3 {
@@ -159,8 +159,8 @@ func TestReadRecoversCutOffPhaseWithoutReadings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m := findPhase(t, raw.Phases, "measured"); m.End != 5.4 || len(raw.Requests) != 4 {
-		t.Errorf("measured ends at %v with %d requests; want 5.4 and all 4", m.End, len(raw.Requests))
+	if m := findPhase(t, raw.Phases, "measured"); m.End != 5.4 || raw.Requests.Len() != 4 {
+		t.Errorf("measured ends at %v with %d requests; want 5.4 and all 4", m.End, raw.Requests.Len())
 	}
 }
 
@@ -205,8 +205,8 @@ func TestReadLeavesFinishedRunsAlone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if raw.CutOff || raw.Meta.Interrupted || len(raw.Requests) != 4 || len(raw.Warnings) != 0 {
-		t.Errorf("CutOff %v, Interrupted %v, %d requests, warnings %q; want the run as recorded", raw.CutOff, raw.Meta.Interrupted, len(raw.Requests), raw.Warnings)
+	if raw.CutOff || raw.Meta.Interrupted || raw.Requests.Len() != 4 || len(raw.Warnings) != 0 {
+		t.Errorf("CutOff %v, Interrupted %v, %d requests, warnings %q; want the run as recorded", raw.CutOff, raw.Meta.Interrupted, raw.Requests.Len(), raw.Warnings)
 	}
 }
 

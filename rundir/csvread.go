@@ -70,50 +70,79 @@ func (f *fields) int(name string) int {
 }
 
 // chunkTimes reads a chunk_ms cell — milliseconds since the request's
-// start, separated by spaces — as seconds, into a slice of exactly their
-// number: a request can have 64 Ki of them.
-func chunkTimes(cell string) ([]float64, error) {
-	n := 0
-	for range strings.FieldsSeq(cell) {
-		n++
-	}
-	if n == 0 {
-		return nil, nil
-	}
-	out := make([]float64, 0, n)
+// start, separated by spaces — as seconds, appended to buf[:0]: a request
+// can have 64 Ki of them, so a pass over the file reuses one buffer.
+func chunkTimes(cell string, buf []float64) ([]float64, error) {
+	out := buf[:0]
 	for c := range strings.FieldsSeq(cell) {
 		v, err := strconv.ParseFloat(c, 64)
 		if err != nil {
-			return nil, fmt.Errorf("chunk_ms: %q is not a number", c)
+			return buf, fmt.Errorf("chunk_ms: %q is not a number", c)
 		}
 		out = append(out, v/1000)
 	}
 	return out, nil
 }
 
+// badRow is a row's own fault: one bad cell, a field that does not
+// parse. The row is skipped and counted; any other error from a row
+// function stops the read.
+type badRow struct{ err error }
+
+func (b badRow) Error() string { return b.err.Error() }
+
+// rowErr is f's conversion error, if any, as a bad row.
+func rowErr(f fields) error {
+	if f.err != nil {
+		return badRow{f.err}
+	}
+	return nil
+}
+
 // readCSV reads the file name of dir row by row, streamed: power.csv and
 // requests.csv grow with the run and are never held whole. header is the
-// columns the file must have.
-func readCSV(dir, name string, header []string, raw *Raw, row func(fields) error) error {
+// columns the file must have. It returns where the file's complete rows
+// end, for passes that read it again (eachRow).
+func readCSV(dir, name string, header []string, raw *Raw, row func(fields) error) (end int64, err error) {
 	path := filepath.Join(dir, name)
 	file, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("reading run directory: %w", err)
+		return 0, fmt.Errorf("reading run directory: %w", err)
 	}
-	defer file.Close()
 	// A crash can leave half a row at the end; drop it and say so.
-	complete, whole, err := CompleteRows(file)
+	end, whole, err := CompleteRows(file)
+	file.Close()
 	if err != nil {
-		return fmt.Errorf("reading run directory: %w", err)
+		return 0, fmt.Errorf("reading run directory: %w", err)
 	}
 	if !whole {
 		raw.Warnings = append(raw.Warnings, fmt.Sprintf("%s: dropped an incomplete last row (the run was cut off while writing)", name))
 	}
-	r := csv.NewReader(bufio.NewReaderSize(io.NewSectionReader(file, 0, complete), 64<<10))
+	// A row that cannot be read is skipped and counted: one damaged cell
+	// must not cost the run every figure. phases.csv is the exception:
+	// without its rows nothing can be placed in time.
+	skipped, first, err := eachRow(path, end, header, name == PhasesFile, row)
+	if skipped > 0 {
+		raw.Warnings = append(raw.Warnings, fmt.Sprintf("%s: %d unreadable row(s) skipped; the first: %s", name, skipped, first))
+	}
+	return end, err
+}
+
+// eachRow calls row with every row of the CSV file at path up to end.
+// Rows that do not parse as CSV, or for which row returns a badRow, are
+// skipped and counted (first describes the first), unless strict; any
+// other error from row stops the read and is returned as it is.
+func eachRow(path string, end int64, header []string, strict bool, row func(fields) error) (skipped int, first string, err error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return 0, "", fmt.Errorf("reading run directory: %w", err)
+	}
+	defer file.Close()
+	r := csv.NewReader(bufio.NewReaderSize(io.NewSectionReader(file, 0, end), 64<<10))
 	r.ReuseRecord = true
 	got, err := r.Read()
 	if err != nil {
-		return fmt.Errorf("%s: missing header row", path)
+		return 0, "", fmt.Errorf("%s: missing header row", path)
 	}
 	cols := map[string]int{}
 	for i, h := range got {
@@ -121,42 +150,36 @@ func readCSV(dir, name string, header []string, raw *Raw, row func(fields) error
 	}
 	for _, h := range header {
 		if _, ok := cols[h]; !ok {
-			return fmt.Errorf("%s:1: missing column %q (is this an aienergy run directory?)", path, h)
+			return 0, "", fmt.Errorf("%s:1: missing column %q (is this an aienergy run directory?)", path, h)
 		}
 	}
-	// A row that cannot be read is skipped and counted: one damaged cell
-	// must not cost the run every figure. phases.csv is the exception:
-	// without its rows nothing can be placed in time.
-	skipped, first := 0, ""
-	defer func() {
-		if skipped > 0 {
-			raw.Warnings = append(raw.Warnings, fmt.Sprintf("%s: %d unreadable row(s) skipped; the first: %s", name, skipped, first))
-		}
-	}()
 	intern := map[string]string{}
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
-			return nil
+			return skipped, first, nil
 		}
 		// A row that failed to parse has no field positions to ask for
 		// (FieldPos panics): its line comes with the error.
 		var line int
 		var pe *csv.ParseError
+		var bad badRow
 		switch {
 		case errors.As(err, &pe):
 			line = pe.StartLine
 		case err != nil: // the disk, not the file's content
-			return fmt.Errorf("%s: %w", path, err)
+			return skipped, first, fmt.Errorf("%s: %w", path, err)
 		default:
 			line, _ = r.FieldPos(0)
-			err = row(fields{cols: cols, row: rec, intern: intern})
+			if err = row(fields{cols: cols, row: rec, intern: intern}); err != nil && !errors.As(err, &bad) {
+				return skipped, first, err
+			}
 		}
 		if err == nil {
 			continue
 		}
-		if name == PhasesFile {
-			return fmt.Errorf("%s:%d: %w", path, line, err)
+		if strict {
+			return skipped, first, fmt.Errorf("%s:%d: %w", path, line, err)
 		}
 		if skipped++; first == "" {
 			first = fmt.Sprintf("line %d: %v", line, err)

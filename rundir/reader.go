@@ -14,7 +14,9 @@ import (
 type Raw struct {
 	Meta     Meta
 	Samples  []trace.Sample
-	Requests []trace.Request
+	// Requests are read from requests.csv at each pass: a long run's do
+	// not fit in memory.
+	Requests trace.Requests
 	Phases   []trace.Phase
 	// Warnings note data that was damaged, such as the half-written last
 	// row a crash leaves behind.
@@ -34,7 +36,7 @@ func Read(dir string) (*Raw, error) {
 		return nil, err
 	}
 	var err error
-	if err = readCSV(dir, PowerFile, powerHeader, raw, func(f fields) error {
+	if _, err = readCSV(dir, PowerFile, powerHeader, raw, func(f fields) error {
 		s := trace.Sample{
 			T: f.float("t_s"), Meter: f.name("meter"), Channel: f.name("channel"),
 			Component: f.name("component"), Watts: f.optFloat("watts"), Joules: f.optFloat("joules"),
@@ -42,46 +44,25 @@ func Read(dir string) (*Raw, error) {
 		if f.err == nil {
 			raw.Samples = append(raw.Samples, s)
 		}
-		return f.err
+		return rowErr(f)
 	}); err != nil {
 		return nil, err
 	}
-	// items, reasoning_tokens and streamed came later: old runs lack them.
-	if err = readCSV(dir, RequestsFile, requestsHeader[:len(requestsHeader)-4], raw, func(f fields) error {
-		r := trace.Request{
-			ID: f.int("id"), Model: f.name("model"), Phase: f.name("phase"),
-			Start: f.float("start_s"), FirstToken: f.optFloat("first_token_s"), End: f.float("end_s"),
-			InputTokens: f.int("input_tokens"), OutputTokens: f.int("output_tokens"),
-			TokensEstimated: f.str("tokens_estimated") == "true",
-			FinishReason:    f.name("finish_reason"), ErrorClass: f.name("error_class"),
+	// The requests are counted and their damage reported now, and read
+	// again at each pass of whoever needs them (trace.Requests).
+	log := &requestLog{path: filepath.Join(dir, RequestsFile), streamed: raw.Meta.Backend.Stream}
+	var chunks []float64
+	if log.end, err = readCSV(dir, RequestsFile, requestsColumns, raw, func(f fields) error {
+		_, buf, err := parseRequest(f, log.streamed, chunks)
+		if chunks = buf; err == nil {
+			log.n++
 		}
-		if f.has("items") && f.str("items") != "" {
-			r.Items = f.int("items")
-		}
-		if f.has("reasoning_tokens") && f.str("reasoning_tokens") != "" {
-			r.ReasoningTokens = f.int("reasoning_tokens")
-		}
-		var err error
-		if r.Chunks, err = chunkTimes(f.str("chunk_ms")); err != nil {
-			return err
-		}
-		r.ChunkCount = len(r.Chunks)
-		if f.has("chunks") && f.str("chunks") != "" {
-			r.ChunkCount = max(f.int("chunks"), r.ChunkCount)
-		}
-		if f.has("streamed") {
-			r.Streamed = f.str("streamed") == "true"
-		} else {
-			guessStreamed(&r, raw.Meta.Backend.Stream)
-		}
-		if f.err == nil {
-			raw.Requests = append(raw.Requests, r)
-		}
-		return f.err
+		return err
 	}); err != nil {
 		return nil, err
 	}
-	if err = readCSV(dir, PhasesFile, phasesHeader[:4], raw, func(f fields) error {
+	raw.Requests = log
+	if _, err = readCSV(dir, PhasesFile, phasesHeader[:4], raw, func(f fields) error {
 		p := trace.Phase{
 			// An empty end: the phase was running when the run was cut off.
 			Model: f.name("model"), Name: f.name("phase"), Start: f.float("start_s"), End: f.optFloat("end_s"),
@@ -90,7 +71,7 @@ func Read(dir string) (*Raw, error) {
 			p.Items = f.int("items")
 		}
 		raw.Phases = append(raw.Phases, p)
-		return f.err
+		return rowErr(f)
 	}); err != nil {
 		return nil, err
 	}
@@ -103,7 +84,9 @@ func Read(dir string) (*Raw, error) {
 		}
 		return 0
 	})
-	recoverCutOff(raw)
+	if err := recoverCutOff(raw); err != nil {
+		return nil, err
+	}
 	return raw, nil
 }
 

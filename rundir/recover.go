@@ -18,14 +18,16 @@ import (
 // first, so that the energy covers every request counted. The run is
 // marked interrupted, and every figure with it. The meters' statistics,
 // also written as the run ends, are derived from power.csv.
-func recoverCutOff(raw *Raw) {
+func recoverCutOff(raw *Raw) error {
 	open := func(p trace.Phase) bool { return math.IsNaN(p.End) }
 	if raw.Meta.EndedAt.IsZero() {
 		// Runs written before phases were recorded as they start lack the
 		// row of a cut-off measured phase altogether.
-		addLostMeasured(raw)
+		if err := addLostMeasured(raw); err != nil {
+			return err
+		}
 	} else if !slices.ContainsFunc(raw.Phases, open) {
-		return
+		return nil
 	}
 	raw.CutOff, raw.Meta.Interrupted = true, true
 	if !slices.ContainsFunc(raw.Phases, open) {
@@ -40,13 +42,18 @@ func recoverCutOff(raw *Raw) {
 	}
 	deriveMeterStats(raw, lastSample)
 	kept := raw.Phases[:0]
+	var cut []trace.Phase
 	for _, p := range raw.Phases {
 		if !open(p) {
 			kept = append(kept, p)
 			continue
 		}
 		p.End = lastSample
-		if lastReq := lastRequestEnd(raw.Requests, p); !math.IsInf(lastReq, -1) && (lastReq < p.End || math.IsInf(p.End, -1)) {
+		lastReq, err := lastRequestEnd(raw.Requests, p)
+		if err != nil {
+			return err
+		}
+		if !math.IsInf(lastReq, -1) && (lastReq < p.End || math.IsInf(p.End, -1)) {
 			p.End = lastReq
 		}
 		if !(p.End > p.Start) {
@@ -56,13 +63,15 @@ func recoverCutOff(raw *Raw) {
 		// A request that ended after the last reading did work the
 		// energy does not cover.
 		late := 0
-		raw.Requests = slices.DeleteFunc(raw.Requests, func(r trace.Request) bool {
-			cut := r.Model == p.Model && r.Phase == p.Name && r.End > p.End
-			if cut {
+		if err := raw.Requests.Each(func(r trace.Request) error {
+			if lateIn(r, p) {
 				late++
 			}
-			return cut
-		})
+			return nil
+		}); err != nil {
+			return err
+		}
+		cut = append(cut, p)
 		msg := fmt.Sprintf("the run was cut off (killed, or its machine stopped) in the %s phase of %q: the phase is taken to end at %.3f s, the last data recorded; requests still running then are not counted", p.Name, p.Model, p.End)
 		if late > 0 {
 			msg += fmt.Sprintf(", nor %d that ended after the last power reading", late)
@@ -71,6 +80,30 @@ func recoverCutOff(raw *Raw) {
 		kept = append(kept, p)
 	}
 	raw.Phases = kept
+	if len(cut) > 0 {
+		raw.Requests = dropRequests(raw.Requests, func(r trace.Request) bool {
+			return slices.ContainsFunc(cut, func(p trace.Phase) bool { return lateIn(r, p) })
+		})
+	}
+	return nil
+}
+
+// lateIn reports whether r, of cut-off phase p, ended after p's
+// recovered end.
+func lateIn(r trace.Request, p trace.Phase) bool {
+	return r.Model == p.Model && r.Phase == p.Name && r.End > p.End
+}
+
+// dropRequests leaves out of reqs the records drop drops.
+func dropRequests(reqs trace.Requests, drop func(trace.Request) bool) trace.Requests {
+	l, ok := reqs.(*requestLog)
+	if !ok {
+		return trace.Filter(reqs, func(r trace.Request) bool { return !drop(r) })
+	}
+	l.drop = drop
+	l.n = 0
+	_ = l.Each(func(trace.Request) error { l.n++; return nil })
+	return l
 }
 
 // deriveMeterStats fills in, for each meter run.json gives no statistics
@@ -151,14 +184,15 @@ func sampledName(m Meter) string {
 
 // lastRequestEnd is when the last request recorded in phase p ended;
 // -Inf when none was.
-func lastRequestEnd(reqs []trace.Request, p trace.Phase) float64 {
+func lastRequestEnd(reqs trace.Requests, p trace.Phase) (float64, error) {
 	last := math.Inf(-1)
-	for _, r := range reqs {
+	err := reqs.Each(func(r trace.Request) error {
 		if r.Model == p.Model && r.Phase == p.Name && r.End >= p.Start {
 			last = max(last, r.End)
 		}
-	}
-	return last
+		return nil
+	})
+	return last, err
 }
 
 // addLostMeasured rebuilds, open, the measured phase of each model that
@@ -166,29 +200,40 @@ func lastRequestEnd(reqs []trace.Request, p trace.Phase) float64 {
 // cut off. The phase began where the model's idle or warmup phase before
 // it ended (the runner starts each phase as the one before ends), or else
 // with its first request.
-func addLostMeasured(raw *Raw) {
-	for _, r := range raw.Requests {
-		if r.Phase != trace.PhaseMeasured || slices.ContainsFunc(raw.Phases, func(p trace.Phase) bool {
-			return p.Model == r.Model && p.Name == trace.PhaseMeasured
+func addLostMeasured(raw *Raw) error {
+	first := map[string]float64{} // model: its first measured start
+	var order []string
+	if err := raw.Requests.Each(func(r trace.Request) error {
+		if r.Phase != trace.PhaseMeasured {
+			return nil
+		}
+		if f, ok := first[r.Model]; !ok {
+			first[r.Model] = r.Start
+			order = append(order, r.Model)
+		} else if r.Start < f {
+			first[r.Model] = r.Start
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, model := range order {
+		if slices.ContainsFunc(raw.Phases, func(p trace.Phase) bool {
+			return p.Model == model && p.Name == trace.PhaseMeasured
 		}) {
 			continue
-		}
-		first := r.Start
-		for _, q := range raw.Requests {
-			if q.Model == r.Model && q.Phase == r.Phase && q.Start < first {
-				first = q.Start
-			}
 		}
 		start := math.Inf(-1)
 		for _, p := range raw.Phases {
 			before := p.Name == trace.PhaseIdleBefore || p.Name == trace.PhaseWarmup
-			if before && p.Model == r.Model && p.End <= first && p.End > start {
+			if before && p.Model == model && p.End <= first[model] && p.End > start {
 				start = p.End
 			}
 		}
 		if math.IsInf(start, -1) {
-			start = first
+			start = first[model]
 		}
-		raw.Phases = append(raw.Phases, trace.Phase{Model: r.Model, Name: trace.PhaseMeasured, Start: start, End: math.NaN()})
+		raw.Phases = append(raw.Phases, trace.Phase{Model: model, Name: trace.PhaseMeasured, Start: start, End: math.NaN()})
 	}
+	return nil
 }

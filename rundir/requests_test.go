@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/aienergy/aienergy/trace"
 )
 
 // writeRun writes the directory of a finished run whose requests.csv has
@@ -60,7 +62,7 @@ func TestReadOldRunsGuessStreaming(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := raw.Requests[0]
+			r := collect(t, raw)[0]
 			if r.Streamed != tt.wantStreamed || len(r.Chunks) != tt.wantChunks || !sameFloat(r.FirstToken, tt.wantFirst) {
 				t.Errorf("streamed %v, first token %v, %d chunks; want %v, %v, %d", r.Streamed, r.FirstToken, len(r.Chunks), tt.wantStreamed, tt.wantFirst, tt.wantChunks)
 			}
@@ -107,11 +109,21 @@ func TestReadKeepsUsageAsRecorded(t *testing.T) {
 	}
 	want := []struct{ out, chunks int }{{1_000_000, 20}, {math.MaxInt64, 20}, {20, 20}, {1_000_000, 0}}
 	for i, w := range want {
-		if r := raw.Requests[i]; r.OutputTokens != w.out || r.TokensEstimated || r.ContentChunks() != w.chunks {
+		if r := collect(t, raw)[i]; r.OutputTokens != w.out || r.TokensEstimated || r.ContentChunks() != w.chunks {
 			t.Errorf("request %d: %d output tokens (estimated %v) for %d chunks; want %d as recorded for %d", r.ID, r.OutputTokens, r.TokensEstimated, r.ContentChunks(), w.out, w.chunks)
 		}
 	}
 	if len(raw.Warnings) != 0 {
 		t.Errorf("warnings %q, want none", raw.Warnings)
 	}
+}
+
+// collect is a pass over raw's requests, kept.
+func collect(t *testing.T, raw *Raw) []trace.Request {
+	t.Helper()
+	reqs, err := trace.Collect(raw.Requests)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reqs
 }

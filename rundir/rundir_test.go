@@ -61,7 +61,8 @@ func TestWriteReadRoundTrip(t *testing.T) {
 	if s := raw.Samples[1]; s.Joules != 1234.5 || s.Watts != 75.25 {
 		t.Errorf("gpu sample = %+v", s)
 	}
-	ok, failed := raw.Requests[0], raw.Requests[1]
+	reqs := collect(t, raw)
+	ok, failed := reqs[0], reqs[1]
 	if ok.ID != 7 || ok.Start != 1 || ok.FirstToken != 1.05 || ok.End != 1.5 || ok.OutputTokens != 2 || !ok.OK() || !ok.Streamed || failed.Streamed {
 		t.Errorf("request = %+v", ok)
 	}

@@ -96,7 +96,7 @@ func TestUnreadableMeterIsRecordedAndSkipped(t *testing.T) {
 		}
 	}
 	var warm, measured int
-	for _, r := range raw.Requests {
+	for _, r := range collect(t, raw) {
 		switch r.Phase {
 		case trace.PhaseWarmup:
 			warm++

@@ -228,7 +228,7 @@ func TestShardedRunsSplitAClosedLoop(t *testing.T) {
 				t.Errorf("shard %d: measured phase began before start_at", i)
 			}
 		}
-		for _, r := range raw.Requests {
+		for _, r := range collect(t, raw) {
 			k := r.ID
 			if r.Phase == "measured" {
 				k -= plan.WarmupRequests

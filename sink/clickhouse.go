@@ -14,6 +14,7 @@ import (
 	"github.com/aienergy/aienergy/internal/redact"
 	"github.com/aienergy/aienergy/report"
 	"github.com/aienergy/aienergy/rundir"
+	"github.com/aienergy/aienergy/trace"
 )
 
 func init() { registerReady("clickhouse", NewClickHouse) }
@@ -110,9 +111,10 @@ func (s *ClickHouse) send(ctx context.Context, sum *report.Summary, raw *rundir.
 		// whole run arrived.
 		{s.requestsTable, requestsColumns, "run_id, model, id", false, func() []map[string]any {
 			var rows []map[string]any
-			for _, r := range raw.Requests {
+			_ = raw.Requests.Each(func(r trace.Request) error {
 				rows = append(rows, requestRow(sum, r))
-			}
+				return nil
+			})
 			return rows
 		}},
 		{s.table, runsColumns(), "run_id, model", true, func() []map[string]any {

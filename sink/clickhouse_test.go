@@ -81,8 +81,8 @@ func TestClickHouseRoundTrip(t *testing.T) {
 	}
 
 	reqs := srv.rows(t, "SELECT * FROM aienergy_requests WHERE run_id = 'run-two-models' ORDER BY id")
-	if len(reqs) != len(r.raw.Requests) {
-		t.Fatalf("%d request rows, want %d", len(reqs), len(r.raw.Requests))
+	if len(reqs) != r.raw.Requests.Len() {
+		t.Fatalf("%d request rows, want %d", len(reqs), r.raw.Requests.Len())
 	}
 	if ttft, ok := num(t, reqs[0]["ttft_ms"]); !ok || ttft < 99.999 || ttft > 100.001 || reqs[0]["error_class"] != "" {
 		t.Errorf("request 0 (ttft 100 ms in requests.csv): %v", reqs[0])

@@ -151,10 +151,11 @@ func (s *Influx) Lines(sum *report.Summary, raw *rundir.Raw) ([]string, error) {
 	if raw == nil {
 		return nil, errors.New("requests: true needs the run's raw data (requests.csv)")
 	}
-	for _, r := range raw.Requests {
+	err := raw.Requests.Each(func(r trace.Request) error {
 		lines = append(lines, s.requestLine(sum, r))
-	}
-	return lines, nil
+		return nil
+	})
+	return lines, err
 }
 
 func (s *Influx) runTags(p *point, sum *report.Summary, model string) {

@@ -159,8 +159,8 @@ func TestInfluxDB1RoundTrip(t *testing.T) {
 	}
 
 	reqs := rows(srv.query(t, "energy", `SELECT * FROM aienergy_request WHERE run_id = 'run-two-models'`, true))
-	if len(reqs) != len(r.raw.Requests) {
-		t.Fatalf("%d aienergy_request points, want %d", len(reqs), len(r.raw.Requests))
+	if len(reqs) != r.raw.Requests.Len() {
+		t.Fatalf("%d aienergy_request points, want %d", len(reqs), r.raw.Requests.Len())
 	}
 	for _, q := range reqs {
 		id, _ := num(t, q["id"])

@@ -96,7 +96,11 @@ func TestRunAttributionMatchesSimulatorPerRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	truth := matchTruth(t, raw.Requests, srv.RequestEnergies())
+	all, err := trace.Collect(raw.Requests)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truth := matchTruth(t, all, srv.RequestEnergies())
 	var grossErr, netErr []float64
 	var truthGross, truthNet, truthPrefill float64
 	for _, r := range rows {

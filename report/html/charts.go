@@ -113,21 +113,25 @@ func newSeries(label, scale string, step int, l, shown line) *series {
 }
 
 // buildCharts derives every chart from the raw data.
-func buildCharts(s *report.Summary, raw *rundir.Raw) chartsData {
-	end := runEnd(raw.Samples, raw.Requests, raw.Phases)
+func buildCharts(s *report.Summary, raw *rundir.Raw) (chartsData, error) {
+	all, err := trace.Collect(raw.Requests)
+	if err != nil {
+		return chartsData{}, err
+	}
+	end := runEnd(raw.Samples, all, raw.Phases)
 	d := chartsData{Phases: []band{}, RunEnd: end}
 	for _, p := range raw.Phases {
 		d.Phases = append(d.Phases, band{Model: p.Model, Phase: p.Name, Start: p.Start, End: p.End})
 	}
-	d.Charts = append(d.Charts, powerChart(raw, end))
-	d.Charts = append(d.Charts, latencyCharts(raw.Requests, modelNames(s, raw))...)
-	width, rps, tps := throughput(raw.Requests, raw.Phases, end)
+	d.Charts = append(d.Charts, powerChart(raw, all, end))
+	d.Charts = append(d.Charts, latencyCharts(all, modelNames(s, all))...)
+	width, rps, tps := throughput(all, raw.Phases, end)
 	c := &chart{
 		ID: "throughput", RunTime: true, XLabel: "s since run start",
 		Title:  fmt.Sprintf("Throughput over time: successful requests by the time they ended, bins of about %g s split at phase edges", width),
 		YLabel: "requests/s", Y2Label: "output tokens/s",
 	}
-	if slices.ContainsFunc(raw.Requests, trace.Request.OK) {
+	if slices.ContainsFunc(all, trace.Request.OK) {
 		c.Series = []*series{newSeries("completed requests/s", "y", 1, rps, rps), newSeries("output tokens/s", "y2", 1, tps, tps)}
 	}
 	d.Charts = append(d.Charts, c)
@@ -136,11 +140,11 @@ func buildCharts(s *report.Summary, raw *rundir.Raw) chartsData {
 			c.Series = []*series{} // [] in the page, not null
 		}
 	}
-	return d
+	return d, nil
 }
 
 // powerChart draws every channel's power and the requests in flight.
-func powerChart(raw *rundir.Raw, end float64) *chart {
+func powerChart(raw *rundir.Raw, all []trace.Request, end float64) *chart {
 	c := &chart{
 		ID: "power", RunTime: true, Title: "Power of every meter channel, and requests in flight",
 		XLabel: "s since run start", YLabel: "W", Y2Label: "requests in flight", Y2Count: true,
@@ -159,8 +163,8 @@ func powerChart(raw *rundir.Raw, end float64) *chart {
 		}
 		c.Series = append(c.Series, newSeries(label, "y", step, l, downsampleMinMax(l, 0, end, displayBuckets)))
 	}
-	if len(raw.Requests) > 0 {
-		f := inFlight(raw.Requests)
+	if len(all) > 0 {
+		f := inFlight(all)
 		c.Series = append(c.Series, newSeries("requests in flight", "y2", 1, f, downsampleMinMax(f, 0, end, displayBuckets)))
 	}
 	return c
@@ -192,12 +196,12 @@ func groupChannels(samples []trace.Sample) []channelSamples {
 
 // modelNames lists the models in the summary's order, then any model
 // only the requests name.
-func modelNames(s *report.Summary, raw *rundir.Raw) []string {
+func modelNames(s *report.Summary, all []trace.Request) []string {
 	var out []string
 	for _, m := range s.Models {
 		out = append(out, m.Model)
 	}
-	for _, r := range raw.Requests {
+	for _, r := range all {
 		if !slices.Contains(out, r.Model) {
 			out = append(out, r.Model)
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/aienergy/aienergy/internal/testenv"
 	"github.com/aienergy/aienergy/report"
 	"github.com/aienergy/aienergy/rundir"
+	"github.com/aienergy/aienergy/trace"
 )
 
 // ArtifactsEnv names a directory where the browser test keeps its
@@ -195,4 +196,16 @@ func keep(t *testing.T, name, shot, page string) {
 		}
 	}
 	t.Logf("screenshot: %s", filepath.Join(dir, "report-html-"+name+".png"))
+}
+
+// collect holds raw's requests in memory, as a slice raw then reads:
+// tests change records in place.
+func collect(t *testing.T, raw *rundir.Raw) []trace.Request {
+	t.Helper()
+	reqs, err := trace.Collect(raw.Requests)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw.Requests = trace.Slice(reqs)
+	return reqs
 }

@@ -64,7 +64,10 @@ func Render(s *report.Summary, raw *rundir.Raw) ([]byte, error) {
 	if s == nil || raw == nil {
 		return nil, errors.New("html report: need both the summary and the raw data of the run")
 	}
-	cd := buildCharts(s, raw)
+	cd, err := buildCharts(s, raw)
+	if err != nil {
+		return nil, fmt.Errorf("html report: %w", err)
+	}
 	charts, err := json.Marshal(cd)
 	if err != nil {
 		return nil, fmt.Errorf("html report: encoding chart data: %w", err)
@@ -132,7 +135,7 @@ func WriteFile(dir string, s *report.Summary, raw *rundir.Raw) error {
 		}
 		// Token counts as the analysis corrected them, as in raw data
 		// that comes from report.GenerateRaw.
-		analysis.CheckUsage(raw.Requests)
+		raw.Requests = analysis.CorrectUsage(raw.Requests)
 	}
 	data, err := Render(s, raw)
 	if err != nil {

@@ -198,8 +198,9 @@ func TestRenderEscapesNames(t *testing.T) {
 	_, s, raw := fixture(t, "../testdata/run-constant")
 	const evil = `</script><script>window.pwned=1</script><b>m</b>`
 	s.Models[0].Model = evil
-	for i := range raw.Requests {
-		raw.Requests[i].Model = evil
+	reqs := collect(t, raw)
+	for i := range reqs {
+		reqs[i].Model = evil
 	}
 	for i := range raw.Phases {
 		raw.Phases[i].Model = evil

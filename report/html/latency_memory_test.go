@@ -22,25 +22,30 @@ func TestLatencyChartsMemoryPerGap(t *testing.T) {
 		maxBytes = 10 // 8 for the gap itself, the rest for what is drawn
 	)
 	raw := &rundir.Raw{}
+	var reqs trace.Slice
 	for _, model := range []string{"a", "b"} {
 		for i := range requests {
 			start := float64(i)
-			r := trace.Request{ID: len(raw.Requests), Model: model, Phase: trace.PhaseMeasured,
+			r := trace.Request{ID: len(reqs), Model: model, Phase: trace.PhaseMeasured,
 				Start: start, FirstToken: start + 0.1, End: start + 2, Chunks: make([]float64, chunks),
 				OutputTokens: chunks}
 			for j := range r.Chunks {
 				// Uneven gaps, so that sorting has work to do.
 				r.Chunks[j] = 0.1 + float64(j)/chunks + float64(j%7)*1e-6
 			}
-			raw.Requests = append(raw.Requests, r)
+			reqs = append(reqs, r)
 		}
 	}
+	raw.Requests = reqs
 	const gapsPerModel = requests * (chunks - 1)
 
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	d := buildCharts(&report.Summary{}, raw)
+	d, err := buildCharts(&report.Summary{}, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
 	runtime.ReadMemStats(&after)
 
 	var itl *chart

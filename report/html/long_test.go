@@ -45,13 +45,15 @@ func longRun(t testing.TB, hours float64) (*report.Summary, *rundir.Raw) {
 		)
 	}
 	id := 0
+	var reqs trace.Slice
 	for w := range 2 {
 		for ts := 60.0 + 0.3*float64(w); ts+1 <= end-60; ts += 1.05 {
-			raw.Requests = append(raw.Requests, trace.Request{ID: id, Model: "m", Phase: trace.PhaseMeasured,
+			reqs = append(reqs, trace.Request{ID: id, Model: "m", Phase: trace.PhaseMeasured,
 				Start: ts, FirstToken: ts + 0.1, End: ts + 1, Chunks: []float64{0.1, 0.5, 1}, InputTokens: 10, OutputTokens: 3})
 			id++
 		}
 	}
+	raw.Requests = reqs
 	res, err := analysis.Analyze(raw.Samples, raw.Requests, raw.Phases, analysis.Options{CountryISO: "FRA"})
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +90,7 @@ func TestRenderLongRunIsBounded(t *testing.T) {
 		}
 	}
 	mustContain(t, page, "<td>"+headline(s.Models[0]).JPerToken+"</td>")
-	t.Logf("%d samples, %d requests: page of %d KiB", len(raw.Samples), len(raw.Requests), len(page)>>10)
+	t.Logf("%d samples, %d requests: page of %d KiB", len(raw.Samples), raw.Requests.Len(), len(page)>>10)
 }
 
 func maxOf(v []float64) float64 {

@@ -8,6 +8,9 @@ import (
 	"slices"
 	"sort"
 	"testing"
+
+	"github.com/aienergy/aienergy/rundir"
+	"github.com/aienergy/aienergy/trace"
 )
 
 // The readers of benchmark_report.json and optimum_benchmark_report.json,
@@ -219,4 +222,16 @@ func requireFile(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return data
+}
+
+// collect holds raw's requests in memory, as a slice raw then reads:
+// tests change records in place.
+func collect(t *testing.T, raw *rundir.Raw) []trace.Request {
+	t.Helper()
+	reqs, err := trace.Collect(raw.Requests)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw.Requests = trace.Slice(reqs)
+	return reqs
 }

@@ -14,12 +14,9 @@ import (
 // they were sent (by start time, then id): the population both formats
 // describe. Warmup requests are left out, as summary.json leaves them out.
 func measuredRequests(raw *rundir.Raw, model string) []trace.Request {
-	var out []trace.Request
-	for _, r := range raw.Requests {
-		if r.Model == model && r.Phase == trace.PhaseMeasured {
-			out = append(out, r)
-		}
-	}
+	out, _ := trace.Collect(trace.Filter(raw.Requests, func(r trace.Request) bool {
+		return r.Model == model && r.Phase == trace.PhaseMeasured
+	}))
 	slices.SortStableFunc(out, func(a, b trace.Request) int {
 		if c := cmp.Compare(a.Start, b.Start); c != 0 {
 			return c

@@ -104,8 +104,9 @@ func TestInterchangeMemoryPerGap(t *testing.T) {
 	model := s.Models[0].Model
 	const chunks = 1 << 16
 	gaps := 0
-	for i := range raw.Requests {
-		r := &raw.Requests[i]
+	reqs := collect(t, raw)
+	for i := range reqs {
+		r := &reqs[i]
 		if r.Model != model || r.Phase != "measured" || !r.OK() {
 			continue
 		}

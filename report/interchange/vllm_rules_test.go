@@ -141,15 +141,16 @@ func TestVLLMBenchKeysAndTypes(t *testing.T) {
 
 // relabel renames a model label in the summary and in its requests, as
 // if the run had recorded it under that label.
-func relabel(s *report.Summary, raw *rundir.Raw, from, to string) {
+func relabel(t *testing.T, s *report.Summary, raw *rundir.Raw, from, to string) {
 	for i := range s.Models {
 		if s.Models[i].Model == from {
 			s.Models[i].Model = to
 		}
 	}
-	for i := range raw.Requests {
-		if raw.Requests[i].Model == from {
-			raw.Requests[i].Model = to
+	reqs := collect(t, raw)
+	for i := range reqs {
+		if reqs[i].Model == from {
+			reqs[i].Model = to
 		}
 	}
 }
@@ -184,7 +185,7 @@ func TestVLLMBenchTraffic(t *testing.T) {
 		if c.load != nil {
 			c.load(&s.Load)
 		}
-		relabel(s, raw, "m1", c.label)
+		relabel(t, s, raw, "m1", c.label)
 		var buf bytes.Buffer
 		if err := WriteModelVLLMBench(&buf, s, raw, c.label); err != nil {
 			t.Fatal(err)
