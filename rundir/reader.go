@@ -12,8 +12,8 @@ import (
 
 // Raw is a run directory's raw data, read back for analysis.
 type Raw struct {
-	Meta     Meta
-	Samples  []trace.Sample
+	Meta    Meta
+	Samples []trace.Sample
 	// Requests are read from requests.csv at each pass: a long run's do
 	// not fit in memory.
 	Requests trace.Requests
