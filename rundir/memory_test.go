@@ -166,3 +166,36 @@ func TestReadSharesNames(t *testing.T) {
 		t.Errorf("models %q and %q: want one shared copy of model-a", a, b)
 	}
 }
+
+// BenchmarkRequestPass is one pass over requests.csv, what every reader
+// of a long run's requests pays per pass: 16 chunk times a request.
+func BenchmarkRequestPass(b *testing.B) {
+	const requests, chunks = 100_000, 16
+	dir := filepath.Join(b.TempDir(), "run")
+	origin := time.Now()
+	w, err := Create(dir, origin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range requests {
+		w.Request("measured", longStream(origin, i, chunks))
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if err := WriteJSON(dir, MetaFile, Meta{EndedAt: finished}); err != nil {
+		b.Fatal(err)
+	}
+	raw, err := Read(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		n := 0
+		if err := raw.Requests.Each(func(trace.Request) error { n++; return nil }); err != nil || n != requests {
+			b.Fatal(n, err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*requests), "ns/request")
+}

@@ -51,10 +51,10 @@ func Read(dir string) (*Raw, error) {
 	// The requests are counted and their damage reported now, and read
 	// again at each pass of whoever needs them (trace.Requests).
 	log := &requestLog{path: filepath.Join(dir, RequestsFile), streamed: raw.Meta.Backend.Stream}
-	var chunks []float64
+	var p requestParser
 	if log.end, err = readCSV(dir, RequestsFile, requestsColumns, raw, func(f fields) error {
-		_, buf, err := parseRequest(f, log.streamed, chunks)
-		if chunks = buf; err == nil {
+		_, err := p.parse(f, log.streamed)
+		if err == nil {
 			log.n++
 		}
 		return err

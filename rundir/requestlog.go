@@ -25,10 +25,9 @@ func (l *requestLog) Len() int { return l.n }
 // Each implements trace.Requests. Rows that do not parse were counted and
 // warned about when the run directory was read; they are skipped here.
 func (l *requestLog) Each(fn func(trace.Request) error) error {
-	var chunks []float64
+	var p requestParser
 	_, _, err := eachRow(l.path, l.end, requestsColumns, false, func(f fields) error {
-		r, buf, err := parseRequest(f, l.streamed, chunks)
-		chunks = buf
+		r, err := p.parse(f, l.streamed)
 		if err != nil || (l.drop != nil && l.drop(r)) {
 			return err
 		}
@@ -37,38 +36,57 @@ func (l *requestLog) Each(fn func(trace.Request) error) error {
 	return err
 }
 
-// parseRequest reads one requests.csv row, its chunk times into buf
-// (returned, grown, for the next row). A row that does not parse gives a
-// badRow.
-func parseRequest(f fields, runStreamed bool, buf []float64) (trace.Request, []float64, error) {
+// requestParser reads requests.csv rows: it finds the columns once, at
+// the first row, and reuses one buffer for every row's chunk times.
+type requestParser struct {
+	found bool
+	cols  struct {
+		id, model, phase, start, first, end, in, out, estimated, finish, errClass, chunkMs int
+		items, reasoning, streamed, chunks                                                 int // -1: an older file without them
+	}
+	chunks []float64
+}
+
+// parse reads one row. Its Chunks are the parser's buffer, valid until
+// the next row. A row that does not parse gives a badRow.
+func (p *requestParser) parse(f fields, runStreamed bool) (trace.Request, error) {
+	c := &p.cols
+	if !p.found {
+		c.id, c.model, c.phase = f.col("id"), f.col("model"), f.col("phase")
+		c.start, c.first, c.end = f.col("start_s"), f.col("first_token_s"), f.col("end_s")
+		c.in, c.out, c.estimated = f.col("input_tokens"), f.col("output_tokens"), f.col("tokens_estimated")
+		c.finish, c.errClass, c.chunkMs = f.col("finish_reason"), f.col("error_class"), f.col("chunk_ms")
+		c.items, c.reasoning, c.streamed, c.chunks = f.col("items"), f.col("reasoning_tokens"), f.col("streamed"), f.col("chunks")
+		p.found = true
+	}
 	r := trace.Request{
-		ID: f.int("id"), Model: f.name("model"), Phase: f.name("phase"),
-		Start: f.float("start_s"), FirstToken: f.optFloat("first_token_s"), End: f.float("end_s"),
-		InputTokens: f.int("input_tokens"), OutputTokens: f.int("output_tokens"),
-		TokensEstimated: f.str("tokens_estimated") == "true",
-		FinishReason:    f.name("finish_reason"), ErrorClass: f.name("error_class"),
+		ID: f.intAt(c.id, "id"), Model: f.nameAt(c.model), Phase: f.nameAt(c.phase),
+		Start: f.floatAt(c.start, "start_s"), FirstToken: f.optFloatAt(c.first, "first_token_s"), End: f.floatAt(c.end, "end_s"),
+		InputTokens: f.intAt(c.in, "input_tokens"), OutputTokens: f.intAt(c.out, "output_tokens"),
+		TokensEstimated: f.row[c.estimated] == "true",
+		FinishReason:    f.nameAt(c.finish), ErrorClass: f.nameAt(c.errClass),
 	}
-	if f.has("items") && f.str("items") != "" {
-		r.Items = f.int("items")
+	if c.items >= 0 && f.row[c.items] != "" {
+		r.Items = f.intAt(c.items, "items")
 	}
-	if f.has("reasoning_tokens") && f.str("reasoning_tokens") != "" {
-		r.ReasoningTokens = f.int("reasoning_tokens")
+	if c.reasoning >= 0 && f.row[c.reasoning] != "" {
+		r.ReasoningTokens = f.intAt(c.reasoning, "reasoning_tokens")
 	}
-	buf, err := chunkTimes(f.str("chunk_ms"), buf)
-	if err != nil {
-		return r, buf, badRow{err}
+	var err error
+	if p.chunks, err = chunkTimes(f.row[c.chunkMs], p.chunks); err != nil {
+		return r, badRow{err}
 	}
-	if len(buf) > 0 {
-		r.Chunks = buf
+	if len(p.chunks) > 0 {
+		r.Chunks = p.chunks
 	}
 	r.ChunkCount = len(r.Chunks)
-	if f.has("chunks") && f.str("chunks") != "" {
-		r.ChunkCount = max(f.int("chunks"), r.ChunkCount)
+	if c.chunks >= 0 && f.row[c.chunks] != "" {
+		r.ChunkCount = max(f.intAt(c.chunks, "chunks"), r.ChunkCount)
 	}
-	if f.has("streamed") {
-		r.Streamed = f.str("streamed") == "true"
+	if c.streamed >= 0 {
+		r.Streamed = f.row[c.streamed] == "true"
 	} else {
 		guessStreamed(&r, runStreamed)
 	}
-	return r, buf, rowErr(f)
+	return r, rowErr(f)
 }

@@ -127,3 +127,35 @@ func collect(t *testing.T, raw *Raw) []trace.Request {
 	}
 	return reqs
 }
+
+// parseDecimal is ParseFloat, bit for bit, on what the writer writes, and
+// declines the rest.
+func TestParseDecimal(t *testing.T) {
+	for _, s := range []string{"0", "0.000", "1.5", "123.456", "99999.999", "0.001", "7", "123456789.123456", "450359962.737049"} {
+		want, _ := strconv.ParseFloat(s, 64)
+		if got, ok := parseDecimal(s); !ok || math.Float64bits(got) != math.Float64bits(want) {
+			t.Errorf("parseDecimal(%q) = %v, %v; want %v", s, got, ok, want)
+		}
+	}
+	for _, s := range []string{"", ".", "-1.5", "1e3", "1.2.3", "1.1234567", "NaN", "+1", "1234567890123456", " 1"} {
+		if v, ok := parseDecimal(s); ok {
+			t.Errorf("parseDecimal(%q) = %v, ok; want it declined", s, v)
+		}
+	}
+}
+
+func FuzzParseDecimal(f *testing.F) {
+	for _, s := range []string{"12.345", "0.5", "999999.999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := parseDecimal(s)
+		if !ok {
+			return
+		}
+		want, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.Float64bits(got) != math.Float64bits(want) {
+			t.Errorf("parseDecimal(%q) = %v; ParseFloat %v, %v", s, got, want, err)
+		}
+	})
+}
