@@ -56,23 +56,27 @@ type modelPhases struct {
 // phases that end before they start, unknown components — gives an error.
 // Missing data gives null figures and a warning, never a zero.
 //
+// The requests are gone through once (all.Each), none of them held: each
+// model's figures gather in a requestTally whose memory does not grow
+// with the records, so a day-long run's millions of requests cost what an
+// hour's do. Latency percentiles are exact up to quantile.DefaultExactLimit
+// values per distribution and within its relative error past that (each
+// Distribution states which).
+//
 // Output token counts that a streamed request's own chunks contradict are
-// replaced, in requests itself, by the chunk count and marked estimated
-// (CheckUsage), with a warning: whatever the caller writes from the same
-// records afterwards (per-request files, sinks) agrees with the figures.
+// taken as the chunk count and marked estimated, with a warning per model
+// naming the first such request as it was reported (CheckUsage's check
+// and wording). The records themselves are not changed: whatever the
+// caller writes from them afterwards (per-request files, sinks) should
+// read them through CorrectUsage to agree with the figures.
 func Analyze(samples []trace.Sample, all trace.Requests, phases []trace.Phase, opts Options) (*Result, error) {
 	if opts.RequestedConcurrency < 0 {
 		return nil, fmt.Errorf("requested concurrency %d: want 0 or more", opts.RequestedConcurrency)
-	}
-	requests, err := trace.Collect(all)
-	if err != nil {
-		return nil, err
 	}
 	carbon, warnings, err := resolveCarbon(opts)
 	if err != nil {
 		return nil, err
 	}
-	warnings = append(warnings, CheckUsage(requests)...)
 	series, err := GroupSeries(samples, Declared{MaxRangeJ: opts.MaxRange, CounterResolutionJ: opts.CounterResolutionJ, PowerResolutionW: opts.PowerResolutionW})
 	if err != nil {
 		return nil, err
@@ -81,26 +85,46 @@ func Analyze(samples []trace.Sample, all trace.Requests, phases []trace.Phase, o
 	if err != nil {
 		return nil, err
 	}
-	measured := map[string][]trace.Request{}
+	tallies := map[string]*requestTally{}
+	for _, m := range models.ordered {
+		switch {
+		case m.measured == nil:
+		case m.steady != nil:
+			tallies[m.name] = newRequestTally(m.steady.Start, m.steady.End, true)
+		default:
+			tallies[m.name] = newRequestTally(m.measured.Start, m.measured.End, false)
+		}
+	}
+	var usage usageCheck
 	unknown := map[string]int{}
 	bad, firstBad := 0, ""
-	for i, r := range requests {
+	i := -1
+	each := func(r trace.Request) error {
+		i++
+		usage.check(&r) // r is a copy: the caller's record stays as it was
 		if err := checkRequest(r); err != nil {
 			// One impossible record (a clock that jumped, a hand-edited
 			// file) must not void the run: leave it out and say so.
 			if bad++; firstBad == "" {
 				firstBad = fmt.Sprintf("request %d (id %d, model %q): %v", i, r.ID, r.Model, err)
 			}
-			continue
+			return nil
 		}
 		if _, ok := models.byName[r.Model]; !ok {
 			unknown[r.Model]++
-			continue
+			return nil
 		}
-		if r.Phase == trace.PhaseMeasured {
-			measured[r.Model] = append(measured[r.Model], r)
+		if t := tallies[r.Model]; t != nil && r.Phase == trace.PhaseMeasured {
+			t.add(r)
+		}
+		return nil
+	}
+	if all != nil {
+		if err := all.Each(each); err != nil {
+			return nil, err
 		}
 	}
+	warnings = append(warnings, usage.warnings()...)
 	if bad > 0 {
 		warnings = append(warnings, fmt.Sprintf("%d request record(s) left out as impossible; the first: %s", bad, firstBad))
 	}
@@ -122,7 +146,7 @@ func Analyze(samples []trace.Sample, all trace.Requests, phases []trace.Phase, o
 			warnings = append(warnings, fmt.Sprintf("model %q has no measured phase: left out", m.name))
 			continue
 		}
-		mr, err := analyzeModel(m, series, measured[m.name], opts, carbon)
+		mr, err := analyzeModel(m, series, tallies[m.name], opts, carbon)
 		if err != nil {
 			return nil, fmt.Errorf("model %q: %w", m.name, err)
 		}
@@ -176,22 +200,19 @@ func groupPhases(phases []trace.Phase) (phaseIndex, error) {
 	return idx, nil
 }
 
-// analyzeModel computes one model's figures over its measured phase.
-func analyzeModel(m *modelPhases, series []*Series, reqs []trace.Request, opts Options, carbon Carbon) (ModelResult, error) {
-	from, to := m.measured.Start, m.measured.End
-	n := countRequests(reqs)
-	if m.steady != nil {
-		from, to = m.steady.Start, m.steady.End
-		reqs, n = steadyRequests(reqs, from, to)
-	}
+// analyzeModel computes one model's figures over its measured phase (or
+// its steady-state window), its requests tallied in t.
+func analyzeModel(m *modelPhases, series []*Series, t *requestTally, opts Options, carbon Carbon) (ModelResult, error) {
+	from, to := t.from, t.to
+	n := t.counts()
 	mr := ModelResult{
 		Model:         m.name,
 		Window:        Window{StartS: from, EndS: to, DurationS: to - from},
 		RequestCounts: n,
 		DurationS:     to - from,
 		EnergyBasis:   []string{},
-		Latency:       measureLatency(reqs),
-		Throughput:    measureThroughput(reqs, n, from, to, opts.RequestedConcurrency),
+		Latency:       t.latency.result(),
+		Throughput:    throughput(n, t.busy, from, to, opts.RequestedConcurrency),
 		Channels:      []ChannelResult{},
 		Components:    map[string]ComponentResult{},
 		Warnings:      []string{},
@@ -199,14 +220,9 @@ func analyzeModel(m *modelPhases, series []*Series, reqs []trace.Request, opts O
 	if m.steady != nil {
 		mr.Warnings = append(mr.Warnings, fmt.Sprintf("figures cover the steady-state window %.2f–%.2f s of the measured phase %.2f–%.2f s; requests and tokens are apportioned to it", from, to, m.measured.Start, m.measured.End))
 	}
-	mr.Items = m.measured.Items
-	for _, r := range reqs {
-		if r.OK() {
-			mr.Items += r.Items
-			mr.ReasoningTokens = SaturatingAdd(mr.ReasoningTokens, r.ReasoningTokens)
-		}
-	}
-	if len(reqs) == 0 && mr.Items == 0 {
+	mr.Items = m.measured.Items + t.items
+	mr.ReasoningTokens = t.reasoning
+	if t.kept == 0 && mr.Items == 0 {
 		mr.Warnings = append(mr.Warnings, "no measured requests")
 	}
 	if n.TokensEstimated {

@@ -66,3 +66,35 @@ func BenchmarkAnalyze(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkAnalyzeStream is Analyze's pass over requests made on the fly
+// (none held), 16 chunks each, one failure in 101: the cost per record of
+// a day-long run. "generate" is the generator alone, to subtract.
+func BenchmarkAnalyzeStream(b *testing.B) {
+	const n = 500_000
+	gen := synthRequests{n: n, chunks: 16, failEvery: 101, shape: uniformShape}
+	phases := gen.phases()
+	b.Run("analyze", func(b *testing.B) {
+		b.ReportAllocs()
+		runs := 0
+		for b.Loop() {
+			res, err := Analyze(nil, gen, phases, Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if res.Models[0].Latency.ITL.QuantileRelError == 0 {
+				b.Fatal("inter-token gaps not sketched")
+			}
+			runs++
+		}
+		b.ReportMetric(float64(runs*n)/b.Elapsed().Seconds(), "requests/s")
+	})
+	b.Run("generate", func(b *testing.B) {
+		runs := 0
+		for b.Loop() {
+			_ = gen.Each(func(trace.Request) error { return nil })
+			runs++
+		}
+		b.ReportMetric(float64(runs*n)/b.Elapsed().Seconds(), "requests/s")
+	})
+}

@@ -91,3 +91,44 @@ func containsWarning(ws []string, part string) bool {
 	}
 	return false
 }
+
+// The slice forms of requestTally that the tests of counting, apportioning
+// and latency use: each feeds the records through a tally, as Analyze does.
+
+// countRequests tallies measured requests whole.
+func countRequests(reqs []trace.Request) RequestCounts {
+	t := newRequestTally(math.Inf(-1), math.Inf(1), false)
+	for _, r := range reqs {
+		t.count(r)
+	}
+	return t.counts()
+}
+
+// steadyRequests apportions reqs to the steady-state window [from, to].
+func steadyRequests(reqs []trace.Request, from, to float64) RequestCounts {
+	t := newRequestTally(from, to, true)
+	for _, r := range reqs {
+		t.add(r)
+	}
+	return t.counts()
+}
+
+// measureLatency describes the successful requests among reqs.
+func measureLatency(reqs []trace.Request) Latency {
+	var l latencyTally
+	for _, r := range reqs {
+		if r.OK() {
+			l.add(r)
+		}
+	}
+	return l.result()
+}
+
+// measureThroughput relates n and the busy time of reqs to [from, to].
+func measureThroughput(reqs []trace.Request, n RequestCounts, from, to float64, requested int) Throughput {
+	t := newRequestTally(from, to, false)
+	for _, r := range reqs {
+		t.add(r)
+	}
+	return throughput(n, t.busy, from, to, requested)
+}

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"math"
 
+	"github.com/aienergy/aienergy/quantile"
 	"github.com/aienergy/aienergy/trace"
 )
 
@@ -18,7 +19,8 @@ type Latency struct {
 	// requests with more than one output token in more than one chunk.
 	TPOT Distribution `json:"tpot_ms"`
 	// ITL pools every gap between consecutive content chunks of every
-	// request.
+	// request. Each distribution's QuantileRelError says how exact its
+	// percentiles are: 0 up to quantile.DefaultExactLimit values.
 	ITL Distribution `json:"itl_ms"`
 	E2E Distribution `json:"e2e_ms"` // end − start
 }
@@ -79,66 +81,40 @@ func checkRequest(r trace.Request) error {
 	return nil
 }
 
-// countRequests tallies measured requests.
-func countRequests(reqs []trace.Request) RequestCounts {
-	n := RequestCounts{FailedByClass: map[string]int{}}
-	for _, r := range reqs {
-		if !r.OK() {
-			n.Failed++
-			n.FailedByClass[r.ErrorClass]++
-			continue
-		}
-		n.Completed++
-		n.InputTokens = SaturatingAdd(n.InputTokens, r.InputTokens)
-		n.OutputTokens = SaturatingAdd(n.OutputTokens, r.OutputTokens)
-		n.TokensEstimated = n.TokensEstimated || r.TokensEstimated
-	}
-	return n
-}
+// latencyTally gathers the latency distributions of successful requests,
+// one record at a time, in sketches (package quantile): exact numpy
+// percentiles while a distribution has at most quantile.DefaultExactLimit
+// values, within quantile.DefaultRelativeError of them past that. Its
+// memory does not grow with the records: a day's hundreds of millions of
+// inter-token gaps fit in the same few megabytes as an hour's.
+type latencyTally struct{ ttft, tpot, itl, e2e quantile.Sketch }
 
-// measureLatency summarises the successful requests among reqs; failed
-// requests are left out (their timings describe the failure, not the
-// service).
-func measureLatency(reqs []trace.Request) Latency {
-	// The gaps are counted first so that their one slice has the exact
-	// size: a run can have millions, and a growing slice would briefly
-	// hold them twice.
-	gaps := 0
-	for _, r := range reqs {
-		if r.OK() {
-			gaps += max(len(r.Chunks)-1, 0)
-		}
-	}
-	var ttft, tpot, e2e []float64
-	itl := make([]float64, 0, gaps)
+// add counts a successful request's timings; failed requests are left
+// out (their timings describe the failure, not the service). It keeps
+// nothing of r.Chunks.
+func (l *latencyTally) add(r trace.Request) {
 	const ms = 1000
-	for _, r := range reqs {
-		if !r.OK() {
-			continue
-		}
-		e2e = append(e2e, (r.End-r.Start)*ms)
-		if v, ok := r.TTFT(); ok {
-			ttft = append(ttft, v*ms)
-		}
-		if v, ok := r.TPOT(); ok {
-			tpot = append(tpot, v*ms)
-		}
-		for i := 1; i < len(r.Chunks); i++ {
-			itl = append(itl, (r.Chunks[i]-r.Chunks[i-1])*ms)
-		}
+	l.e2e.Add((r.End - r.Start) * ms)
+	if v, ok := r.TTFT(); ok {
+		l.ttft.Add(v * ms)
 	}
-	return Latency{TTFT: summarizeInPlace(ttft), TPOT: summarizeInPlace(tpot), ITL: summarizeInPlace(itl), E2E: summarizeInPlace(e2e)}
+	if v, ok := r.TPOT(); ok {
+		l.tpot.Add(v * ms)
+	}
+	for i := 1; i < len(r.Chunks); i++ {
+		l.itl.Add((r.Chunks[i] - r.Chunks[i-1]) * ms)
+	}
 }
 
-// measureThroughput relates the counts to the window [from, to].
-// Concurrency counts every request, failed or not, for the part of it
-// inside the window: a failing request still held a slot.
-func measureThroughput(reqs []trace.Request, n RequestCounts, from, to float64, requested int) Throughput {
+// result describes what was added.
+func (l *latencyTally) result() Latency {
+	return Latency{TTFT: distributionOf(&l.ttft), TPOT: distributionOf(&l.tpot), ITL: distributionOf(&l.itl), E2E: distributionOf(&l.e2e)}
+}
+
+// throughput relates the counts n and the busy time (request-seconds
+// inside the window) to the window [from, to].
+func throughput(n RequestCounts, busy, from, to float64, requested int) Throughput {
 	d := to - from
-	busy := 0.0
-	for _, r := range reqs {
-		busy += math.Max(0, math.Min(r.End, to)-math.Max(r.Start, from))
-	}
 	tp := Throughput{
 		RequestsPerS:        float64(n.Completed) / d,
 		OutputTokensPerS:    float64(n.OutputTokens) / d,

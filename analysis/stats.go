@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"math"
 	"slices"
+
+	"github.com/aienergy/aienergy/quantile"
 )
 
 // A Distribution summarises a set of values. Percentiles interpolate
@@ -18,6 +20,11 @@ type Distribution struct {
 	P99   float64
 	Min   float64
 	Max   float64
+	// QuantileRelError bounds how far P50, P90 and P99 may be from the
+	// exact percentiles, as a fraction of them: 0 when every value was
+	// kept and sorted; past quantile.DefaultExactLimit values, a sketch's
+	// (0.001). Count, Mean, Min and Max are always exact.
+	QuantileRelError float64
 }
 
 // Summarize describes values; it does not modify them.
@@ -46,6 +53,26 @@ func summarizeInPlace(v []float64) Distribution {
 	}
 }
 
+// distributionOf describes the values added to s: exact while s holds
+// them all, else with percentiles within s.RelativeError().
+func distributionOf(s *quantile.Sketch) Distribution {
+	if s.Count() == 0 {
+		return Distribution{}
+	}
+	q := s.Quantiles(50, 90, 99)
+	return Distribution{
+		Count: s.Count(),
+		Mean:  s.Mean(),
+		P50:   q[0],
+		P90:   q[1],
+		P99:   q[2],
+		Min:   s.Min(),
+		Max:   s.Max(),
+
+		QuantileRelError: s.RelativeError(),
+	}
+}
+
 // percentileSorted is numpy's linear percentile of sorted, non-empty v.
 func percentileSorted(v []float64, p float64) float64 {
 	rank := p / 100 * float64(len(v)-1)
@@ -57,20 +84,23 @@ func percentileSorted(v []float64, p float64) float64 {
 }
 
 // MarshalJSON writes an empty distribution's statistics as null, so that
-// "no values" never reads as a measured zero.
+// "no values" never reads as a measured zero; quantile_rel_error is left
+// out of an empty one (no percentile to qualify).
 func (d Distribution) MarshalJSON() ([]byte, error) {
 	type figures struct {
-		Count int      `json:"count"`
-		Mean  *float64 `json:"mean"`
-		P50   *float64 `json:"p50"`
-		P90   *float64 `json:"p90"`
-		P99   *float64 `json:"p99"`
-		Min   *float64 `json:"min"`
-		Max   *float64 `json:"max"`
+		Count    int      `json:"count"`
+		Mean     *float64 `json:"mean"`
+		P50      *float64 `json:"p50"`
+		P90      *float64 `json:"p90"`
+		P99      *float64 `json:"p99"`
+		Min      *float64 `json:"min"`
+		Max      *float64 `json:"max"`
+		RelError *float64 `json:"quantile_rel_error,omitempty"`
 	}
 	f := figures{Count: d.Count}
 	if d.Count > 0 {
 		f.Mean, f.P50, f.P90, f.P99, f.Min, f.Max = &d.Mean, &d.P50, &d.P90, &d.P99, &d.Min, &d.Max
+		f.RelError = &d.QuantileRelError
 	}
 	return json.Marshal(f)
 }
@@ -81,6 +111,7 @@ func (d *Distribution) UnmarshalJSON(b []byte) error {
 	var f struct {
 		Count                         int
 		Mean, P50, P90, P99, Min, Max *float64
+		RelError                      *float64 `json:"quantile_rel_error"`
 	}
 	if err := json.Unmarshal(b, &f); err != nil {
 		return err
@@ -89,7 +120,7 @@ func (d *Distribution) UnmarshalJSON(b []byte) error {
 	for _, p := range []struct {
 		dst *float64
 		src *float64
-	}{{&d.Mean, f.Mean}, {&d.P50, f.P50}, {&d.P90, f.P90}, {&d.P99, f.P99}, {&d.Min, f.Min}, {&d.Max, f.Max}} {
+	}{{&d.Mean, f.Mean}, {&d.P50, f.P50}, {&d.P90, f.P90}, {&d.P99, f.P99}, {&d.Min, f.Min}, {&d.Max, f.Max}, {&d.QuantileRelError, f.RelError}} {
 		if p.src != nil {
 			*p.dst = *p.src
 		}

@@ -6,50 +6,39 @@ import (
 	"github.com/aienergy/aienergy/trace"
 )
 
-// steadyRequests apportions a measured phase's requests to its
-// steady-state window [from, to]. A request counts for the share of its
-// duration inside the window, its input tokens likewise, and its output
-// tokens for the share of its streamed chunks that arrived inside (the
-// share of its duration when it streamed none). Latency keeps the
-// requests that started inside the window. Counts are rounded to whole
-// requests and tokens.
-func steadyRequests(reqs []trace.Request, from, to float64) ([]trace.Request, RequestCounts) {
-	n := RequestCounts{FailedByClass: map[string]int{}}
-	var inside []trace.Request
-	var completed, input, output float64
-	for _, r := range reqs {
-		if r.Start >= from && r.Start <= to {
-			inside = append(inside, r)
+// apportion adds one measured request to a steady-state window [from,
+// to] of its phase. A request counts for the share of its duration inside
+// the window, its input tokens likewise, and its output tokens for the
+// share of its streamed chunks that arrived inside (the share of its
+// duration when it streamed none). A failure counts when it started
+// inside, and so does a request for latency (requestTally.add). The
+// summed shares are rounded to whole requests and tokens at the end
+// (requestTally.counts).
+func (t *requestTally) apportion(r trace.Request) {
+	if !r.OK() {
+		if r.Start >= t.from && r.Start <= t.to {
+			t.n.Failed++
+			t.n.FailedByClass[r.ErrorClass]++
 		}
-		if !r.OK() {
-			if r.Start >= from && r.Start <= to {
-				n.Failed++
-				n.FailedByClass[r.ErrorClass]++
-			}
-			continue
-		}
-		timeShare := overlapShare(r.Start, r.End, from, to)
-		tokenShare := timeShare
-		// Chunk times apportion tokens only when every chunk's time was
-		// recorded; else time does.
-		if len(r.Chunks) > 0 && len(r.Chunks) == r.ContentChunks() {
-			in := 0
-			for _, c := range r.Chunks {
-				if t := r.Start + c; t >= from && t <= to {
-					in++
-				}
-			}
-			tokenShare = float64(in) / float64(len(r.Chunks))
-		}
-		completed += timeShare
-		input += timeShare * float64(r.InputTokens)
-		output += tokenShare * float64(r.OutputTokens)
-		n.TokensEstimated = n.TokensEstimated || r.TokensEstimated
+		return
 	}
-	n.Completed = roundCount(completed)
-	n.InputTokens = roundCount(input)
-	n.OutputTokens = roundCount(output)
-	return inside, n
+	timeShare := overlapShare(r.Start, r.End, t.from, t.to)
+	tokenShare := timeShare
+	// Chunk times apportion tokens only when every chunk's time was
+	// recorded; else time does.
+	if len(r.Chunks) > 0 && len(r.Chunks) == r.ContentChunks() {
+		in := 0
+		for _, c := range r.Chunks {
+			if at := r.Start + c; at >= t.from && at <= t.to {
+				in++
+			}
+		}
+		tokenShare = float64(in) / float64(len(r.Chunks))
+	}
+	t.completed += timeShare
+	t.input += timeShare * float64(r.InputTokens)
+	t.output += tokenShare * float64(r.OutputTokens)
+	t.n.TokensEstimated = t.n.TokensEstimated || r.TokensEstimated
 }
 
 // roundCount rounds a non-negative share sum to a whole count, saturating:

@@ -26,39 +26,61 @@ const (
 // cannot be checked: token totals saturate instead of overflowing (see
 // SaturatingAdd). A proxy that buffers the stream into large chunks
 // (Azure's content filter) trips the check: the warning says so.
-// Analyze runs it; running it again changes nothing, as a count it has
-// replaced fits its stream.
+// Running it again changes nothing, as a count it has replaced fits its
+// stream. Analyze makes the same check and the same warnings in its own
+// pass, without changing its records; CorrectUsage gives records that a
+// pass reads afresh corrected.
 func CheckUsage(reqs []trace.Request) []string {
-	type tally struct {
-		bad, streamed int
-		first         string
-	}
-	byModel := map[string]*tally{}
-	var order []string
+	var u usageCheck
 	for i := range reqs {
-		r := &reqs[i]
-		if !r.Streamed {
-			continue
-		}
-		t := byModel[r.Model]
-		if t == nil {
-			t = &tally{}
-			byModel[r.Model] = t
-			order = append(order, r.Model)
-		}
-		t.streamed++
-		if usagePlausible(*r) {
-			continue
-		}
-		t.bad++
-		if t.first == "" {
-			t.first = fmt.Sprintf("request %d: %d output tokens for %d text chunks", r.ID, r.OutputTokens, r.ContentChunks())
-		}
-		fitUsage(r)
+		u.check(&reqs[i])
 	}
+	return u.warnings()
+}
+
+// usageCheck is CheckUsage one record at a time: it tallies, per model,
+// the streamed requests and those whose usage their stream contradicts,
+// and remembers the first of these as it was reported.
+type usageCheck struct {
+	byModel map[string]*usageTally
+	order   []string // models in order of their first streamed request
+}
+
+type usageTally struct {
+	bad, streamed int
+	first         string
+}
+
+// check tallies r and corrects it (fitUsage).
+func (u *usageCheck) check(r *trace.Request) {
+	if !r.Streamed {
+		return
+	}
+	t := u.byModel[r.Model]
+	if t == nil {
+		if u.byModel == nil {
+			u.byModel = map[string]*usageTally{}
+		}
+		t = &usageTally{}
+		u.byModel[r.Model] = t
+		u.order = append(u.order, r.Model)
+	}
+	t.streamed++
+	if usagePlausible(*r) {
+		return
+	}
+	t.bad++
+	if t.first == "" {
+		t.first = fmt.Sprintf("request %d: %d output tokens for %d text chunks", r.ID, r.OutputTokens, r.ContentChunks())
+	}
+	fitUsage(r)
+}
+
+// warnings words one warning per model that had contradicted usage.
+func (u *usageCheck) warnings() []string {
 	var warnings []string
-	for _, m := range order {
-		if t := byModel[m]; t.bad > 0 {
+	for _, m := range u.order {
+		if t := u.byModel[m]; t.bad > 0 {
 			warnings = append(warnings, fmt.Sprintf("%s: %d of %d streamed requests report output tokens their stream contradicts (%s; more than %d per chunk + %d, or 0 with text): their output tokens are estimated as one per chunk (a proxy that buffers the stream into large chunks also trips this)",
 				m, t.bad, t.streamed, t.first, maxTokensPerChunk, tokenSlack))
 		}
@@ -79,7 +101,10 @@ func fitUsage(r *trace.Request) {
 
 // CorrectUsage is reqs with the token counts CheckUsage corrects
 // corrected, record by record at each pass: records read afresh from a
-// run directory at every pass cannot be corrected once, in place.
+// run directory at every pass cannot be corrected once, in place. Analyze
+// computes its figures from the corrected counts; whatever is written
+// from the records after it (per-request files, sinks) should read them
+// through CorrectUsage to agree.
 func CorrectUsage(reqs trace.Requests) trace.Requests {
 	if reqs == nil {
 		return nil

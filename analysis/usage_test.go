@@ -68,7 +68,7 @@ func TestTokenTotalsSaturate(t *testing.T) {
 	if sum := addCounts(n, n); sum.InputTokens != math.MaxInt || sum.OutputTokens != math.MaxInt || sum.Completed != 4 {
 		t.Errorf("addCounts = %d in, %d out, %d completed; want MaxInt, MaxInt, 4", sum.InputTokens, sum.OutputTokens, sum.Completed)
 	}
-	if _, s := steadyRequests(reqs, 0, 3); s.InputTokens != math.MaxInt || s.OutputTokens != math.MaxInt {
+	if s := steadyRequests(reqs, 0, 3); s.InputTokens != math.MaxInt || s.OutputTokens != math.MaxInt {
 		t.Errorf("steadyRequests = %d in, %d out; want MaxInt, MaxInt", s.InputTokens, s.OutputTokens)
 	}
 	j := 1000.0
@@ -105,9 +105,11 @@ func TestUsageUsesEveryChunkNotOnlyRecordedOnes(t *testing.T) {
 	}
 }
 
-// Analyze checks usage itself, before any figure: the records it is given
-// are corrected in place, so that what the caller writes from them
-// afterwards agrees with the figures, and the run's warnings say so.
+// Analyze checks usage itself, in its one pass over the records: its
+// figures count the corrected tokens and the run's warnings say so, but
+// the records it is given stay as they were (a run directory's are read
+// afresh at each pass and cannot be corrected in place); CorrectUsage
+// gives them corrected to whoever reads them next.
 func TestAnalyzeChecksUsage(t *testing.T) {
 	chunks := []float64{0.1, 0.2, 0.3, 0.4, 0.5}
 	reqs := []trace.Request{
@@ -118,14 +120,22 @@ func TestAnalyzeChecksUsage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if reqs[0].OutputTokens != 5 || !reqs[0].TokensEstimated || reqs[1].OutputTokens != 5 || reqs[1].TokensEstimated {
-		t.Errorf("records after Analyze: %d (estimated %v) and %d (estimated %v) output tokens; want 5 estimated, then 5 as reported",
+	if reqs[0].OutputTokens != 1_000_000 || reqs[0].TokensEstimated || reqs[1].OutputTokens != 5 || reqs[1].TokensEstimated {
+		t.Errorf("records after Analyze: %d (estimated %v) and %d (estimated %v) output tokens; want them untouched",
 			reqs[0].OutputTokens, reqs[0].TokensEstimated, reqs[1].OutputTokens, reqs[1].TokensEstimated)
 	}
 	if got := res.Models[0].OutputTokens; got != 10 {
 		t.Errorf("model output tokens %d, want 10", got)
 	}
-	if w := strings.Join(res.Warnings, "\n"); !strings.Contains(w, "m: 1 of 2 streamed requests report output tokens their stream contradicts") {
+	if w := strings.Join(res.Warnings, "\n"); !strings.Contains(w, "m: 1 of 2 streamed requests report output tokens their stream contradicts (request 1: 1000000 output tokens for 5 text chunks;") {
 		t.Errorf("run warnings %q, want the usage check's", res.Warnings)
+	}
+	corrected, err := trace.Collect(CorrectUsage(trace.Slice(reqs)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if corrected[0].OutputTokens != 5 || !corrected[0].TokensEstimated || corrected[1].OutputTokens != 5 || corrected[1].TokensEstimated {
+		t.Errorf("CorrectUsage: %d (estimated %v) and %d (estimated %v) output tokens; want 5 estimated, then 5 as reported",
+			corrected[0].OutputTokens, corrected[0].TokensEstimated, corrected[1].OutputTokens, corrected[1].TokensEstimated)
 	}
 }

@@ -2,18 +2,22 @@ package openai
 
 import (
 	"bufio"
+	"bytes"
 	"context"
-	"encoding/json"
+	"encoding/csv"
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -35,9 +39,18 @@ import (
 // process, and the child's rusage for hey and vegeta, which are found on
 // PATH (go install github.com/rakyll/hey@latest and
 // github.com/tsenart/vegeta/v12@latest) or skipped.
+//
+// The open-loop runs (rate=1000 and rate=5000 unless -sse.rate says
+// otherwise) also report how each tool kept to its schedule: achieved
+// rate and send lag against an external server, side by side:
+//
+//	go test ./backend/openai -run '^$' -bench 'ClientSSE/rate' -benchtime 10000x -count 1
+//
+// -count repeats each sub-benchmark in a row; run the command in a loop
+// instead to interleave the tools, so that both see the same machine.
 var (
 	benchConcurrency = flag.Int("sse.concurrency", 32, "requests in flight in the closed-loop BenchmarkClientSSE runs")
-	benchRate        = flag.Float64("sse.rate", 1000, "req/s of the open-loop BenchmarkClientSSE runs")
+	benchRates       = flag.String("sse.rate", "1000,5000", "req/s of the open-loop BenchmarkClientSSE runs, comma-separated")
 	benchChunks      = flag.Int("sse.chunks", 16, "token chunks per streamed answer of BenchmarkClientSSE's server")
 )
 
@@ -77,8 +90,8 @@ func TestSSEServerProcess(t *testing.T) {
 }
 
 // startSSEServer starts the server process and returns its chat
-// completions URL; it stops with the benchmark.
-func startSSEServer(b *testing.B) string {
+// completions URL and its process id; it stops with the benchmark.
+func startSSEServer(b *testing.B) (url string, pid int) {
 	cmd := exec.Command(os.Args[0], "-test.run", "^TestSSEServerProcess$")
 	cmd.Env = append(os.Environ(), sseServerEnv+"="+strconv.Itoa(*benchChunks))
 	stdin, err := cmd.StdinPipe()
@@ -101,7 +114,7 @@ func startSSEServer(b *testing.B) string {
 	if err != nil {
 		b.Fatalf("server process: %v", err)
 	}
-	return "http://" + addr[:len(addr)-1] + "/v1/chat/completions"
+	return "http://" + addr[:len(addr)-1] + "/v1/chat/completions", cmd.Process.Pid
 }
 
 // cpuTime is the CPU this process has used, user and system.
@@ -123,7 +136,7 @@ func reportPerRequest(b *testing.B, requests int, cpu, wall time.Duration) {
 var benchRequest = backend.Request{Model: "sim-model", Prompt: "Explain in one sentence why the sky is blue.", MaxTokens: 16}
 
 func BenchmarkClientSSE(b *testing.B) {
-	url := startSSEServer(b)
+	url, server := startSSEServer(b)
 	c, err := New(Options{BaseURL: url[:len(url)-len("/chat/completions")], Stream: true, MaxConns: 2 * *benchConcurrency})
 	if err != nil {
 		b.Fatal(err)
@@ -158,45 +171,270 @@ func BenchmarkClientSSE(b *testing.B) {
 		reportPerRequest(b, n, cpu, wall)
 	})
 
-	rate := fmt.Sprintf("rate=%g", *benchRate)
-	b.Run(rate+"/aienergy", func(b *testing.B) {
-		b.ReportAllocs()
-		cpu0, start := cpuTime(), time.Now()
-		var failed atomic.Int64
-		_, err := load.Rate{RPS: *benchRate, Arrival: load.ArrivalConstant, Requests: b.N}.Run(context.Background(),
-			func(ctx context.Context, _ int, _ time.Time) {
-				if rec := c.Do(ctx, benchRequest); !rec.OK() {
-					failed.Add(1)
-				}
-			})
-		if err != nil || failed.Load() > 0 {
-			b.Fatalf("%v; %d requests failed", err, failed.Load())
+	rates, err := parseRates(*benchRates)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, rps := range rates {
+		rate := fmt.Sprintf("rate=%g", rps)
+		b.Run(rate+"/aienergy", func(b *testing.B) { benchRateAienergy(b, c, server, rps) })
+		b.Run(rate+"/vegeta", func(b *testing.B) { benchRateVegeta(b, url, bodyFile, server, rps) })
+	}
+}
+
+// benchRateAienergy sends b.N requests with load.Rate (constant
+// arrivals) calling Client.Do, as aienergy run does in rate mode. Send lag
+// is the pacer's own record: Started (when Do was called) − Scheduled
+// (run start + i/rps), with no concurrency cap and so no queue time.
+// release_p99_ms is the part of it up to the pacer's hand-over
+// (Released − Scheduled); the rest is the wait for a goroutine to run.
+func benchRateAienergy(b *testing.B, c *Client, server int, rps float64) {
+	b.ReportAllocs()
+	host := markHost(server)
+	cpu0, start := cpuTime(), time.Now()
+	var failed atomic.Int64
+	res, err := load.Rate{RPS: rps, Arrival: load.ArrivalConstant, Requests: b.N}.Run(context.Background(),
+		func(ctx context.Context, _ int, _ time.Time) {
+			if rec := c.Do(ctx, benchRequest); !rec.OK() {
+				failed.Add(1)
+			}
+		})
+	cpu, wall, hostEnd := cpuTime()-cpu0, time.Since(start), markHost(server)
+	if err != nil || failed.Load() > 0 || len(res.Sends) != b.N {
+		b.Fatalf("%v; %d requests failed, %d of %d sent", err, failed.Load(), len(res.Sends), b.N)
+	}
+	reportPerRequest(b, b.N, cpu, wall)
+	reportHost(b, host, hostEnd, b.N)
+	reportSends(b, res)
+	released := res
+	released.Sends = slices.Clone(res.Sends)
+	for i := range released.Sends {
+		released.Sends[i].Started = released.Sends[i].Released
+	}
+	b.ReportMetric(released.Stats().LagMs.P99, "release_p99_ms")
+}
+
+// benchRateVegeta runs vegeta attack -rate rps/s for about b.N requests
+// and reads each request's send time from its results.
+//
+// vegeta's pacer (lib/attack.go and pacer.go, v12.13) sets began when
+// the attack starts and lets hit k (0-based) go at began + (k+1)/rps; the
+// worker that takes it stamps the result's Timestamp on entering hit,
+// under the lock that numbers it Seq, so Timestamp is the send time, as
+// Started is for load.Rate (both before the request is built). began is
+// not in the results, so the schedule is anchored on the sends
+// themselves: with t_k the Timestamp of Seq k, the estimated start is
+// min over k of (t_k − k/rps) and request k is due at that start + k/rps.
+// The lag so measured is the true lag less the smallest lag of the run
+// (which is ≥ 0): it can understate vegeta's lag by that much, never
+// overstate it, and no request shows as early.
+func benchRateVegeta(b *testing.B, url, bodyFile string, server int, rps float64) {
+	vegeta := lookTool(b, "vegeta")
+	dir := b.TempDir()
+	targets := fmt.Sprintf("POST %s\nContent-Type: application/json\nAccept: text/event-stream\n@%s\n", url, bodyFile)
+	if err := os.WriteFile(filepath.Join(dir, "targets"), []byte(targets), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	// vegeta sends rate × duration requests; the duration is rounded
+	// to its clock, so the count is read back from its results.
+	duration := time.Duration(float64(max(b.N, 10)) / rps * float64(time.Second))
+	results := filepath.Join(dir, "results.bin")
+	host := markHost(server)
+	_, cpu, wall := runTool(b, vegeta, "attack", "-rate", fmt.Sprintf("%g/s", rps), "-duration", duration.String(),
+		"-targets", filepath.Join(dir, "targets"), "-output", results)
+	hostEnd := markHost(server) // now: decoding the results is not the run
+	sent := vegetaSendTimes(b, vegeta, results)
+	reportPerRequest(b, len(sent), cpu, wall)
+	reportHost(b, host, hostEnd, len(sent))
+
+	origin := sent[0]
+	for k, t := range sent {
+		if s := t.Add(-offset(k, rps)); s.Before(origin) {
+			origin = s
 		}
-		reportPerRequest(b, b.N, cpuTime()-cpu0, time.Since(start))
-	})
-	b.Run(rate+"/vegeta", func(b *testing.B) {
-		vegeta := lookTool(b, "vegeta")
-		dir := b.TempDir()
-		targets := fmt.Sprintf("POST %s\nContent-Type: application/json\nAccept: text/event-stream\n@%s\n", url, bodyFile)
-		if err := os.WriteFile(filepath.Join(dir, "targets"), []byte(targets), 0o600); err != nil {
-			b.Fatal(err)
+	}
+	res := load.RateResult{RequestedRPS: rps, Start: origin, Sends: make([]load.Send, len(sent))}
+	for k, t := range sent {
+		res.Sends[k] = load.Send{Index: k, Scheduled: origin.Add(offset(k, rps)), Released: t, Started: t}
+	}
+	reportSends(b, res)
+}
+
+// offset is when request k of a constant schedule at rps is due after
+// its start, rounded as load.Rate rounds it.
+func offset(k int, rps float64) time.Duration {
+	return time.Duration(math.Round(float64(k) / rps * 1e9))
+}
+
+// vegetaSendTimes decodes vegeta's results (vegeta encode -to csv:
+// timestamp in ns, status code, …, error, body, attack, seq, …) and
+// returns the send times in Seq order, failing b unless every request
+// got a 200 without error.
+func vegetaSendTimes(b *testing.B, vegeta, results string) []time.Time {
+	cmd := exec.Command(vegeta, "encode", "-to", "csv", results)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	r := csv.NewReader(bufio.NewReaderSize(out, 1<<20))
+	r.ReuseRecord = true
+	bySeq := map[int]time.Time{}
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
 		}
-		// vegeta sends rate × duration requests; the duration is rounded
-		// to its clock, so the count is read back from its results.
-		duration := time.Duration(float64(max(b.N, 10)) / *benchRate * float64(time.Second))
-		results := filepath.Join(dir, "results.bin")
-		_, cpu, wall := runTool(b, vegeta, "attack", "-rate", fmt.Sprintf("%g/s", *benchRate), "-duration", duration.String(),
-			"-targets", filepath.Join(dir, "targets"), "-output", results)
-		report, _, _ := runTool(b, vegeta, "report", "-type", "json", results)
-		var r struct {
-			Requests int            `json:"requests"`
-			Status   map[string]int `json:"status_codes"`
+		if err != nil || len(rec) < 9 {
+			b.Fatalf("vegeta encode: %v (%d fields)", err, len(rec))
 		}
-		if err := json.Unmarshal(report, &r); err != nil || r.Requests == 0 || r.Status["200"] != r.Requests {
-			b.Fatalf("vegeta's results (%v): %s", err, report)
+		if rec[1] != "200" || rec[5] != "" {
+			b.Fatalf("vegeta result %s: code %s, error %q", rec[8], rec[1], rec[5])
 		}
-		reportPerRequest(b, r.Requests, cpu, wall)
-	})
+		ns, err1 := strconv.ParseInt(rec[0], 10, 64)
+		seq, err2 := strconv.Atoi(rec[8])
+		if err1 != nil || err2 != nil {
+			b.Fatalf("vegeta result %q: %v %v", rec[:9], err1, err2)
+		}
+		bySeq[seq] = time.Unix(0, ns)
+	}
+	if err := cmd.Wait(); err != nil {
+		b.Fatalf("vegeta encode: %v", err)
+	}
+	sent := make([]time.Time, len(bySeq))
+	for seq, t := range bySeq {
+		if seq >= len(sent) {
+			b.Fatalf("vegeta's %d results skip a seq (%d)", len(sent), seq)
+		}
+		sent[seq] = t
+	}
+	if len(sent) == 0 {
+		b.Fatal("vegeta sent nothing")
+	}
+	return sent
+}
+
+// reportSends reports how an open-loop run kept to its schedule, with
+// load.RateStats' definitions for both tools: achieved_rps is (n−1) over
+// the span from the first send to the last; the lag figures are
+// nearest-rank percentiles of send − due in milliseconds. loadavg1, the
+// 1-minute load average at the end, is there to read the tail by.
+func reportSends(b *testing.B, res load.RateResult) {
+	st := res.Stats()
+	if st.AchievedRPS != nil {
+		b.ReportMetric(*st.AchievedRPS, "achieved_rps")
+	}
+	b.ReportMetric(st.LagMs.P50, "lag_p50_ms")
+	b.ReportMetric(st.LagMs.P99, "lag_p99_ms")
+	b.ReportMetric(st.LagMs.Max, "lag_max_ms")
+	if la, err := loadAverage(); err == nil {
+		b.ReportMetric(la, "loadavg1")
+	}
+}
+
+// A hostMark reads, at the start of a run, the CPU of the whole machine
+// and of the server process, in clock ticks (USER_HZ, 100 a second on
+// Linux), to tell a client that is slow from a machine that is full.
+type hostMark struct {
+	pid                 int
+	busy, steal, server int64
+	wall                time.Time
+	err                 error
+}
+
+func markHost(pid int) hostMark {
+	m := hostMark{pid: pid, wall: time.Now()}
+	var err error
+	m.busy, m.steal, m.err = hostTicks()
+	if m.server, err = processTicks(pid); m.err == nil {
+		m.err = err
+	}
+	return m
+}
+
+// reportHost reports, from mark m to the later mark end of the same
+// server: host_busy_cores, the cores the whole machine kept busy (this
+// process, the server, the comparison tool and any other tenant);
+// host_steal_cores, the time the hypervisor gave this VM's cores to
+// other guests; and server_cpu_µs/req.
+func reportHost(b *testing.B, m, end hostMark, requests int) {
+	wall := end.wall.Sub(m.wall).Seconds()
+	if m.err != nil || end.err != nil || wall <= 0 || requests == 0 {
+		return // not Linux, or no run to tell of
+	}
+	const hz = 100
+	b.ReportMetric(float64(end.busy-m.busy)/hz/wall, "host_busy_cores")
+	b.ReportMetric(float64(end.steal-m.steal)/hz/wall, "host_steal_cores")
+	b.ReportMetric(float64(end.server-m.server)*1e6/hz/float64(requests), "server_cpu_µs/req")
+}
+
+// hostTicks reads the machine's busy time (user, nice, system, irq,
+// softirq) and steal time from the first line of /proc/stat.
+func hostTicks() (busy, steal int64, err error) {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, err
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0, 0, fmt.Errorf("/proc/stat: %q", line)
+	}
+	var v [8]int64
+	for i := range v {
+		if v[i], err = strconv.ParseInt(f[i+1], 10, 64); err != nil {
+			return 0, 0, err
+		}
+	}
+	// user nice system idle iowait irq softirq steal
+	return v[0] + v[1] + v[2] + v[5] + v[6], v[7], nil
+}
+
+// processTicks reads a process's user + system time from
+// /proc/PID/stat (fields 14 and 15, the 12th and 13th after the
+// command name in parentheses, which may hold spaces).
+func processTicks(pid int) (int64, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	i := bytes.LastIndexByte(data, ')') // the name may hold one; no field after it does
+	f := strings.Fields(string(data[i+1:]))
+	if i < 0 || len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: %q", pid, data)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: %q", pid, data)
+	}
+	return utime + stime, nil
+}
+
+// loadAverage is the 1-minute load average from /proc/loadavg.
+func loadAverage() (float64, error) {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0, err
+	}
+	f, _, _ := strings.Cut(string(b), " ")
+	return strconv.ParseFloat(f, 64)
+}
+
+// parseRates reads -sse.rate: req/s values separated by commas.
+func parseRates(s string) ([]float64, error) {
+	var rates []float64
+	for f := range strings.SplitSeq(s, ",") {
+		r, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil || !(r > 0) || math.IsInf(r, 0) {
+			return nil, fmt.Errorf("-sse.rate %q: %q is not a rate above 0", s, f)
+		}
+		rates = append(rates, r)
+	}
+	return rates, nil
 }
 
 // runClosed sends n requests from benchConcurrency workers and fails b

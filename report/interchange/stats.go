@@ -2,55 +2,65 @@ package interchange
 
 import (
 	"math"
-	"slices"
+
+	"github.com/aienergy/aienergy/quantile"
 )
 
-// stats describes a list of values the way NumPy does in both source
+// A metric describes a stream of values the way NumPy does in both source
 // projects: np.mean, np.std (population, ddof=0) and np.percentile with
 // linear interpolation between closest ranks (also what aienergy's own
-// percentiles use, so the figures agree with summary.json).
-type stats struct {
-	n                  int
-	sum, mean, std     float64
-	p50, p90, p95, p99 float64
-	sorted             []float64
+// percentiles use, so the figures agree with summary.json). It holds a
+// quantile.Sketch, not the values: the percentiles are exact up to the
+// sketch's exact limit (every run a test or a person reads by hand) and
+// within its relative error past it; count, sum, mean and spread are
+// always exact.
+//
+// The spread takes two passes, as np.std does: add every value, then
+// addDeviation every value again, once the mean is known. The sums are
+// taken in the order given, so the figures are NumPy's to the last bit.
+type metric struct {
+	q  quantile.Sketch
+	ss float64 // Σ (v − mean)², from the second pass
 }
 
-func describe(values []float64) stats { return describeInPlace(slices.Clone(values)) }
+func (m *metric) add(v float64) { m.q.Add(v) }
 
-// describeInPlace is describe that sorts values itself instead of a copy:
-// for a list of millions (a run's inter-token gaps) that only the
-// statistics need. The sums are taken in the order given, before the
-// sort, so that the figures are describe's to the last bit.
-func describeInPlace(values []float64) stats {
-	s := stats{n: len(values)}
-	if s.n == 0 {
-		return s
+// addDeviation counts v's squared distance from the mean of the values
+// added: the second pass.
+func (m *metric) addDeviation(v float64) {
+	if math.IsNaN(v) {
+		return // as add ignores it
 	}
-	for _, v := range values {
-		s.sum += v
-	}
-	s.mean = s.sum / float64(s.n)
-	ss := 0.0
-	for _, v := range values {
-		ss += (v - s.mean) * (v - s.mean)
-	}
-	s.std = math.Sqrt(ss / float64(s.n))
-	s.sorted = values
-	slices.Sort(s.sorted)
-	s.p50, s.p90, s.p95, s.p99 = s.percentile(50), s.percentile(90), s.percentile(95), s.percentile(99)
-	return s
+	d := v - m.q.Mean()
+	m.ss += d * d
 }
 
-// percentile is numpy.percentile(values, p) for non-empty values.
-func (s stats) percentile(p float64) float64 {
-	v := s.sorted
-	rank := p / 100 * float64(len(v)-1)
-	lo := int(math.Floor(rank))
-	if lo >= len(v)-1 {
-		return v[len(v)-1]
+func (m *metric) count() int     { return m.q.Count() }
+func (m *metric) sum() float64   { return m.q.Sum() }
+func (m *metric) mean() float64  { return m.q.Mean() }
+func (m *metric) exact() bool    { return m.q.Exact() }
+func (m *metric) relErr() float64 { return m.q.RelativeError() }
+
+// std is the population standard deviation; NaN without values.
+func (m *metric) std() float64 {
+	if m.count() == 0 {
+		return math.NaN()
 	}
-	return v[lo] + (v[lo+1]-v[lo])*(rank-float64(lo))
+	return math.Sqrt(m.ss / float64(m.count()))
+}
+
+// percentiles are np.percentile(values, ps) (within relErr once
+// sketched); NaN without values.
+func (m *metric) percentiles(ps ...float64) []float64 { return m.q.Quantiles(ps...) }
+
+// relativeError is the largest relative error of the percentiles of ms:
+// 0 while every one is exact.
+func relativeError(ms ...*metric) float64 {
+	e := 0.0
+	for _, m := range ms {
+		e = max(e, m.relErr())
+	}
+	return e
 }
 
 // ptr returns a pointer to v, or nil when v is not a finite number, so

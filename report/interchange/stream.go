@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"iter"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -14,12 +13,13 @@ import (
 	"github.com/aienergy/aienergy/rundir"
 )
 
-// A splicer writes a JSON document whose long lists of numbers are written
-// item by item as they are produced, never held as text. A server that
-// streams tiny chunks for as long as the timeout allows gives a run
-// millions of inter-token gaps; indented as MarshalIndent writes them
-// (about 30 bytes each), built once by the encoder and again by its
-// indenter, they cost hundreds of MB for one file.
+// A splicer writes a JSON document whose long lists are written item by
+// item as they are produced, never held: a list is a pass over the run's
+// requests (read afresh from requests.csv) that emits its elements as it
+// goes. A day-long run has millions of requests, and a server that
+// streams tiny chunks gives each thousands of inter-token gaps; indented
+// as MarshalIndent writes them (about 30 bytes each), built once by the
+// encoder and again by its indenter, they cost gigabytes for one file.
 //
 // The document is encoded with rundir.EncodeJSON, each list standing in
 // as a placeholder string; the placeholders are then replaced, while the
@@ -39,28 +39,18 @@ func newSplicer() *splicer {
 // A streamedList stands in a document for a list a splicer writes.
 type streamedList struct {
 	placeholder string
-	write       func(w *bufio.Writer, indent int)
+	fill        func(a *array) error
 }
 
 // MarshalJSON writes the placeholder the splicer looks for.
 func (l *streamedList) MarshalJSON() ([]byte, error) { return json.Marshal(l.placeholder) }
 
-func (sp *splicer) add(write func(w *bufio.Writer, indent int)) *streamedList {
-	l := &streamedList{placeholder: sp.prefix + strconv.Itoa(len(sp.byName)), write: write}
+// list is a list whose elements fill writes into a, in order; an error
+// from fill (requests.csv could not be read) fails the document.
+func (sp *splicer) list(fill func(a *array) error) *streamedList {
+	l := &streamedList{placeholder: sp.prefix + strconv.Itoa(len(sp.byName)), fill: fill}
 	sp.byName[l.placeholder] = l
 	return l
-}
-
-// floats is a list of the numbers seq yields.
-func (sp *splicer) floats(seq iter.Seq[float64]) *streamedList {
-	return sp.add(func(w *bufio.Writer, indent int) { writeFloats(w, seq, indent) })
-}
-
-// lists is a list of lists of numbers: one for each sequence seq yields.
-func (sp *splicer) lists(seq iter.Seq[iter.Seq[float64]]) *streamedList {
-	return sp.add(func(w *bufio.Writer, indent int) {
-		writeList(w, seq, indent, func(inner iter.Seq[float64]) { writeFloats(w, inner, indent+2) })
-	})
 }
 
 // write writes v as rundir.EncodeJSON does, with every list of the
@@ -88,7 +78,11 @@ func (sp *splicer) write(w io.Writer, v any) error {
 		// indented by two spaces a level.
 		lineStart := bytes.LastIndexByte(doc[:i], '\n') + 1
 		indent := len(doc[lineStart:i]) - len(bytes.TrimLeft(doc[lineStart:i], " "))
-		l.write(bw, indent)
+		a := &array{w: bw, indent: indent}
+		if err := l.fill(a); err != nil {
+			return err
+		}
+		a.end()
 		doc = doc[end+1:]
 		done++
 	}
@@ -99,34 +93,61 @@ func (sp *splicer) write(w io.Writer, v any) error {
 	return bw.Flush()
 }
 
-// writeList writes a JSON array in MarshalIndent's layout, whose line
-// starts with indent spaces: "[]" when seq yields nothing, else one
-// element a line, written by elem.
-func writeList[T any](w *bufio.Writer, seq iter.Seq[T], indent int, elem func(T)) {
-	n := 0
-	for v := range seq {
-		if n == 0 {
-			w.WriteByte('[')
-		} else {
-			w.WriteByte(',')
-		}
-		w.WriteByte('\n')
-		writeSpaces(w, indent+2)
-		elem(v)
-		n++
-	}
-	if n == 0 {
-		w.WriteString("[]")
-		return
-	}
-	w.WriteByte('\n')
-	writeSpaces(w, indent)
-	w.WriteByte(']')
+// An array writes a JSON array in MarshalIndent's layout, its line
+// starting with indent spaces: "[]" when it has no element, else one
+// element a line.
+type array struct {
+	w      *bufio.Writer
+	indent int
+	n      int
+	buf    [32]byte
 }
 
-func writeFloats(w *bufio.Writer, seq iter.Seq[float64], indent int) {
-	var buf [32]byte
-	writeList(w, seq, indent, func(f float64) { w.Write(appendJSONFloat(buf[:0], f)) })
+// next starts an element.
+func (a *array) next() {
+	if a.n == 0 {
+		a.w.WriteByte('[')
+	} else {
+		a.w.WriteByte(',')
+	}
+	a.w.WriteByte('\n')
+	writeSpaces(a.w, a.indent+2)
+	a.n++
+}
+
+// end closes the array.
+func (a *array) end() {
+	if a.n == 0 {
+		a.w.WriteString("[]")
+		return
+	}
+	a.w.WriteByte('\n')
+	writeSpaces(a.w, a.indent)
+	a.w.WriteByte(']')
+}
+
+func (a *array) float(f float64) {
+	a.next()
+	a.w.Write(appendJSONFloat(a.buf[:0], f))
+}
+
+func (a *array) int(i int) {
+	a.next()
+	a.w.Write(strconv.AppendInt(a.buf[:0], int64(i), 10))
+}
+
+// str writes s as encoding/json does (HTML characters escaped, as
+// MarshalIndent escapes them).
+func (a *array) str(s string) {
+	a.next()
+	b, _ := json.Marshal(s) // a string always encodes
+	a.w.Write(b)
+}
+
+// array starts an element that is itself an array; the caller ends it.
+func (a *array) array() *array {
+	a.next()
+	return &array{w: a.w, indent: a.indent + 2}
 }
 
 func writeSpaces(w *bufio.Writer, n int) {
