@@ -83,7 +83,8 @@ func sameFloat(a, b float64) bool { return a == b || math.IsNaN(a) && math.IsNaN
 
 // Read gives the server's usage as recorded, even where the stream
 // contradicts it: checking one against the other is the analysis's
-// (analysis.CheckUsage, which Analyze runs), not the file format's.
+// (the usage check Analyze makes in its pass; analysis.CorrectUsage),
+// not the file format's.
 func TestReadKeepsUsageAsRecorded(t *testing.T) {
 	row := func(id, out int, streamed bool, chunks int) string {
 		var cs []string
