@@ -131,16 +131,40 @@ func (s *Sketch) addBucket(v float64, n uint64) {
 	}
 }
 
-// index is the bucket of finite magnitude m: bucket i holds
-// (γ^(i−1), γ^i].
-func (s *Sketch) index(m float64) int {
-	return int(math.Ceil(math.Log(m) / s.logGamma))
+// Buckets are cut not on ln m but on a piecewise-linear stand-in for
+// log2 m read off the float's bits — its exponent plus its mantissa less
+// one, DDSketch's "linearly interpolated mapping" — which costs a few
+// nanoseconds where math.Log costs twenty, for hundreds of millions of
+// inter-token gaps. The stand-in grows between 1 and 2 times as fast as
+// ln m, so buckets ln γ wide in it are at most ln γ wide in ln m: every
+// bucket's bounds are within γ of each other, which is all the error
+// bound needs (at the price of up to twice as many buckets).
+
+// approxLog2 is the stand-in for log2 m, m finite and positive.
+func approxLog2(m float64) float64 {
+	b := math.Float64bits(m)
+	exp := int((b>>52)&0x7ff) - 1023
+	mant := math.Float64frombits(b&(1<<52-1) | 1023<<52) // in [1, 2)
+	return float64(exp) + mant - 1
 }
 
-// value is the estimate of bucket i: 2γ^i/(γ+1), within α of any value
-// in it.
+// exp2Approx inverts approxLog2.
+func exp2Approx(y float64) float64 {
+	e := math.Floor(y)
+	return math.Ldexp(1+(y-e), int(e))
+}
+
+// index is the bucket of finite magnitude m: bucket i holds the m whose
+// approxLog2 lies in ((i−1)·ln γ, i·ln γ].
+func (s *Sketch) index(m float64) int {
+	return int(math.Ceil(approxLog2(m) / s.logGamma))
+}
+
+// value is the estimate of bucket i: the harmonic mean of its bounds lo
+// and hi, within (hi−lo)/(hi+lo) ≤ (γ−1)/(γ+1) = α of any value in it.
 func (s *Sketch) value(i int) float64 {
-	return 2 * math.Exp(float64(i)*s.logGamma) / (s.gamma + 1)
+	lo, hi := exp2Approx(float64(i-1)*s.logGamma), exp2Approx(float64(i)*s.logGamma)
+	return 2 * lo * hi / (lo + hi)
 }
 
 // Merge adds o's values to s. Sketches of different relative errors do
