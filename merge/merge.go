@@ -4,11 +4,14 @@
 // any other.
 //
 //   - One clock. Each shard's CSV times are seconds since its own origin,
-//     whose wall time is its run.json started_at. The merged origin is the
-//     earliest shard's; a shard's times move by its started_at less that
-//     (recorded per shard as offset_s). Where shards read an energy counter
-//     in common, each shard's clock is checked against the kept copy's
-//     (clock_check_s).
+//     whose wall time is its run.json started_at: a shard's times move by
+//     its started_at less the merged run's (wall_offset_s). Where shards
+//     read an energy counter in common, the merged clock is the clock of
+//     the shard whose copy of it is kept, and each other shard's clock is
+//     measured against it on that counter (clock_check_s, with its
+//     uncertainty); a skew measured to within half of itself is corrected
+//     (clock_correction_s), so that offset_s = wall_offset_s +
+//     clock_correction_s. See clock.go.
 //   - Requests are concatenated. Their ids are the whole schedule's
 //     (warmup_requests + k for arrival k), unique across shards; a
 //     duplicate is an error.
@@ -59,8 +62,11 @@ type Options struct {
 type shard struct {
 	dir    string
 	meta   rundir.Meta
-	offset float64 // seconds from the merged origin to its own
-	phases []phaseRow
+	offset float64 // seconds from the merged origin to its own: wallOffset + clock.correction
+	// wallOffset is its started_at less the merged run's.
+	wallOffset float64
+	clock      clockCheck
+	phases     []phaseRow
 }
 
 // Merge combines the shard run directories dirs into a new run directory
@@ -90,7 +96,12 @@ func Merge(dirs []string, output string, opts Options) (*rundir.Meta, error) {
 		return nil, err
 	}
 	m.out = output
-	m.alignClocks()
+	if err := m.scanPower(); err != nil {
+		return nil, err
+	}
+	if err := m.alignClocks(); err != nil {
+		return nil, err
+	}
 	phases, err := m.mergePhases()
 	if err != nil {
 		return nil, err
@@ -121,10 +132,15 @@ type merger struct {
 	shards []*shard // in shard index order
 	out    string
 	// Filled as the merge goes, for run.json.
-	warnings  []string
-	powerFrom map[string]int  // "meter/channel" → shard index
-	clock     map[int]float64 // shard index → clock check, seconds
-	meterFrom map[string]int  // meter name (as in power.csv) → shard position
+	warnings   []string
+	powerFrom  map[string]int // "meter/channel" → shard index
+	meterFrom  map[string]int // meter name (as in power.csv) → shard position
+	hasCounter []map[pair]bool
+	owner      map[pair]int // channel → shard position whose copy is kept
+	// clockOn is the energy counter several shards read, on which their
+	// clocks are checked; zero when none.
+	clockOn pair
+	start   time.Time // the merged run's started_at
 }
 
 func (m *merger) warnf(format string, args ...any) {
@@ -253,16 +269,8 @@ func sameRun(a, b *shard) error {
 	return nil
 }
 
-// alignClocks sets each shard's offset from the merged origin, the
-// earliest shard's.
-func (m *merger) alignClocks() {
-	origin := m.origin()
-	for _, s := range m.shards {
-		s.offset = s.meta.StartedAt.Sub(origin).Seconds()
-	}
-}
-
-func (m *merger) origin() time.Time {
+// wallOrigin is the earliest started_at of the shards.
+func (m *merger) wallOrigin() time.Time {
 	o := m.shards[0].meta.StartedAt
 	for _, s := range m.shards[1:] {
 		if s.meta.StartedAt.Before(o) {

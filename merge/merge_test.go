@@ -52,6 +52,10 @@ type fakeShard struct {
 	requests      []int    // ids, each 10 output tokens, 0.5 s long from its phase's start
 	extraMeter    bool     // a rapl meter of its own host
 	models        []string
+	// refresh and step make the cluster counter coarse: it shows its
+	// value as of the last multiple of refresh seconds (an exporter that
+	// refreshes that often), rounded down to a multiple of step joules.
+	refresh, step float64
 }
 
 var requestsHeader = []string{"id", "model", "phase", "start_s", "first_token_s", "end_s",
@@ -109,8 +113,15 @@ func (s fakeShard) write(t *testing.T, dir string) string {
 	power := [][]string{{"t_s", "unix_s", "meter", "channel", "component", "watts", "joules"}}
 	for ts := s.readFrom; ts <= 10+1e-9; ts += s.readEvery {
 		abs := truth + ts
+		j := clusterJ(abs)
+		if s.refresh > 0 {
+			j = clusterJ(math.Floor(abs/s.refresh) * s.refresh)
+		}
+		if s.step > 0 {
+			j = math.Floor(j/s.step) * s.step
+		}
 		power = append(power, []string{fmt.Sprintf("%.6f", ts), fmt.Sprintf("%.6f", float64(t0.Unix())+s.started+ts),
-			"cluster-gpu", "gpu0", "gpu", fmt.Sprintf("%.3f", clusterW(abs)), fmt.Sprintf("%.6f", clusterJ(abs))})
+			"cluster-gpu", "gpu0", "gpu", fmt.Sprintf("%.3f", clusterW(abs)), fmt.Sprintf("%.6f", j)})
 		if s.extraMeter {
 			power = append(power, []string{fmt.Sprintf("%.6f", ts), "", "host-cpu", "package-0", "cpu", "", fmt.Sprintf("%.6f", 5*ts)})
 		}
@@ -315,28 +326,111 @@ func TestMergePowerFrom(t *testing.T) {
 	}
 }
 
-// A shard whose clock runs 0.3 s ahead records its start 0.3 s late: on
-// the counter both read, its readings reach each value 0.3 s after the
-// kept copy's, which the merge measures and warns about.
-func TestMergeClockCheck(t *testing.T) {
-	root := t.TempDir()
-	s0 := fakeShard{index: 0, count: 2, host: "a", readEvery: 0.5,
-		phases: [][3]any{{"measured", 4.0, 8.0}}, requests: []int{0}}
-	s1 := fakeShard{index: 1, count: 2, started: 0.8, skew: 0.3, host: "b", readEvery: 0.5, readFrom: 0.1,
-		phases: [][3]any{{"measured", 3.5, 7.5}}, requests: []int{1}}
-	var warned []string
-	meta, err := Merge([]string{s0.write(t, filepath.Join(root, "0")), s1.write(t, filepath.Join(root, "1"))},
-		filepath.Join(root, "out"), Options{PowerFrom: -1, Warn: func(w string) { warned = append(warned, w) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := meta.Merge.Shards[1].ClockCheckS
-	if c == nil {
-		t.Fatal("no clock check")
-	}
-	near(t, "clock_check_s", *c, 0.3, 1e-6)
-	if !strings.Contains(strings.Join(warned, "\n"), "shard 1 +0.300 s") {
-		t.Errorf("no clock warning: %q", warned)
+// A shard whose clock is off records its started_at off by as much, and
+// it began its share of the load at start_at by that clock: its readings
+// of the cluster counter reveal the skew. Shard 0 has the true clock;
+// shard 1's recorded start is started seconds after it and its clock
+// skew seconds ahead, so on the true clock its origin is started − skew
+// and its measured phase (4 s to 8 s after t0 by its clock) begins at
+// 4 − skew. A skew measured to within half of itself is corrected — the
+// offset, the clock check, the request and the merged phase are then
+// within the stated uncertainty of the truth — and a coarser one is not,
+// with a warning that says why.
+func TestMergeClockCorrection(t *testing.T) {
+	for _, c := range []struct {
+		name               string
+		started, skew      float64
+		readEvery          float64
+		from0, from1       float64 // where each shard's readings begin, own clock
+		refresh, step      float64
+		checked, corrected bool
+		warn               []string
+		quiet              bool // no warning at all
+	}{
+		{name: "fine counter, shard 1 ahead by 250 ms", started: 0.75, skew: 0.25, readEvery: 0.1, from1: 0.03,
+			checked: true, corrected: true,
+			warn: []string{"shard 1's clock is 0.250 s ahead of shard 0's", "its times are corrected by -0.250 s", "0.250 s early"}},
+		{name: "fine counter, shard 1 behind by 250 ms", started: 0.25, skew: -0.25, readEvery: 0.1, from1: 0.03,
+			checked: true, corrected: true,
+			warn: []string{"shard 1's clock is 0.250 s behind shard 0's", "its times are corrected by +0.250 s", "0.250 s late"}},
+		{name: "fine counter, shard 1 ahead by 30 ms", started: 0.53, skew: 0.03, readEvery: 0.1, from1: 0.03,
+			checked: true, corrected: true, quiet: true},
+		{name: "counter refreshed every 0.5 s, read every 50 ms", started: 0.75, skew: 0.25, readEvery: 0.05, from0: 0.01, from1: 0.03, refresh: 0.5,
+			checked: true, corrected: true, warn: []string{"shard 1's clock is 0.270 s ahead of shard 0's"}},
+		{name: "counter refreshed every 1 s, read every 0.5 s", started: 0.75, skew: 0.25, readEvery: 0.5, from0: 0.1, from1: 0.2, refresh: 1,
+			checked: true,
+			warn:    []string{"is not precise enough to correct: a counter value is placed only to within ±0.500 s", "placed by its started_at alone"}},
+		{name: "counter in steps of 500 J", started: 0.75, skew: 0.25, readEvery: 0.1, from1: 0.03, step: 500,
+			warn: []string{"clocks not checked against shard 0's on cluster-gpu/gpu0", "shard 1 (not checked: only 3 of its readings"}},
+		{name: "skew beyond the phase tolerance", started: 1.9, skew: 1.5, readEvery: 0.1, from1: 0.03,
+			checked: true, corrected: true,
+			warn: []string{"its times are corrected by -1.500 s", "shard 1's clock is +1.500 s (±0.000 s) off shard 0's, more than the phase tolerance (1s)",
+				"m: the shards' measured phases began up to 1.500 s apart"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			root := t.TempDir()
+			s0 := fakeShard{index: 0, count: 2, host: "a", readEvery: c.readEvery, readFrom: c.from0, refresh: c.refresh, step: c.step,
+				phases: [][3]any{{"measured", 4.0, 8.0}}, requests: []int{0}}
+			s1 := fakeShard{index: 1, count: 2, started: c.started, skew: c.skew, host: "b", readEvery: c.readEvery, readFrom: c.from1,
+				refresh: c.refresh, step: c.step, phases: [][3]any{{"measured", 4 - c.started, 8 - c.started}}, requests: []int{1}}
+			var warned []string
+			out := filepath.Join(root, "out")
+			meta, err := Merge([]string{s0.write(t, filepath.Join(root, "0")), s1.write(t, filepath.Join(root, "1"))},
+				out, Options{PowerFrom: -1, Warn: func(w string) { warned = append(warned, w) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			all := strings.Join(warned, "\n")
+			for _, w := range c.warn {
+				if !strings.Contains(all, w) {
+					t.Errorf("warnings lack %q:\n%s", w, all)
+				}
+			}
+			if c.quiet && len(warned) > 0 {
+				t.Errorf("warnings: %q", warned)
+			}
+			mg := meta.Merge
+			if mg.ClockCheckOn != "cluster-gpu/gpu0" || !meta.StartedAt.Equal(t0) {
+				t.Errorf("clock_check_on %q, started_at %v", mg.ClockCheckOn, meta.StartedAt)
+			}
+			ref, sh := mg.Shards[0], mg.Shards[1]
+			if ref.OffsetS != 0 || ref.ClockCorrectionS != 0 || ref.ClockCheckS != nil || !strings.HasPrefix(ref.ClockNote, "reference:") {
+				t.Errorf("shard 0, the reference: %+v", ref)
+			}
+			near(t, "wall_offset_s", sh.WallOffsetS, c.started, 1e-9)
+			near(t, "offset_s", sh.OffsetS, sh.WallOffsetS+sh.ClockCorrectionS, 1e-12)
+			if (sh.ClockCheckS != nil) != c.checked || (sh.ClockCheckUncertaintyS != nil) != c.checked {
+				t.Fatalf("clock check %v ± %v, want one: %v (%s)", sh.ClockCheckS, sh.ClockCheckUncertaintyS, c.checked, sh.ClockNote)
+			}
+			t.Logf("shard 1: %s", sh.ClockNote)
+			truth := c.started - c.skew // shard 1's origin on the true clock
+			if c.corrected {
+				u := *sh.ClockCheckUncertaintyS
+				if math.Abs(*sh.ClockCheckS) < 2*u || !strings.HasPrefix(sh.ClockNote, "corrected by") {
+					t.Errorf("clock check %+.6f ± %.6f s: corrected, note %q", *sh.ClockCheckS, u, sh.ClockNote)
+				}
+				near(t, "clock_correction_s", sh.ClockCorrectionS, -*sh.ClockCheckS, 1e-12)
+				near(t, "clock_check_s", *sh.ClockCheckS, c.skew, u)
+				near(t, "offset_s", sh.OffsetS, truth, u)
+			} else {
+				if sh.ClockCorrectionS != 0 || !strings.HasPrefix(sh.ClockNote, "not ") {
+					t.Errorf("correction %g s, note %q: want none", sh.ClockCorrectionS, sh.ClockNote)
+				}
+				near(t, "offset_s", sh.OffsetS, c.started, 1e-9)
+			}
+			// The request timeline and the phases use the offset: shard 1's
+			// request began with its measured phase, 4 − started on its clock.
+			rows := readRows(t, filepath.Join(out, rundir.RequestsFile))
+			for _, r := range rows[1:] {
+				if r[0] == "1" && r[3] != formatSeconds(4-c.started+sh.OffsetS) {
+					t.Errorf("request 1 starts at %s, want %s", r[3], formatSeconds(4-c.started+sh.OffsetS))
+				}
+			}
+			rows = readRows(t, filepath.Join(out, rundir.PhasesFile))
+			if len(rows) != 2 || rows[1][2] != formatSeconds(min(4, 4-c.started+sh.OffsetS)) {
+				t.Errorf("phases.csv %q: want the measured phase from %.6f s", rows, min(4, 4-c.started+sh.OffsetS))
+			}
+		})
 	}
 }
 

@@ -19,7 +19,7 @@ func (m *merger) mergeMeta(counts map[int]int) rundir.Meta {
 	first := m.shards[0].meta
 	meta := first
 	meta.RunID = filepath.Base(m.out)
-	meta.StartedAt = m.origin()
+	meta.StartedAt = m.start
 	meta.Shard = nil
 	meta.Truth = nil  // the simulator's own truth: never a shard's (config validation)
 	meta.Server = nil // likewise
@@ -43,17 +43,21 @@ func (m *merger) mergeMeta(counts map[int]int) rundir.Meta {
 		PowerFrom:       m.powerFrom,
 		Warnings:        m.warnings,
 	}
+	if m.clockOn != (pair{}) {
+		mg.ClockCheckOn = m.clockOn.String()
+	}
 	for _, s := range m.shards {
 		ms := rundir.MergedShard{
 			Index: s.meta.Shard.Index, Dir: s.dir, RunID: s.meta.RunID, Host: s.meta.Host,
-			StartedAt: s.meta.StartedAt, OffsetS: s.offset, Requests: counts[s.meta.Shard.Index],
-			Interrupted: s.meta.Interrupted,
+			StartedAt: s.meta.StartedAt, OffsetS: s.offset, WallOffsetS: s.wallOffset,
+			ClockCorrectionS: s.clock.correction, ClockNote: s.clock.note,
+			Requests: counts[s.meta.Shard.Index], Interrupted: s.meta.Interrupted,
 		}
 		if abs, err := filepath.Abs(s.dir); err == nil {
 			ms.Dir = abs
 		}
-		if c, ok := m.clock[ms.Index]; ok {
-			ms.ClockCheckS = &c
+		if c := s.clock; c.measured {
+			ms.ClockCheckS, ms.ClockCheckUncertaintyS = &c.skew, &c.uncertainty
 		}
 		mg.Shards = append(mg.Shards, ms)
 	}

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/aienergy/aienergy/rundir"
 )
@@ -22,14 +21,14 @@ func (p pair) String() string { return p.meter + "/" + p.channel }
 // merge keeps one, like any duplicate.
 var localTypes = map[string]bool{"rapl": true, "nvml": true, "nvidia-smi": true, "amdgpu": true, "cpu-estimate": true, "ram-estimate": true}
 
-// mergePower writes power.csv with each meter channel's samples from one
-// shard, on the merged clock. phases are the merged phases, which the
-// kept samples should cover.
-func (m *merger) mergePower(phases []phaseRow) error {
-	// First pass: which shard has which channels.
-	has := make([]map[pair]bool, len(m.shards)) // pair → has energy readings
+// scanPower reads which shard has which meter channels, picks the shard
+// whose copy of each is kept, and the energy counter on which the shards'
+// clocks are checked.
+func (m *merger) scanPower() error {
+	m.hasCounter = make([]map[pair]bool, len(m.shards)) // pair → has energy readings
 	for i, s := range m.shards {
-		has[i] = map[pair]bool{}
+		has := map[pair]bool{}
+		m.hasCounter[i] = has
 		t, err := openTable(s.dir, rundir.PowerFile, "t_s", "meter", "channel")
 		if err != nil {
 			return fmt.Errorf("shard %s: %w", s.dir, err)
@@ -38,16 +37,20 @@ func (m *merger) mergePower(phases []phaseRow) error {
 		mc, cc := t.col["meter"], t.col["channel"]
 		if _, _, err := t.each(func(row []string) error {
 			p := pair{row[mc], row[cc]}
-			has[i][p] = has[i][p] || (hasJ && row[jc] != "")
+			has[p] = has[p] || (hasJ && row[jc] != "")
 			return nil
 		}); err != nil {
 			return fmt.Errorf("shard %s: %w", s.dir, err)
 		}
 	}
-	owner, check := m.owners(has)
+	m.owner, m.clockOn = m.owners(m.hasCounter)
+	return nil
+}
 
-	// Second pass: the kept samples, and the series of one energy counter
-	// that several shards read, to check their clocks against each other.
+// mergePower writes power.csv with each meter channel's samples from one
+// shard, on the merged clock. phases are the merged phases, which the
+// kept samples should cover.
+func (m *merger) mergePower(phases []phaseRow) error {
 	var out *outFile
 	defer func() {
 		if out != nil {
@@ -55,7 +58,6 @@ func (m *merger) mergePower(phases []phaseRow) error {
 		}
 	}()
 	covered := map[pair][2]float64{}
-	series := map[int][]point{}
 	for i, s := range m.shards {
 		t, err := openTable(s.dir, rundir.PowerFile, "t_s", "meter", "channel")
 		if err != nil {
@@ -68,11 +70,9 @@ func (m *merger) mergePower(phases []phaseRow) error {
 		}
 		cols := out.columnMap(t)
 		tc, mc, cc := t.col["t_s"], t.col["meter"], t.col["channel"]
-		jc, hasJ := t.col["joules"]
 		skipped, first, err := t.each(func(row []string) error {
 			p := pair{row[mc], row[cc]}
-			mine := owner[p] == i
-			if !mine && p != check {
+			if m.owner[p] != i {
 				return nil
 			}
 			ts, err := strconv.ParseFloat(row[tc], 64)
@@ -80,14 +80,6 @@ func (m *merger) mergePower(phases []phaseRow) error {
 				return rowError{fmt.Errorf("t_s %q is not a time", row[tc])}
 			}
 			ts += s.offset
-			if p == check && hasJ && row[jc] != "" {
-				if j, err := strconv.ParseFloat(row[jc], 64); err == nil {
-					series[i] = append(series[i], point{ts, j})
-				}
-			}
-			if !mine {
-				return nil
-			}
 			c, ok := covered[p]
 			if !ok {
 				c = [2]float64{ts, ts}
@@ -112,7 +104,6 @@ func (m *merger) mergePower(phases []phaseRow) error {
 		return err
 	}
 	m.checkCoverage(covered, phases)
-	m.checkClocks(series, owner[check])
 	return nil
 }
 
@@ -224,72 +215,6 @@ func (m *merger) checkCoverage(covered map[pair][2]float64, phases []phaseRow) {
 		c := short[name]
 		m.warnf("meter %s: the samples kept (from shard %d) span %.3f–%.3f s of the merged clock, the phases %.3f–%.3f s: figures at the edges lack them (--power-from picks another shard)",
 			name, m.shards[m.meterFrom[name]].meta.Shard.Index, c[0], c[1], lo, hi)
-	}
-}
-
-// A point is one energy reading on the merged clock.
-type point struct{ t, j float64 }
-
-// clockWarnS is the clock error between shards worth a warning: 50 ms
-// moves a request's share of a 1 kW server's energy by 50 J.
-const clockWarnS = 0.05
-
-// minClockMatches is how many readings a clock check needs.
-const minClockMatches = 5
-
-// checkClocks measures each shard's clock against the kept copy's on an
-// energy counter both read: for each of the shard's readings, when the
-// kept series reached the same value (interpolated between its two
-// readings around it), and the median of the differences. A counter that
-// changes only every so often (a 1 Hz exporter read at 10 Hz) gives few
-// values strictly between two readings, and then no figure.
-func (m *merger) checkClocks(series map[int][]point, ref int) {
-	m.clock = map[int]float64{}
-	base := series[ref]
-	if len(base) < 2 {
-		return
-	}
-	sort.Slice(base, func(a, b int) bool { return base[a].t < base[b].t })
-	var spacing []float64
-	for k := 1; k < len(base); k++ {
-		if base[k].j < base[k-1].j {
-			return // the counter reset or wrapped: no single inverse
-		}
-		spacing = append(spacing, base[k].t-base[k-1].t)
-	}
-	slices.Sort(spacing)
-	maxGap := 2 * spacing[len(spacing)/2]
-	var late []string
-	for i, s := range m.shards {
-		pts := series[i]
-		if i == ref || len(pts) == 0 {
-			continue
-		}
-		var d []float64
-		for _, p := range pts {
-			k := sort.Search(len(base), func(k int) bool { return base[k].j >= p.j })
-			if k == 0 || k == len(base) {
-				continue
-			}
-			a, b := base[k-1], base[k]
-			if !(a.j < p.j && p.j < b.j) || b.t-a.t > maxGap {
-				continue
-			}
-			d = append(d, p.t-(a.t+(p.j-a.j)/(b.j-a.j)*(b.t-a.t)))
-		}
-		if len(d) < minClockMatches {
-			continue
-		}
-		slices.Sort(d)
-		med := d[len(d)/2]
-		m.clock[s.meta.Shard.Index] = med
-		if math.Abs(med) > clockWarnS {
-			late = append(late, fmt.Sprintf("shard %d %+.3f s", s.meta.Shard.Index, med))
-		}
-	}
-	if len(late) > 0 {
-		m.warnf("the shards' clocks disagree, measured on the energy counter they all read (against shard %d): %s; requests and power line up only as well as the clocks (synchronise them with NTP)",
-			m.shards[ref].meta.Shard.Index, strings.Join(late, ", "))
 	}
 }
 

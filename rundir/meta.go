@@ -237,6 +237,11 @@ type Merge struct {
 	// samples power.csv holds: a meter that several shards read (the
 	// cluster's Prometheus or DCGM exporter) is kept once, never summed.
 	PowerFrom map[string]int `json:"power_from"`
+	// ClockCheckOn names the energy counter ("meter/channel") several
+	// shards read, on which each shard's clock was checked against the
+	// clock of the shard whose copy of it was kept (power_from): the
+	// merged clock. Empty when the shards read no counter in common.
+	ClockCheckOn string `json:"clock_check_on,omitempty"`
 	// Warnings are what the merge found doubtful, as it printed them.
 	Warnings []string `json:"warnings,omitempty"`
 }
@@ -249,15 +254,29 @@ type MergedShard struct {
 	Host      Host      `json:"host"`
 	StartedAt time.Time `json:"started_at"`
 	// OffsetS places the shard's times on the merged clock: a time t_s in
-	// its CSV files is t_s + OffsetS in the merged run's. It is its
-	// started_at less the earliest shard's (wall clocks, as each machine
-	// kept it).
+	// its CSV files is t_s + OffsetS in the merged run's. It is
+	// WallOffsetS + ClockCorrectionS.
 	OffsetS float64 `json:"offset_s"`
+	// WallOffsetS is the shard's started_at less the merged run's (wall
+	// clocks, as each machine kept them).
+	WallOffsetS float64 `json:"wall_offset_s"`
 	// ClockCheckS is the shard's clock error against the shard whose
-	// samples were kept, measured on an energy counter both read: the
-	// median time between the two reaching the same counter value. Nil
-	// when they read no counter in common.
+	// samples were kept (Merge.ClockCheckOn), measured on an energy
+	// counter both read: the median time between the two reaching the
+	// same counter value; positive when this shard's clock is ahead. Nil
+	// when it could not be measured; ClockNote says why.
 	ClockCheckS *float64 `json:"clock_check_s,omitempty"`
-	Requests    int      `json:"requests"`
-	Interrupted bool     `json:"interrupted,omitempty"`
+	// ClockCheckUncertaintyS bounds the error of ClockCheckS: the
+	// counter's time resolution (how long a value may have stood before
+	// it was read), the spread of the measurements, read latency.
+	ClockCheckUncertaintyS *float64 `json:"clock_check_uncertainty_s,omitempty"`
+	// ClockCorrectionS is added to the shard's wall-clock offset:
+	// −ClockCheckS when the check was precise enough to correct (its
+	// uncertainty at most half of it), else 0.
+	ClockCorrectionS float64 `json:"clock_correction_s"`
+	// ClockNote says how the shard's clock was placed: the reference,
+	// corrected, or why not.
+	ClockNote   string `json:"clock_note,omitempty"`
+	Requests    int    `json:"requests"`
+	Interrupted bool   `json:"interrupted,omitempty"`
 }

@@ -25,13 +25,22 @@ generators, each sending its share of one schedule (load.shard, e.g. the pods
 of deploy/k8s/shards) — into one run directory that aienergy report analyses
 like any other.
 
-Every shard is put on the clock of the one that started first (its started_at
-less that one's: offset_s in run.json), requests are concatenated (their ids
-are the whole schedule's, unique across shards), a measured phase spans from
-the earliest shard's start to the latest one's end and an idle phase only the
-time every shard was idle. A meter that several shards read — the cluster's
-Prometheus or DCGM exporter — is kept from one shard (--power-from, else the
-lowest index that has it), never summed; a meter only one shard had is kept.
+Every shard is put on one clock: its started_at less the merged run's
+(wall_offset_s in run.json). Where the shards read an energy counter in common
+— the cluster's Prometheus or DCGM exporter — that counter is a clock they all
+saw: each shard's clock is measured against the clock of the shard whose copy
+of it is kept (clock_check_s, with its uncertainty), and a skew at least twice
+its uncertainty is corrected (clock_correction_s; offset_s = wall_offset_s +
+clock_correction_s), for the requests, the phases and the power alike. A
+coarser check is recorded, not applied, and warned about when the clocks may
+disagree by more than 50 ms; a skew beyond --phase-tolerance is warned about
+too, since the shard then started its load that much early or late.
+
+Requests are concatenated (their ids are the whole schedule's, unique across
+shards), a measured phase spans from the earliest shard's start to the latest
+one's end and an idle phase only the time every shard was idle. A meter that
+several shards read is kept from one shard (--power-from, else the lowest
+index that has it), never summed; a meter only one shard had is kept.
 
 Shards of different runs (models, phases, load, shard count or start time), a
 missing shard or a damaged one stop the merge; misaligned phases and clocks
@@ -57,8 +66,12 @@ are warned about, on stderr and in run.json's merge.warnings.`,
 			for _, s := range meta.Merge.Shards {
 				requests += s.Requests
 				o := fmt.Sprintf("shard %d %+.3f s", s.Index, s.OffsetS)
-				if s.ClockCheckS != nil {
-					o += fmt.Sprintf(" (clock check %+.3f s)", *s.ClockCheckS)
+				switch {
+				case s.ClockCheckS == nil:
+				case s.ClockCorrectionS != 0:
+					o += fmt.Sprintf(" (wall clock %+.3f s, corrected by %+.3f ± %.3f s)", s.WallOffsetS, s.ClockCorrectionS, *s.ClockCheckUncertaintyS)
+				default:
+					o += fmt.Sprintf(" (clock check %+.3f ± %.3f s, not corrected)", *s.ClockCheckS, *s.ClockCheckUncertaintyS)
 				}
 				offsets = append(offsets, o)
 			}

@@ -211,11 +211,23 @@ func TestMergeFourShardsMatchesOneProcess(t *testing.T) {
 	if err := rundir.ReadJSON(merged, rundir.MetaFile, &meta); err != nil {
 		t.Fatal(err)
 	}
+	if meta.Merge.ClockCheckOn == "" {
+		t.Error("merge.clock_check_on is empty, though every shard read the cluster meter's counter")
+	}
 	for _, s := range meta.Merge.Shards {
 		if s.ClockCheckS == nil && s.Index != 0 {
-			t.Errorf("shard %d: no clock check, though it read the counter shard 0's copy holds", s.Index)
+			t.Errorf("shard %d: no clock check, though it read the counter shard 0's copy holds (%s)", s.Index, s.ClockNote)
 		} else if s.ClockCheckS != nil {
-			t.Logf("shard %d: offset %.3f s, clock check %+.1f ms", s.Index, s.OffsetS, *s.ClockCheckS*1000)
+			// Four processes on one machine share its clock: whatever the
+			// check finds is within its uncertainty of none.
+			t.Logf("shard %d: offset %.6f s (wall %.6f s, correction %+.6f s), clock check %+.3f ± %.3f ms: %s",
+				s.Index, s.OffsetS, s.WallOffsetS, s.ClockCorrectionS, *s.ClockCheckS*1000, *s.ClockCheckUncertaintyS*1000, s.ClockNote)
+			if math.Abs(*s.ClockCheckS) > *s.ClockCheckUncertaintyS {
+				t.Errorf("shard %d: clock check %+.6f ± %.6f s on one machine's clock", s.Index, *s.ClockCheckS, *s.ClockCheckUncertaintyS)
+			}
+		}
+		if math.Abs(s.OffsetS-(s.WallOffsetS+s.ClockCorrectionS)) > 1e-9 {
+			t.Errorf("shard %d: offset_s %.9f is not wall_offset_s %.9f + clock_correction_s %.9f", s.Index, s.OffsetS, s.WallOffsetS, s.ClockCorrectionS)
 		}
 	}
 	for key, from := range meta.Merge.PowerFrom {
