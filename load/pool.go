@@ -15,6 +15,9 @@ type pool struct {
 	ctx   context.Context
 	do    func(ctx context.Context, index int, scheduled time.Time)
 	limit int
+	// done is told of each request once it has returned, or been dropped
+	// (Started zero), so that nothing keeps the request afterwards.
+	done func(*Send)
 
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -25,8 +28,8 @@ type pool struct {
 	wg      sync.WaitGroup
 }
 
-func newPool(ctx context.Context, limit int, do func(context.Context, int, time.Time)) *pool {
-	p := &pool{ctx: ctx, do: do, limit: limit}
+func newPool(ctx context.Context, limit int, do func(context.Context, int, time.Time), done func(*Send)) *pool {
+	p := &pool{ctx: ctx, do: do, limit: limit, done: done}
 	p.cond = sync.NewCond(&p.mu)
 	return p
 }
@@ -79,10 +82,12 @@ func (p *pool) work() {
 		p.mu.Unlock()
 
 		if p.ctx.Err() != nil {
-			continue // dropped: Started stays zero and Run counts it unsent
+			p.done(s) // dropped: Started stays zero, counted unsent
+			continue
 		}
 		s.Started = time.Now()
 		p.do(p.ctx, s.Index, s.Scheduled)
 		s.Done = time.Now()
+		p.done(s)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,9 +17,9 @@ import (
 // figures come from BenchmarkRatePacing.
 func TestRateFollowsSchedule(t *testing.T) {
 	for _, r := range []Rate{
-		{RPS: 200, Arrival: ArrivalConstant, Requests: 60},
-		{RPS: 200, Arrival: ArrivalGamma, Burstiness: 0.5, Seed: 3, Requests: 60},
-		{RPS: 200, Seed: 9, Requests: 60, MaxConcurrency: 50},
+		{RPS: 200, Arrival: ArrivalConstant, Requests: 60, KeepSends: true},
+		{RPS: 200, Arrival: ArrivalGamma, Burstiness: 0.5, Seed: 3, Requests: 60, KeepSends: true},
+		{RPS: 200, Seed: 9, Requests: 60, MaxConcurrency: 50, KeepSends: true},
 	} {
 		want, err := r.Offsets(r.Requests)
 		if err != nil {
@@ -68,7 +69,7 @@ func TestRateFollowsSchedule(t *testing.T) {
 // and the wait is reported as queue time, not lag.
 func TestRateMaxConcurrency(t *testing.T) {
 	var inFlight, peak atomic.Int64
-	r := Rate{RPS: 100, Arrival: ArrivalConstant, Requests: 10, MaxConcurrency: 2}
+	r := Rate{RPS: 100, Arrival: ArrivalConstant, Requests: 10, MaxConcurrency: 2, KeepSends: true}
 	res, err := r.Run(context.Background(), func(context.Context, int, time.Time) {
 		n := inFlight.Add(1)
 		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
@@ -113,7 +114,7 @@ func TestRateCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var finished atomic.Bool
-	r := Rate{RPS: 1000, Arrival: ArrivalConstant, Requests: 1000, MaxConcurrency: 1}
+	r := Rate{RPS: 1000, Arrival: ArrivalConstant, Requests: 1000, MaxConcurrency: 1, KeepSends: true}
 	res, err := r.Run(ctx, func(ctx context.Context, i int, _ time.Time) {
 		time.Sleep(20 * time.Millisecond) // let the pacer queue some behind it
 		cancel()
@@ -136,7 +137,7 @@ func TestRateCancel(t *testing.T) {
 
 func TestRateDuration(t *testing.T) {
 	var n atomic.Int64
-	res, err := Rate{RPS: 100, Arrival: ArrivalConstant, Duration: 100 * time.Millisecond}.Run(context.Background(),
+	res, err := Rate{RPS: 100, Arrival: ArrivalConstant, Duration: 100 * time.Millisecond, KeepSends: true}.Run(context.Background(),
 		func(context.Context, int, time.Time) { n.Add(1) })
 	if err != nil {
 		t.Fatal(err)
@@ -217,7 +218,7 @@ func TestRateStatsZeroSpan(t *testing.T) {
 // Keep sends only the arrivals it keeps, with the whole schedule's
 // indexes and due times: the same schedule, one generator's share.
 func TestRateKeep(t *testing.T) {
-	whole := Rate{RPS: 1000, Arrival: ArrivalPoisson, Requests: 12, Seed: 7}
+	whole := Rate{RPS: 1000, Arrival: ArrivalPoisson, Requests: 12, Seed: 7, KeepSends: true}
 	all, err := whole.Run(context.Background(), func(context.Context, int, time.Time) {})
 	if err != nil {
 		t.Fatal(err)
@@ -236,5 +237,40 @@ func TestRateKeep(t *testing.T) {
 		if s.Index != want.Index || s.Scheduled.Sub(got.Start) != want.Scheduled.Sub(all.Start) {
 			t.Errorf("send %d: index %d due +%v; want index %d due +%v", j, s.Index, s.Scheduled.Sub(got.Start), want.Index, want.Scheduled.Sub(all.Start))
 		}
+	}
+}
+
+// A run keeps nothing per request unless asked: its statistics are tallied
+// as requests finish, and they are the ones the kept sends give.
+func TestRateKeepsNoSends(t *testing.T) {
+	r := Rate{RPS: 2000, Arrival: ArrivalPoisson, Seed: 5, Requests: 400, MaxConcurrency: 3}
+	do := func(context.Context, int, time.Time) { time.Sleep(time.Millisecond) } // some wait for a slot
+	res, err := r.Run(context.Background(), do)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Sends != nil {
+		t.Errorf("%d sends kept without KeepSends", len(res.Sends))
+	}
+	st := res.Stats()
+	if st.Requests != 400 || st.Unsent != 0 || st.Queued == 0 || st.AchievedRPS == nil || st.LagMs.Max < st.LagMs.P99 || st.LagMs.Mean <= 0 {
+		t.Errorf("stats %+v: want 400 requests, some queued, a rate and a lag", st)
+	}
+	// The tally and the kept sends of one run agree.
+	r.KeepSends = true
+	res, err = r.Run(context.Background(), do)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromTally, fromSends := res.Stats(), (RateResult{RequestedRPS: res.RequestedRPS, MaxConcurrency: res.MaxConcurrency, Sends: res.Sends}).Stats()
+	// Means summed in another order differ in the last bits.
+	for _, m := range [][2]*float64{{&fromTally.LagMs.Mean, &fromSends.LagMs.Mean}, {&fromTally.QueueMs.Mean, &fromSends.QueueMs.Mean}} {
+		if math.Abs(*m[0]-*m[1]) > 1e-9**m[1] {
+			t.Errorf("means %v and %v", *m[0], *m[1])
+		}
+		*m[0] = *m[1]
+	}
+	if !reflect.DeepEqual(fromTally, fromSends) {
+		t.Errorf("tallied %+v, from the sends %+v", fromTally, fromSends)
 	}
 }

@@ -273,6 +273,23 @@ func (s *Sketch) Quantiles(ps ...float64) []float64 {
 	return out
 }
 
+// NearestRank gives the p-th percentile (0–100) by the nearest-rank
+// method: the smallest value with at least p % of the values at or below
+// it, the ⌈p/100·n⌉-th; exact while the sketch is, else within
+// RelativeError of it. NaN without values.
+func (s *Sketch) NearestRank(p float64) float64 {
+	if s.count == 0 {
+		return math.NaN()
+	}
+	r := max(int(math.Ceil(p/100*float64(s.count)))-1, 0)
+	r = min(r, s.count-1)
+	if !s.sketched {
+		slices.Sort(s.exact)
+		return s.exact[r]
+	}
+	return min(max(s.atRank(uint64(r)), s.min), s.max)
+}
+
 // atRank estimates the value of 0-based rank r: negatives from the most
 // negative, zeros, then positives.
 func (s *Sketch) atRank(r uint64) float64 {

@@ -206,3 +206,22 @@ func TestBucketBounds(t *testing.T) {
 		}
 	}
 }
+
+// Nearest rank, exact: of 0.25, 0.5, 1, 2 the 50th percentile is the 2nd
+// value, the 90th and 99th the 4th; sketched, within the error.
+func TestNearestRank(t *testing.T) {
+	var s Sketch
+	for _, v := range []float64{2, 0.25, 1, 0.5} {
+		s.Add(v)
+	}
+	if a, b, c, z := s.NearestRank(50), s.NearestRank(90), s.NearestRank(99), s.NearestRank(0); a != 0.5 || b != 2 || c != 2 || z != 0.25 {
+		t.Errorf("nearest rank p50 %v p90 %v p99 %v p0 %v; want 0.5, 2, 2, 0.25", a, b, c, z)
+	}
+	sk, _ := New(0, 0.001)
+	for i := 1; i <= 1000; i++ {
+		sk.Add(float64(i))
+	}
+	if got := sk.NearestRank(99); math.Abs(got-990) > 0.99 {
+		t.Errorf("sketched nearest-rank p99 of 1..1000 = %v, want 990 ± 0.1 %%", got)
+	}
+}
