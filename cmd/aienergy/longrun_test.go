@@ -23,7 +23,9 @@ import (
 //	AIENERGY_ACCEPTANCE=1 go test -run AcceptanceLongRun -v -timeout 60m ./cmd/aienergy
 //
 // AIENERGY_LONG_REQUESTS sets another count (the day is then shorter or
-// longer at the same rate). The run directory takes about 4.5 GB of disk
+// longer at the same rate); AIENERGY_LONG_CHANNELS and
+// AIENERGY_LONG_INTERVAL (a Go duration) more power channels or a faster
+// meter than the default one channel at 1 Hz. The run directory takes about 4.5 GB of disk
 // while the test runs; docs/limits.md shows the numbers of the last run.
 func TestAcceptanceLongRunReport(t *testing.T) {
 	requireAcceptance(t)
@@ -33,6 +35,7 @@ func TestAcceptanceLongRunReport(t *testing.T) {
 		t.Fatalf("%v: install GNU time (apt-get install time)", err)
 	}
 	spec := synthrun.Day
+	var err error
 	if v := os.Getenv("AIENERGY_LONG_REQUESTS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
@@ -40,6 +43,16 @@ func TestAcceptanceLongRunReport(t *testing.T) {
 		}
 		rate := float64(spec.Requests) / spec.Measured.Seconds()
 		spec.Requests, spec.Measured = n, time.Duration(float64(n)/rate*float64(time.Second)).Round(time.Second)
+	}
+	if v := os.Getenv("AIENERGY_LONG_CHANNELS"); v != "" {
+		if spec.Channels, err = strconv.Atoi(v); err != nil || spec.Channels < 1 {
+			t.Fatalf("AIENERGY_LONG_CHANNELS=%q: want a count", v)
+		}
+	}
+	if v := os.Getenv("AIENERGY_LONG_INTERVAL"); v != "" {
+		if spec.SampleInterval, err = time.ParseDuration(v); err != nil || spec.SampleInterval <= 0 {
+			t.Fatalf("AIENERGY_LONG_INTERVAL=%q: want a duration", v)
+		}
 	}
 	dir := filepath.Join(t.TempDir(), "run")
 	began := time.Now()
@@ -55,7 +68,8 @@ func TestAcceptanceLongRunReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("wrote %d requests over %s (requests.csv %.2f GB) in %.0f s", spec.Requests, spec.Measured, float64(st.Size())/1e9, time.Since(began).Seconds())
+	t.Logf("wrote %d requests over %s (requests.csv %.2f GB), %d power channels every %s, in %.0f s",
+		spec.Requests, spec.Measured, float64(st.Size())/1e9, max(spec.Channels, 1), spec.SampleInterval, time.Since(began).Seconds())
 
 	rssFile := filepath.Join(t.TempDir(), "rusage")
 	cmd := exec.Command(gnuTime, "-o", rssFile, "-f", "%M %e %U %S", aienergy, "report", dir)

@@ -19,9 +19,9 @@ import (
 )
 
 // Spec describes a run: one model, an idle phase, a measured phase of
-// Requests arrivals at a constant rate, an idle phase; one power channel
-// sampled every SampleInterval, IdleWatts outside the measured phase and
-// BusyWatts inside it.
+// Requests arrivals at a constant rate, an idle phase; Channels GPU power
+// channels (at least one) sampled every SampleInterval, each IdleWatts
+// outside the measured phase and BusyWatts inside it.
 type Spec struct {
 	Model          string
 	Requests       int
@@ -31,6 +31,7 @@ type Spec struct {
 	IdleWatts      float64
 	BusyWatts      float64
 	SampleInterval time.Duration
+	Channels       int // 0 is 1
 }
 
 // Day is a 24 h run at about 200 req/s: 17 million requests.
@@ -44,7 +45,7 @@ type Truth struct {
 	Completed    int
 	InputTokens  int
 	OutputTokens int
-	// EnergyJ is the channel's energy over the measured phase; NetEnergyJ
+	// EnergyJ is the channels' energy over the measured phase; NetEnergyJ
 	// less the idle draw over it.
 	EnergyJ, NetEnergyJ float64
 	// TTFTMs and E2EMs give each latency's exact p-th percentile (0–100)
@@ -94,11 +95,18 @@ func Write(dir string, s Spec, progress func(done int)) (Truth, error) {
 		}
 		return s.IdleWatts
 	}
+	channels := max(s.Channels, 1)
+	names := make([]string, channels)
+	for c := range names {
+		names[c] = fmt.Sprintf("gpu%d", c)
+	}
 	n := 0
 	for t := origin; !t.After(runEnd); t = t.Add(s.SampleInterval) {
-		readings = append(readings, meter.Reading{Meter: "synthetic", Channel: "gpu0", Component: meter.GPU, Time: t, Watts: watts(t), Joules: math.NaN()})
+		for _, name := range names {
+			readings = append(readings, meter.Reading{Meter: "synthetic", Channel: name, Component: meter.GPU, Time: t, Watts: watts(t), Joules: math.NaN()})
+		}
 		n++
-		if len(readings) == cap(readings) {
+		if len(readings) >= cap(readings)-channels {
 			w.Readings(readings)
 			readings = readings[:0]
 		}
@@ -158,8 +166,8 @@ func Write(dir string, s Spec, progress func(done int)) (Truth, error) {
 	ttftPct := func(p float64) float64 { return ms(ttftMin) + ms(ttftSpread)*p/100 }
 	return Truth{
 		Completed: s.Requests, InputTokens: s.Requests * s.InputTokens, OutputTokens: s.Requests * s.Chunks,
-		EnergyJ:    s.BusyWatts * s.Measured.Seconds(),
-		NetEnergyJ: (s.BusyWatts - s.IdleWatts) * s.Measured.Seconds(),
+		EnergyJ:    float64(channels) * s.BusyWatts * s.Measured.Seconds(),
+		NetEnergyJ: float64(channels) * (s.BusyWatts - s.IdleWatts) * s.Measured.Seconds(),
 		TTFTMs:     ttftPct,
 		E2EMs:      func(p float64) float64 { return ttftPct(p) + ms(time.Duration(s.Chunks-1)*itl) },
 		ITLMs:      ms(itl),

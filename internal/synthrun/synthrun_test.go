@@ -15,6 +15,7 @@ func TestReportFindsTheTruth(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
 	spec := Day
 	spec.Requests, spec.Measured, spec.Idle = 20_000, 100*time.Second, 10*time.Second
+	spec.Channels, spec.SampleInterval = 2, 100*time.Millisecond
 	truth, err := Write(dir, spec, nil)
 	if err != nil {
 		t.Fatal(err)
