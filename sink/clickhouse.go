@@ -1,6 +1,7 @@
 package sink
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -102,28 +103,9 @@ func (s *ClickHouse) send(ctx context.Context, sum *report.Summary, raw *rundir.
 		name    string
 		cols    []chColumn
 		orderBy string
-		// exact tables get their floats bit for bit (valuesInsert); the
-		// others go as JSONEachRow, fast for many rows.
-		exact bool
-		rows  func() []map[string]any
 	}{
-		// Requests first: a run's row in the runs table then means the
-		// whole run arrived.
-		{s.requestsTable, requestsColumns, "run_id, model, id", false, func() []map[string]any {
-			var rows []map[string]any
-			_ = raw.Requests.Each(func(r trace.Request) error {
-				rows = append(rows, requestRow(sum, r))
-				return nil
-			})
-			return rows
-		}},
-		{s.table, runsColumns(), "run_id, model", true, func() []map[string]any {
-			var rows []map[string]any
-			for i := range sum.Models {
-				rows = append(rows, runRow(sum, &sum.Models[i]))
-			}
-			return rows
-		}},
+		{s.requestsTable, requestsColumns, "run_id, model, id"},
+		{s.table, runsColumns(), "run_id, model"},
 	}
 	for _, t := range tables {
 		if t.name == "" {
@@ -144,31 +126,79 @@ func (s *ClickHouse) send(ctx context.Context, sum *report.Summary, raw *rundir.
 				t.name, n, sum.RunID, s.database, t.name, quoteString(sum.RunID))
 		}
 	}
-	for _, t := range tables {
-		if t.name == "" {
-			continue
-		}
-		rows := t.rows()
-		if len(rows) == 0 {
-			continue
-		}
-		var q string
-		var body []byte
-		var err error
-		if t.exact {
-			q, err = valuesInsert(s.database, t.name, t.cols, rows)
-		} else {
-			q = fmt.Sprintf("INSERT INTO %s.%s FORMAT JSONEachRow", quoteIdent(s.database), quoteIdent(t.name))
-			body, err = jsonEachRow(rows)
-		}
-		if err == nil {
-			_, err = s.post(ctx, q, body)
-		}
-		if err != nil {
-			return fmt.Errorf("inserting into %s: %w", t.name, err)
+	// Requests first: a run's row in the runs table then means the whole
+	// run arrived.
+	if s.requestsTable != "" {
+		if err := s.insertRequests(ctx, sum, raw); err != nil {
+			return err
 		}
 	}
+	if len(sum.Models) == 0 {
+		return nil
+	}
+	// The runs table gets its floats bit for bit (valuesInsert).
+	rows := make([]map[string]any, 0, len(sum.Models))
+	for i := range sum.Models {
+		rows = append(rows, runRow(sum, &sum.Models[i]))
+	}
+	q, err := valuesInsert(s.database, s.table, runsColumns(), rows)
+	if err == nil {
+		_, err = s.post(ctx, q, nil)
+	}
+	if err != nil {
+		return fmt.Errorf("inserting into %s: %w", s.table, err)
+	}
 	return nil
+}
+
+// clickhouseBatchRows is how many request rows go in one INSERT: a few
+// MB of JSONEachRow, so that a day of requests (millions) is sent in
+// batches whose memory does not grow with the run, each big enough that
+// MergeTree is not flooded with tiny parts (ClickHouse advises at least
+// 1000 rows an insert).
+const clickhouseBatchRows = 10_000
+
+// insertRequests inserts one row per request, in batches as requests.csv
+// is read. A batch that fails leaves the ones before it in the table; the
+// error says how many rows are there and how to remove them.
+func (s *ClickHouse) insertRequests(ctx context.Context, sum *report.Summary, raw *rundir.Raw) error {
+	q := fmt.Sprintf("INSERT INTO %s.%s FORMAT JSONEachRow", quoteIdent(s.database), quoteIdent(s.requestsTable))
+	var body bytes.Buffer
+	enc := json.NewEncoder(&body)
+	rows, inserted := 0, 0
+	flush := func() error {
+		if rows == 0 {
+			return nil
+		}
+		if _, err := s.post(ctx, q, body.Bytes()); err != nil {
+			if inserted > 0 {
+				return fmt.Errorf("inserting into %s: %w (the %d rows of run %s inserted before this batch stay: ALTER TABLE %s.%s DELETE WHERE run_id = %s removes them)",
+					s.requestsTable, err, inserted, sum.RunID, s.database, s.requestsTable, quoteString(sum.RunID))
+			}
+			return fmt.Errorf("inserting into %s: %w", s.requestsTable, err)
+		}
+		inserted += rows
+		rows = 0
+		body.Reset()
+		return nil
+	}
+	var requests trace.Requests = trace.Slice(nil)
+	if raw.Requests != nil {
+		requests = raw.Requests
+	}
+	err := requests.Each(func(r trace.Request) error {
+		if err := enc.Encode(requestRow(sum, r)); err != nil {
+			return fmt.Errorf("request %d: %w", r.ID, err)
+		}
+		if rows++; rows >= clickhouseBatchRows {
+			return flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return flush()
 }
 
 // checkSchema compares an existing table's columns with ours: a table

@@ -1,25 +1,11 @@
 package sink
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
 )
-
-// jsonEachRow encodes rows for INSERT … FORMAT JSONEachRow.
-func jsonEachRow(rows []map[string]any) ([]byte, error) {
-	var body bytes.Buffer
-	enc := json.NewEncoder(&body)
-	for _, r := range rows {
-		if err := enc.Encode(r); err != nil {
-			return nil, err
-		}
-	}
-	return body.Bytes(), nil
-}
 
 // valuesInsert is INSERT … VALUES with every float given by its IEEE-754
 // bits, reinterpretAsFloat64(unhex('…')). ClickHouse 18.16 reads decimal

@@ -103,19 +103,39 @@ func runRow(s *report.Summary, m *analysis.ModelResult) map[string]any {
 	return row
 }
 
-func requestRow(s *report.Summary, r trace.Request) map[string]any {
-	row := map[string]any{
-		"run_id": s.RunID, "model": r.Model, "id": uint64(r.ID), "phase": r.Phase,
-		"start_time": (s.StartedAt.UnixNano() + int64(math.Round(r.Start*1e9))) / 1e9,
-		"start_s":    r.Start, "first_token_s": nil, "end_s": r.End,
-		"ttft_ms": nil, "e2e_ms": (r.End - r.Start) * 1000,
-		"input_tokens": uint64(r.InputTokens), "output_tokens": uint64(r.OutputTokens),
-		"tokens_estimated": b2u(r.TokensEstimated),
-		"finish_reason":    r.FinishReason, "error_class": r.ErrorClass,
+// chRequestRow is one row of the requests table, for JSONEachRow: a
+// struct, encoded without a map per row, as a run has millions.
+type chRequestRow struct {
+	RunID           string   `json:"run_id"`
+	Model           string   `json:"model"`
+	ID              uint64   `json:"id"`
+	Phase           string   `json:"phase"`
+	StartTime       int64    `json:"start_time"`
+	StartS          float64  `json:"start_s"`
+	FirstTokenS     *float64 `json:"first_token_s"`
+	EndS            float64  `json:"end_s"`
+	TTFTMs          *float64 `json:"ttft_ms"`
+	E2EMs           float64  `json:"e2e_ms"`
+	InputTokens     uint64   `json:"input_tokens"`
+	OutputTokens    uint64   `json:"output_tokens"`
+	TokensEstimated uint8    `json:"tokens_estimated"`
+	FinishReason    string   `json:"finish_reason"`
+	ErrorClass      string   `json:"error_class"`
+}
+
+// requestRow is one request's row of the requests table.
+func requestRow(s *report.Summary, r trace.Request) chRequestRow {
+	row := chRequestRow{
+		RunID: s.RunID, Model: r.Model, ID: uint64(r.ID), Phase: r.Phase,
+		StartTime: (s.StartedAt.UnixNano() + int64(math.Round(r.Start*1e9))) / 1e9,
+		StartS:    r.Start, EndS: r.End, E2EMs: (r.End - r.Start) * 1000,
+		InputTokens: uint64(r.InputTokens), OutputTokens: uint64(r.OutputTokens),
+		TokensEstimated: b2u(r.TokensEstimated),
+		FinishReason:    r.FinishReason, ErrorClass: r.ErrorClass,
 	}
 	if !math.IsNaN(r.FirstToken) {
-		row["first_token_s"] = r.FirstToken
-		row["ttft_ms"] = (r.FirstToken - r.Start) * 1000
+		first, ttft := r.FirstToken, (r.FirstToken-r.Start)*1000
+		row.FirstTokenS, row.TTFTMs = &first, &ttft
 	}
 	return row
 }

@@ -7,7 +7,6 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/aienergy/aienergy/internal/redact"
 	"github.com/aienergy/aienergy/report"
@@ -105,25 +104,51 @@ func (s *Influx) Name() string {
 	return fmt.Sprintf("influxdb %s (database %s)", s.url, s.database)
 }
 
-// Send implements Sink.
+// Send implements Sink. Lines go in batches of influxBatch as they are
+// made: a day of requests is millions of points, never all in memory. A
+// batch that fails leaves the ones before it written (InfluxDB overwrites
+// a point with the same series and time, so sending the run again is
+// safe).
 func (s *Influx) Send(ctx context.Context, _ string, sum *report.Summary, raw *rundir.Raw) error {
-	lines, err := s.Lines(sum, raw)
+	var body []byte
+	lines, written := 0, 0
+	flush := func() error {
+		if lines == 0 {
+			return nil
+		}
+		if err := s.write(ctx, body); err != nil {
+			if written > 0 {
+				return fmt.Errorf("%w (%d points were written before this batch)", err, written)
+			}
+			return err
+		}
+		written += lines
+		lines, body = 0, body[:0]
+		return nil
+	}
+	err := s.EachLine(sum, raw, func(line string) error {
+		body = append(append(body, line...), '\n')
+		if lines++; lines >= influxBatch {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", s.Name(), err)
-	}
-	for len(lines) > 0 {
-		n := min(len(lines), influxBatch)
-		if err := s.write(ctx, lines[:n]); err != nil {
-			return fmt.Errorf("%s: %w", s.Name(), err)
-		}
-		lines = lines[n:]
 	}
 	return nil
 }
 
-// Lines is the line protocol Send writes.
-func (s *Influx) Lines(sum *report.Summary, raw *rundir.Raw) ([]string, error) {
-	var lines []string
+// EachLine calls fn with each line of the line protocol Send writes, in
+// order: the models' points, then, with requests: true, one per request,
+// made as requests.csv is read. It stops at fn's first error.
+func (s *Influx) EachLine(sum *report.Summary, raw *rundir.Raw, fn func(line string) error) error {
+	if s.requestMeasurement != "" && raw == nil {
+		return errors.New("requests: true needs the run's raw data (requests.csv)")
+	}
 	for i := range sum.Models {
 		m := &sum.Models[i]
 		p := newPoint(s.measurement)
@@ -143,19 +168,16 @@ func (s *Influx) Lines(sum *report.Summary, raw *rundir.Raw) ([]string, error) {
 		}
 		p.boolean("tokens_estimated", m.TokensEstimated)
 		line, _ := p.line(windowEnd(sum, m)) // completed is always there
-		lines = append(lines, line)
+		if err := fn(line); err != nil {
+			return err
+		}
 	}
-	if s.requestMeasurement == "" {
-		return lines, nil
-	}
-	if raw == nil {
-		return nil, errors.New("requests: true needs the run's raw data (requests.csv)")
-	}
-	err := raw.Requests.Each(func(r trace.Request) error {
-		lines = append(lines, s.requestLine(sum, r))
+	if s.requestMeasurement == "" || raw.Requests == nil {
 		return nil
+	}
+	return raw.Requests.Each(func(r trace.Request) error {
+		return fn(s.requestLine(sum, r))
 	})
-	return lines, err
 }
 
 func (s *Influx) runTags(p *point, sum *report.Summary, model string) {
@@ -194,7 +216,8 @@ func (s *Influx) requestLine(sum *report.Summary, r trace.Request) string {
 	return line
 }
 
-func (s *Influx) write(ctx context.Context, lines []string) error {
+// write sends body, lines of line protocol each ended by a newline.
+func (s *Influx) write(ctx context.Context, body []byte) error {
 	q := url.Values{"precision": {"ns"}}
 	endpoint := "/write"
 	if s.v2 {
@@ -207,7 +230,6 @@ func (s *Influx) write(ctx context.Context, lines []string) error {
 			q.Set("rp", s.rp)
 		}
 	}
-	body := []byte(strings.Join(lines, "\n") + "\n")
 	_, err := s.c.do(ctx, http.MethodPost, s.url+endpoint+"?"+q.Encode(), "text/plain; charset=utf-8", body)
 	var se *StatusError
 	if !errors.As(err, &se) {

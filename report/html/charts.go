@@ -112,26 +112,80 @@ func newSeries(label, scale string, step int, l, shown line) *series {
 	return &series{Label: label, Scale: scale, Step: step, T: nums(shown.T), V: nums(shown.V), Points: len(l.T)}
 }
 
-// buildCharts derives every chart from the raw data.
+// buildCharts derives every chart from the raw data. The requests are
+// gone through twice, never held (a day-long run has millions): the first
+// pass finds where they end, the models, the latency distributions and
+// how far from time order they are; the second bins the throughput and
+// sweeps the requests in flight. What is held grows with the display
+// buckets, the models and the requests in flight, not with the run.
 func buildCharts(s *report.Summary, raw *rundir.Raw) (chartsData, error) {
-	all, err := trace.Collect(raw.Requests)
+	var reqs trace.Requests = trace.Slice(nil)
+	if raw.Requests != nil {
+		reqs = raw.Requests
+	}
+	var (
+		n, ok   int
+		lastEnd = math.Inf(-1)
+		bounds  orderBounds
+		models  = modelNames(s)
+		dists   = map[string]*latencyDists{}
+	)
+	err := reqs.Each(func(r trace.Request) error {
+		n++
+		if r.OK() {
+			ok++
+		}
+		if !math.IsNaN(r.End) {
+			lastEnd = max(lastEnd, r.End)
+		}
+		bounds.add(r.Start, r.End)
+		d := dists[r.Model]
+		if d == nil {
+			d = &latencyDists{}
+			dists[r.Model] = d
+			if !slices.Contains(models, r.Model) {
+				models = append(models, r.Model)
+			}
+		}
+		d.add(r)
+		return nil
+	})
 	if err != nil {
 		return chartsData{}, err
 	}
-	end := runEnd(raw.Samples, all, raw.Phases)
+	end := runEnd(raw.Samples, lastEnd, raw.Phases)
+
+	bins := newThroughputBins(raw.Phases, end)
+	flight := newMinMax(0, end, displayBuckets)
+	sweep := newInFlight(bounds, flight)
+	err = reqs.Each(func(r trace.Request) error {
+		bins.add(r)
+		sweep.add(r)
+		return nil
+	})
+	if err != nil {
+		return chartsData{}, err
+	}
+	sweep.finish()
+
 	d := chartsData{Phases: []band{}, RunEnd: end}
 	for _, p := range raw.Phases {
 		d.Phases = append(d.Phases, band{Model: p.Model, Phase: p.Name, Start: p.Start, End: p.End})
 	}
-	d.Charts = append(d.Charts, powerChart(raw, all, end))
-	d.Charts = append(d.Charts, latencyCharts(all, modelNames(s, all))...)
-	width, rps, tps := throughput(all, raw.Phases, end)
+	power := powerChart(raw, end)
+	if n > 0 {
+		f := flight.line()
+		power.Series = append(power.Series, &series{Label: "requests in flight", Scale: "y2", Step: 1, T: nums(f.T), V: nums(f.V), Points: flight.points})
+	}
+	d.Charts = append(d.Charts, power)
+	d.Charts = append(d.Charts, latencyCharts(dists, models)...)
 	c := &chart{
 		ID: "throughput", RunTime: true, XLabel: "s since run start",
-		Title:  fmt.Sprintf("Throughput over time: successful requests by the time they ended, bins of about %g s split at phase edges", width),
+		Title:  fmt.Sprintf("Throughput over time: successful requests by the time they ended, bins of about %g s split at phase edges", bins.width),
 		YLabel: "requests/s", Y2Label: "output tokens/s",
 	}
-	if slices.ContainsFunc(all, trace.Request.OK) {
+	if ok > 0 {
+		rps, tps := bins.lines()
 		c.Series = []*series{newSeries("completed requests/s", "y", 1, rps, rps), newSeries("output tokens/s", "y2", 1, tps, tps)}
 	}
 	d.Charts = append(d.Charts, c)
@@ -143,8 +197,9 @@ func buildCharts(s *report.Summary, raw *rundir.Raw) (chartsData, error) {
 	return d, nil
 }
 
-// powerChart draws every channel's power and the requests in flight.
-func powerChart(raw *rundir.Raw, all []trace.Request, end float64) *chart {
+// powerChart draws every channel's power; buildCharts adds the requests
+// in flight.
+func powerChart(raw *rundir.Raw, end float64) *chart {
 	c := &chart{
 		ID: "power", RunTime: true, Title: "Power of every meter channel, and requests in flight",
 		XLabel: "s since run start", YLabel: "W", Y2Label: "requests in flight", Y2Count: true,
@@ -162,10 +217,6 @@ func powerChart(raw *rundir.Raw, all []trace.Request, end float64) *chart {
 			label, step = label+" from energy counter", -1
 		}
 		c.Series = append(c.Series, newSeries(label, "y", step, l, downsampleMinMax(l, 0, end, displayBuckets)))
-	}
-	if len(all) > 0 {
-		f := inFlight(all)
-		c.Series = append(c.Series, newSeries("requests in flight", "y2", 1, f, downsampleMinMax(f, 0, end, displayBuckets)))
 	}
 	return c
 }
@@ -194,17 +245,12 @@ func groupChannels(samples []trace.Sample) []channelSamples {
 	return out
 }
 
-// modelNames lists the models in the summary's order, then any model
-// only the requests name.
-func modelNames(s *report.Summary, all []trace.Request) []string {
+// modelNames lists the models in the summary's order; buildCharts adds
+// any model only the requests name, in the order they first appear.
+func modelNames(s *report.Summary) []string {
 	var out []string
 	for _, m := range s.Models {
 		out = append(out, m.Model)
-	}
-	for _, r := range all {
-		if !slices.Contains(out, r.Model) {
-			out = append(out, r.Model)
-		}
 	}
 	return out
 }

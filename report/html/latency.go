@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/aienergy/aienergy/quantile"
 	"github.com/aienergy/aienergy/trace"
 )
 
@@ -11,79 +12,113 @@ import (
 // nothing.
 const maxCDFPoints = 1000
 
+// exactCDFValues is how many values a distribution keeps to draw exactly;
+// past them it draws from a quantile sketch, within its relative error
+// (0.1 %) — far below a pixel — in memory that does not grow with the
+// values: a day of streamed tokens is billions of gaps.
+const exactCDFValues = 1 << 14
+
+// A distribution collects values to draw their cumulative distribution.
+type distribution struct {
+	exact []float64        // every value, until there are exactCDFValues
+	q     *quantile.Sketch // then a sketch of them all
+}
+
+func (d *distribution) add(v float64) {
+	if d.q == nil {
+		if len(d.exact) < exactCDFValues {
+			d.exact = append(d.exact, v)
+			return
+		}
+		d.q, _ = quantile.New(0, quantile.DefaultRelativeError) // valid arguments
+		for _, x := range d.exact {
+			d.q.Add(x)
+		}
+		d.exact = nil
+	}
+	d.q.Add(v)
+}
+
+func (d *distribution) count() int {
+	if d.q != nil {
+		return d.q.Count()
+	}
+	return len(d.exact)
+}
+
+// line is the distribution as cdf draws it: from the values themselves
+// while they are held, else the same ranks read from the sketch.
+func (d *distribution) line() line {
+	if d.q == nil {
+		return cdf(d.exact)
+	}
+	n := d.q.Count()
+	step := int(math.Ceil(float64(n) / maxCDFPoints))
+	var ranks, ps []float64
+	for i := 0; i < n; i += step {
+		ranks = append(ranks, float64(i))
+		ps = append(ps, 100*float64(i)/float64(n-1))
+	}
+	l := line{T: d.q.Quantiles(ps...), V: make([]float64, 0, len(ranks)+1)}
+	for _, r := range ranks {
+		l.V = append(l.V, (r+1)/float64(n))
+	}
+	if l.V[len(l.V)-1] != 1 {
+		l.T, l.V = append(l.T, d.q.Max()), append(l.V, 1)
+	}
+	return l
+}
+
+// latencyDists are one model's distributions of time to first token,
+// inter-chunk gaps and end-to-end time, in ms, over its successful
+// measured requests: what the analysis summarises.
+type latencyDists struct{ ttft, itl, e2e distribution }
+
+// add counts r if it is one of them.
+func (l *latencyDists) add(r trace.Request) {
+	if r.Phase != trace.PhaseMeasured || !r.OK() {
+		return
+	}
+	const ms = 1000
+	l.e2e.add((r.End - r.Start) * ms)
+	if !math.IsNaN(r.FirstToken) {
+		l.ttft.add((r.FirstToken - r.Start) * ms)
+	}
+	for j := 1; j < len(r.Chunks); j++ {
+		l.itl.add((r.Chunks[j] - r.Chunks[j-1]) * ms)
+	}
+}
+
 // latencyCharts draws the distributions of time to first token,
-// inter-chunk gaps and end-to-end time, one series per model. A model's
-// pooled gaps are the one cost here that grows with the streams (one
-// float64 per gap), so they are collected once per model, into a slice
-// of exactly their size, sorted in place, and dropped before the next
-// model's.
-func latencyCharts(reqs []trace.Request, models []string) []*chart {
+// inter-chunk gaps and end-to-end time, one series per model, in the
+// order of models.
+func latencyCharts(dists map[string]*latencyDists, models []string) []*chart {
 	const what = ": cumulative distribution, measured phase, successful requests"
 	ttftC := &chart{ID: "ttft", Title: "Time to first token" + what, XLabel: "ms", YLabel: "fraction of requests"}
 	itlC := &chart{ID: "itl", Title: "Inter-token latency (gaps between streamed chunks)" + what, XLabel: "ms", YLabel: "fraction of gaps"}
 	e2eC := &chart{ID: "e2e", Title: "End-to-end latency" + what, XLabel: "ms", YLabel: "fraction of requests"}
 	for _, model := range models {
-		ttft, itl, e2e := latencies(reqs, model)
+		d := dists[model]
+		if d == nil {
+			continue
+		}
 		for _, c := range []struct {
-			chart  *chart
-			values []float64
-		}{{ttftC, ttft}, {itlC, itl}, {e2eC, e2e}} {
-			if len(c.values) > 0 {
-				c.chart.Series = append(c.chart.Series, newSeries(model, "y", 1, line{T: c.values}, cdf(c.values)))
+			chart *chart
+			dist  *distribution
+		}{{ttftC, &d.ttft}, {itlC, &d.itl}, {e2eC, &d.e2e}} {
+			if n := c.dist.count(); n > 0 {
+				l := c.dist.line()
+				c.chart.Series = append(c.chart.Series, &series{Label: model, Scale: "y", Step: 1, T: nums(l.T), V: nums(l.V), Points: n})
 			}
 		}
 	}
 	return []*chart{ttftC, itlC, e2eC}
 }
 
-// latencies collects, in milliseconds, what the analysis summarises for
-// one model: its successful measured requests' time to first token,
-// pooled inter-chunk gaps and end-to-end times. A first pass counts them
-// so that each slice is allocated once at its final size: with long
-// streams, growing the gaps by append would allocate about twice what
-// they hold.
-func latencies(reqs []trace.Request, model string) (ttft, itl, e2e []float64) {
-	counted := func(r *trace.Request) bool {
-		return r.Model == model && r.Phase == trace.PhaseMeasured && r.OK()
-	}
-	var nTTFT, nGaps, nE2E int
-	for i := range reqs {
-		r := &reqs[i]
-		if !counted(r) {
-			continue
-		}
-		nE2E++
-		if !math.IsNaN(r.FirstToken) {
-			nTTFT++
-		}
-		nGaps += max(len(r.Chunks)-1, 0)
-	}
-	if nE2E == 0 {
-		return nil, nil, nil
-	}
-	ttft, itl, e2e = make([]float64, 0, nTTFT), make([]float64, 0, nGaps), make([]float64, 0, nE2E)
-	const ms = 1000
-	for i := range reqs {
-		r := &reqs[i]
-		if !counted(r) {
-			continue
-		}
-		e2e = append(e2e, (r.End-r.Start)*ms)
-		if !math.IsNaN(r.FirstToken) {
-			ttft = append(ttft, (r.FirstToken-r.Start)*ms)
-		}
-		for j := 1; j < len(r.Chunks); j++ {
-			itl = append(itl, (r.Chunks[j]-r.Chunks[j-1])*ms)
-		}
-	}
-	return ttft, itl, e2e
-}
-
 // cdf is the empirical distribution of values as a line: x the value, y
 // the fraction of values at or below it. Beyond maxCDFPoints it keeps
 // evenly spaced ranks, always the smallest and the largest. It sorts
-// values in place: a copy would double the cost of the largest slice the
-// report holds.
+// values in place.
 func cdf(values []float64) line {
 	slices.Sort(values)
 	n := len(values)

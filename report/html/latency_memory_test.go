@@ -1,7 +1,10 @@
 package html
 
 import (
+	"math"
+	"math/rand/v2"
 	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/aienergy/aienergy/report"
@@ -10,16 +13,17 @@ import (
 )
 
 // A server that streams tiny chunks makes the pooled inter-chunk gaps the
-// largest thing the report holds. Drawing the charts must cost about one
-// float64 per gap (collected once per model, sorted in place), not the
-// several copies that collecting per chart, growing by append and sorting
-// a copy used to make (129 bytes per gap here). The bound is on bytes
+// most numerous thing the report draws. Drawing the charts costs next to
+// nothing per gap: each model's distribution holds a few thousand values,
+// then a quantile sketch: a fixed cost, here under 2 MiB for half a
+// million gaps (it used to hold every gap, 8 bytes each, sorted in place;
+// before that, several copies, 129 bytes per gap). The bound is on bytes
 // allocated, so it holds on any machine at any speed.
 func TestLatencyChartsMemoryPerGap(t *testing.T) {
 	const (
 		chunks   = 1 << 16
 		requests = 4
-		maxBytes = 10 // 8 for the gap itself, the rest for what is drawn
+		maxBytes = 2 << 20 // the distributions' exact values and sketches
 	)
 	raw := &rundir.Raw{}
 	var reqs trace.Slice
@@ -30,7 +34,7 @@ func TestLatencyChartsMemoryPerGap(t *testing.T) {
 				Start: start, FirstToken: start + 0.1, End: start + 2, Chunks: make([]float64, chunks),
 				OutputTokens: chunks}
 			for j := range r.Chunks {
-				// Uneven gaps, so that sorting has work to do.
+				// Uneven gaps, so that the distribution has a shape.
 				r.Chunks[j] = 0.1 + float64(j)/chunks + float64(j%7)*1e-6
 			}
 			reqs = append(reqs, r)
@@ -62,11 +66,40 @@ func TestLatencyChartsMemoryPerGap(t *testing.T) {
 			t.Errorf("%s: %d gaps drawn as %d points, want %d gaps in at most %d points",
 				s.Label, s.Points, len(s.T), gapsPerModel, maxCDFPoints+1)
 		}
+		// The gaps are 1/chunks s, 15.26 µs, then 1 µs more, or 6 µs
+		// less where j%7 wraps: in ms, 0.00926 to 0.01626.
+		if lo, hi := s.T[0], s.T[len(s.T)-1]; math.Abs(lo-0.009259) > 1e-5 || math.Abs(hi-0.016259) > 1e-5 || !slices.IsSorted(s.T) {
+			t.Errorf("%s: drawn from %v to %v ms, want 0.00926 to 0.01626, ascending", s.Label, lo, hi)
+		}
 	}
-	perGap := float64(after.TotalAlloc-before.TotalAlloc) / (2 * gapsPerModel)
-	t.Logf("%.2f bytes allocated per inter-chunk gap", perGap)
-	if perGap > maxBytes {
-		t.Errorf("%.1f bytes allocated per inter-chunk gap, want at most %d", perGap, maxBytes)
+	allocated := after.TotalAlloc - before.TotalAlloc
+	t.Logf("%d KiB allocated for %d inter-chunk gaps", allocated>>10, 2*gapsPerModel)
+	if allocated > maxBytes {
+		t.Errorf("%d KiB allocated for %d inter-chunk gaps, want at most %d KiB", allocated>>10, 2*gapsPerModel, maxBytes>>10)
+	}
+}
+
+// Past the values it keeps, a distribution draws from its sketch the
+// points cdf draws from the values, each within the sketch's 0.1 %.
+func TestDistributionSketchedMatchesCDF(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var d distribution
+	values := make([]float64, 10*exactCDFValues+3)
+	for i := range values {
+		values[i] = math.Exp(rng.NormFloat64()) * 100
+		d.add(values[i])
+	}
+	if d.q == nil || d.count() != len(values) {
+		t.Fatalf("sketched %v, count %d of %d", d.q != nil, d.count(), len(values))
+	}
+	got, want := d.line(), cdf(slices.Clone(values))
+	if len(got.T) != len(want.T) || !slices.Equal(got.V, want.V) {
+		t.Fatalf("%d points at fractions %v…, cdf draws %d at %v…", len(got.T), got.V[:3], len(want.T), want.V[:3])
+	}
+	for i := range got.T {
+		if math.Abs(got.T[i]-want.T[i]) > 0.001*want.T[i] {
+			t.Errorf("point %d (fraction %v): %v, exact %v", i, got.V[i], got.T[i], want.T[i])
+		}
 	}
 }
 

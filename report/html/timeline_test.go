@@ -8,14 +8,41 @@ import (
 	"github.com/aienergy/aienergy/trace"
 )
 
+// inFlightLine is the requests in flight of reqs, given in any order, as
+// buildCharts draws them before reducing the line.
+func inFlightLine(t *testing.T, reqs trace.Slice) line {
+	t.Helper()
+	var bounds orderBounds
+	for _, r := range reqs {
+		bounds.add(r.Start, r.End)
+	}
+	out := newMinMax(0, 1, len(reqs)+1) // never reduces: 2 points per request at most
+	f := newInFlight(bounds, out)
+	for _, r := range reqs {
+		f.add(r)
+	}
+	f.finish()
+	return out.line()
+}
+
+// throughput bins reqs as buildCharts does.
+func throughput(reqs []trace.Request, phases []trace.Phase, end float64) (width float64, rps, tps line) {
+	b := newThroughputBins(phases, end)
+	for _, r := range reqs {
+		b.add(r)
+	}
+	rps, tps = b.lines()
+	return b.width, rps, tps
+}
+
 func TestInFlight(t *testing.T) {
-	reqs := []trace.Request{
+	reqs := trace.Slice{
 		{Start: 1, End: 3},
 		{Start: 2, End: 4},
 		{Start: 3, End: 5}, // starts as the first ends: no change at 3 s
 		{Start: 2, End: 6, ErrorClass: "timeout"},
 	}
-	got := inFlight(reqs)
+	got := inFlightLine(t, reqs)
 	wantT := []float64{0, 1, 2, 4, 5, 6}
 	wantV := []float64{0, 1, 3, 2, 1, 0}
 	if !eq(got.T, wantT) || !eq(got.V, wantV) {
@@ -65,7 +92,13 @@ func TestLatenciesAndCDF(t *testing.T) {
 		{Model: "b", Phase: "measured", Start: 3, FirstToken: 3.2, End: 3.5},                   // other model
 		{Model: "a", Phase: "measured", Start: 5, FirstToken: nan, End: 5.25, OutputTokens: 0}, // no content
 	}
-	ttft, itl, e2e := latencies(reqs, "a")
+	var a latencyDists
+	for _, r := range reqs {
+		if r.Model == "a" {
+			a.add(r)
+		}
+	}
+	ttft, itl, e2e := a.ttft.exact, a.itl.exact, a.e2e.exact
 	if !eq(ttft, []float64{100}) || !eq(itl, []float64{200, 300}) || !eq(e2e, []float64{1000, 250}) {
 		t.Fatalf("ttft %v itl %v e2e %v", ttft, itl, e2e)
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"strings"
 
 	"github.com/aienergy/aienergy/analysis"
@@ -52,6 +51,17 @@ import (
 //   - preprocess, memory: not measured: null.
 // Without streaming there is no first token: prefill and per_token latency
 // are null and decode.latency holds the end-to-end times.
+//
+// A latency's values are in the order requests.csv holds the requests
+// (completion order; see measured). Past DetailedMaxRequests requests or
+// DetailedMaxGaps gaps they are an empty list — the key must be there for
+// Latency(**dict) — while count, total, mean, stdev and the percentiles
+// still describe every value; benchmark_report.json's summary then says so
+// (aienergy_latency_values). Past the quantile sketch's exact limit the
+// percentiles are within its relative error, which benchmark_report.json's
+// summary gives (aienergy_percentile_relative_error); the targets take no
+// key of aienergy's, so optimum_benchmark_report.json cannot say it, and
+// summary.json's distributions do.
 
 // obReport is a BenchmarkReport, targets in AIEnergyScore's order.
 type obReport struct {
@@ -130,6 +140,13 @@ type aebSummary struct {
 	TotalPromptTokens     int     `json:"total_prompt_tokens"`
 	TotalCompletionTokens int     `json:"total_completion_tokens"`
 	ThroughputTokensPerS  float64 `json:"throughput_tokens_per_second"`
+	// aienergy's own, which the readers' get(key, 0) passes over:
+	// PercentileError is the relative error of the targets' latency
+	// percentiles past the sketch's exact limit (absent while exact);
+	// LatencyValues says why the targets' latency values lists are empty
+	// (absent when they are written).
+	PercentileError float64 `json:"aienergy_percentile_relative_error,omitempty"`
+	LatencyValues   string  `json:"aienergy_latency_values,omitempty"`
 }
 
 // aebEnergy: energies × PUE (they were CodeCarbon's), 0 when not metered,
@@ -174,10 +191,23 @@ func WriteModelBenchmarkReport(w io.Writer, s *report.Summary, raw *rundir.Raw, 
 	if err != nil {
 		return err
 	}
+	st, err := statsOf(raw, s.Backend.Stream, model)
+	if err != nil {
+		return err
+	}
+	return writeBenchmarkReport(w, s, m, raw, st[model])
+}
+
+func writeBenchmarkReport(w io.Writer, s *report.Summary, m *analysis.ModelResult, raw *rundir.Raw, st *labelStats) error {
 	sp := newSplicer()
+	sum := aebSummaryOf(m)
+	sum.PercentileError = relativeError(&st.ob.prefill, &st.ob.decode, &st.ob.perToken)
+	if !st.vol.detailed() {
+		sum.LatencyValues = perRequestOmitted(st.vol)
+	}
 	return sp.write(w, aiesReport{
-		obReport: benchmarkReport(sp, s, m, measuredRequests(raw, model)),
-		Config:   aebConfigOf(s, m), Summary: aebSummaryOf(m), Energy: aebEnergyOf(s, m),
+		obReport: benchmarkReport(sp, s, m, measured(raw, m.Model), st),
+		Config:   aebConfigOf(s, m), Summary: sum, Energy: aebEnergyOf(s, m),
 	})
 }
 
@@ -188,38 +218,97 @@ func WriteModelOptimumReport(w io.Writer, s *report.Summary, raw *rundir.Raw, mo
 	if err != nil {
 		return err
 	}
-	sp := newSplicer()
-	return sp.write(w, benchmarkReport(sp, s, m, measuredRequests(raw, model)))
+	st, err := statsOf(raw, s.Backend.Stream, model)
+	if err != nil {
+		return err
+	}
+	return writeOptimumReport(w, s, m, raw, st[model])
 }
 
-// benchmarkReport builds the targets; the per-token latencies, a list as
-// long as the run's chunks, are written by sp.
-func benchmarkReport(sp *splicer, s *report.Summary, m *analysis.ModelResult, reqs []trace.Request) obReport {
-	// Requests with a first token seen, in a streaming run: their gaps
-	// are the per-token latencies.
-	perToken := func(q trace.Request) bool {
-		_, ok := ttft(q)
-		return q.OK() && s.Backend.Stream && ok
+func writeOptimumReport(w io.Writer, s *report.Summary, m *analysis.ModelResult, raw *rundir.Raw, st *labelStats) error {
+	sp := newSplicer()
+	return sp.write(w, benchmarkReport(sp, s, m, measured(raw, m.Model), st))
+}
+
+// obStats are the latencies of a label's successful requests: time to
+// first token (prefill), the rest (decode) and the gaps (per_token), made
+// in two passes (statsOf), as np.std takes them: the values, then their
+// spread.
+type obStats struct {
+	stream                    bool // the run streamed
+	prefill, decode, perToken metric
+}
+
+// streamed tells whether q's first token and gaps count: q succeeded, in
+// a streaming run, with a first token seen.
+func (st *obStats) streamed(q trace.Request) bool {
+	_, ok := ttft(q)
+	return q.OK() && st.stream && ok
+}
+
+// latencies are q's prefill and decode latencies (prefill NaN when q has
+// none).
+func (st *obStats) latencies(q trace.Request) (prefill, decode float64) {
+	if !st.streamed(q) {
+		return math.NaN(), q.End - q.Start
 	}
-	var first, decode []float64
-	for _, q := range reqs {
-		if !q.OK() {
-			continue
+	return q.FirstToken - q.Start, q.End - q.FirstToken
+}
+
+func (st *obStats) first(q trace.Request)  { st.each(q, (*metric).add) }
+func (st *obStats) second(q trace.Request) { st.each(q, (*metric).addDeviation) }
+
+func (st *obStats) each(q trace.Request, add func(*metric, float64)) {
+	if !q.OK() {
+		return
+	}
+	pre, dec := st.latencies(q)
+	if !math.IsNaN(pre) {
+		add(&st.prefill, pre)
+	}
+	add(&st.decode, dec)
+	if st.streamed(q) {
+		for i := 1; i < len(q.Chunks); i++ {
+			add(&st.perToken, q.Chunks[i]-q.Chunks[i-1])
 		}
-		if !perToken(q) {
-			decode = append(decode, q.End-q.Start)
-			continue
+	}
+}
+
+// benchmarkReport builds the targets; the latency values, lists as long
+// as the run's requests and chunks, are written by sp, each in a pass
+// over reqs.
+func benchmarkReport(sp *splicer, s *report.Summary, m *analysis.ModelResult, reqs trace.Requests, ls *labelStats) obReport {
+	st := &ls.ob
+	values := func(elem func(a *array, q trace.Request)) func() *streamedList {
+		return func() *streamedList {
+			return sp.list(func(a *array) error {
+				if !ls.vol.detailed() {
+					return nil // left out: [] (optimum-benchmark requires the key)
+				}
+				return reqs.Each(func(q trace.Request) error {
+					if q.OK() {
+						elem(a, q)
+					}
+					return nil
+				})
+			})
 		}
-		first = append(first, q.FirstToken-q.Start)
-		decode = append(decode, q.End-q.FirstToken)
 	}
 	r := obReport{}
-	r.Prefill.Latency = latency(sp, first)
-	r.Decode.Latency = latency(sp, decode)
-	// The gaps' statistics sort a copy of their own; the file's list is
-	// made again from the requests as it is written.
-	gaps := slices.AppendSeq(make([]float64, 0, countGaps(reqs, perToken)), gapsOf(reqs, perToken))
-	r.PerToken.Latency = latencyOf(describeInPlace(gaps), func() *streamedList { return sp.floats(gapsOf(reqs, perToken)) })
+	r.Prefill.Latency = latencyOf(&st.prefill, values(func(a *array, q trace.Request) {
+		if pre, _ := st.latencies(q); !math.IsNaN(pre) {
+			a.float(pre)
+		}
+	}))
+	r.Decode.Latency = latencyOf(&st.decode, values(func(a *array, q trace.Request) {
+		_, dec := st.latencies(q)
+		a.float(dec)
+	}))
+	r.PerToken.Latency = latencyOf(&st.perToken, values(func(a *array, q trace.Request) {
+		if st.streamed(q) {
+			eachGap(q, a.float)
+		}
+	}))
 	if m.DurationS > 0 {
 		r.Prefill.Throughput = &obValue{Unit: "samples/s", Value: m.Throughput.RequestsPerS}
 		r.Decode.Throughput = &obValue{Unit: "tokens/s", Value: m.Throughput.OutputTokensPerS}
@@ -328,26 +417,24 @@ func aebEnergyOf(s *report.Summary, m *analysis.ModelResult) aebEnergy {
 	return e
 }
 
-// latency is optimum-benchmark's Latency.from_values, or nil for no values.
-func latency(sp *splicer, values []float64) *obLatency {
-	return latencyOf(describe(values), func() *streamedList { return sp.floats(slices.Values(values)) })
-}
-
-// latencyOf is the Latency of values that st describes and that the list
-// from list yields (asked for only when there are values); nil for none.
-func latencyOf(st stats, list func() *streamedList) *obLatency {
-	if st.n == 0 {
+// latencyOf is optimum-benchmark's Latency.from_values of the values m
+// describes, their list made by list (asked for only when there are
+// values); nil for none.
+func latencyOf(m *metric, list func() *streamedList) *obLatency {
+	n := m.count()
+	if n == 0 {
 		return nil
 	}
+	p := m.percentiles(50, 90, 95, 99)
 	l := &obLatency{
-		Unit: "s", Values: list(), Count: st.n, Total: st.sum, Mean: st.mean,
-		P50: st.p50, P90: st.p90, P95: st.p95, P99: st.p99,
+		Unit: "s", Values: list(), Count: n, Total: m.sum(), Mean: m.mean(),
+		P50: p[0], P90: p[1], P95: p[2], P99: p[3],
 	}
 	// optimum-benchmark reports 0 spread for a single value.
-	if st.n > 1 {
-		l.Stdev = st.std
-		if st.mean != 0 {
-			l.StdevPct = st.std / math.Abs(st.mean) * 100
+	if n > 1 {
+		l.Stdev = m.std()
+		if l.Mean != 0 {
+			l.StdevPct = l.Stdev / math.Abs(l.Mean) * 100
 		}
 	}
 	return l

@@ -19,11 +19,37 @@ import (
 // addDeviation every value again, once the mean is known. The sums are
 // taken in the order given, so the figures are NumPy's to the last bit.
 type metric struct {
-	q  quantile.Sketch
-	ss float64 // Σ (v − mean)², from the second pass
+	limit int              // values held exactly; 0: sketchExactLimit
+	q     *quantile.Sketch // made at first use
+	ss    float64          // Σ (v − mean)², from the second pass
 }
 
-func (m *metric) add(v float64) { m.q.Add(v) }
+// sketchExactLimit is how many values a metric's sketch holds exactly at
+// most; tests lower it to sketch a run they can afford to make.
+var sketchExactLimit = quantile.DefaultExactLimit
+
+// exactBudget bounds the values all the metrics of a run's labels hold
+// exactly at once (16 MiB), when their figures are made together: each
+// metric's share, at least 4096 values, is its exact limit.
+const exactBudget = 1 << 21
+
+// exactLimitFor is the exact limit of each of n metrics made together.
+func exactLimitFor(n int) int {
+	return min(sketchExactLimit, max(1<<12, exactBudget/max(n, 1)))
+}
+
+func (m *metric) sketch() *quantile.Sketch {
+	if m.q == nil {
+		limit := m.limit
+		if limit == 0 {
+			limit = sketchExactLimit
+		}
+		m.q, _ = quantile.New(limit, quantile.DefaultRelativeError) // valid arguments
+	}
+	return m.q
+}
+
+func (m *metric) add(v float64) { m.sketch().Add(v) }
 
 // addDeviation counts v's squared distance from the mean of the values
 // added: the second pass.
@@ -31,15 +57,14 @@ func (m *metric) addDeviation(v float64) {
 	if math.IsNaN(v) {
 		return // as add ignores it
 	}
-	d := v - m.q.Mean()
+	d := v - m.sketch().Mean()
 	m.ss += d * d
 }
 
-func (m *metric) count() int     { return m.q.Count() }
-func (m *metric) sum() float64   { return m.q.Sum() }
-func (m *metric) mean() float64  { return m.q.Mean() }
-func (m *metric) exact() bool    { return m.q.Exact() }
-func (m *metric) relErr() float64 { return m.q.RelativeError() }
+func (m *metric) count() int      { return m.sketch().Count() }
+func (m *metric) sum() float64    { return m.sketch().Sum() }
+func (m *metric) mean() float64   { return m.sketch().Mean() }
+func (m *metric) relErr() float64 { return m.sketch().RelativeError() }
 
 // std is the population standard deviation; NaN without values.
 func (m *metric) std() float64 {
@@ -51,7 +76,7 @@ func (m *metric) std() float64 {
 
 // percentiles are np.percentile(values, ps) (within relErr once
 // sketched); NaN without values.
-func (m *metric) percentiles(ps ...float64) []float64 { return m.q.Quantiles(ps...) }
+func (m *metric) percentiles(ps ...float64) []float64 { return m.sketch().Quantiles(ps...) }
 
 // relativeError is the largest relative error of the percentiles of ms:
 // 0 while every one is exact.

@@ -2,8 +2,8 @@ package interchange
 
 import (
 	"cmp"
+	"fmt"
 	"io"
-	"iter"
 	"math"
 	"slices"
 	"time"
@@ -43,6 +43,17 @@ import (
 //     canceled) where vLLM holds the message; per-request arrays follow
 //     vLLM's conventions for a failed request (output_len 0, latency 0,
 //     ttft 0 unless content arrived);
+//   - the per-request arrays are in the order requests.csv holds the
+//     requests, the order they completed, where vLLM's are in send order
+//     (see measured); all are in the same order;
+//   - past DetailedMaxRequests requests or DetailedMaxGaps inter-token
+//     gaps, the arrays --save-detailed adds (input_lens, output_lens,
+//     ttfts, itls, start_times, errors) are left out, as vLLM writes the
+//     file without --save-detailed, and aienergy_per_request_lists says
+//     why; latencies stays, as in vLLM's file;
+//   - past the quantile sketch's exact limit, percentiles are within
+//     aienergy_percentile_relative_error of the exact ones (absent while
+//     exact); means and std stay exact;
 //   - a statistic over no values is null where vLLM writes 0;
 //   - aienergy_* keys add the energy figures (vLLM's --metadata adds
 //     top-level keys the same way, so readers ignore them).
@@ -68,13 +79,15 @@ type vllmResult struct {
 	OutputThroughput     float64  `json:"output_throughput"`
 	TotalTokenThroughput float64  `json:"total_token_throughput"`
 
-	InputLens  []int         `json:"input_lens"`
-	OutputLens []int         `json:"output_lens"`
-	TTFTs      []float64     `json:"ttfts"`
-	ITLs       *streamedList `json:"itls"` // a list of lists: per request, its gaps (itlSeq)
-	Latencies  []float64     `json:"latencies"`
-	StartTimes []float64     `json:"start_times"` // seconds since the run's clock origin
-	Errors     []string      `json:"errors"`
+	// Per-request lists, each a pass over the requests; nil (left out)
+	// when not detailed, except latencies, which vLLM always writes.
+	InputLens  *streamedList `json:"input_lens,omitempty"`
+	OutputLens *streamedList `json:"output_lens,omitempty"`
+	TTFTs      *streamedList `json:"ttfts,omitempty"`
+	ITLs       *streamedList `json:"itls,omitempty"` // a list of lists: per request, its gaps
+	Latencies  *streamedList `json:"latencies"`
+	StartTimes *streamedList `json:"start_times,omitempty"` // seconds since the run's clock origin
+	Errors     *streamedList `json:"errors,omitempty"`
 
 	MaxOutputTokensPerS   float64 `json:"max_output_tokens_per_s"`
 	MaxConcurrentRequests int     `json:"max_concurrent_requests"`
@@ -111,6 +124,12 @@ type vllmResult struct {
 	JoulesPerOutputToken *float64 `json:"aienergy_joules_per_output_token"`
 	WhPer1000Queries     *float64 `json:"aienergy_wh_per_1000_queries"`
 	GCO2eqPer1000Queries *float64 `json:"aienergy_gco2eq_per_1000_queries"`
+	// PercentileError is the relative error of the percentiles past the
+	// sketch's exact limit; left out while they are exact.
+	PercentileError float64 `json:"aienergy_percentile_relative_error,omitempty"`
+	// PerRequestLists says why the detailed per-request lists are left
+	// out; absent when they are written.
+	PerRequestLists string `json:"aienergy_per_request_lists,omitempty"`
 }
 
 // WriteVLLMBench writes the vllm bench serve JSON of a single-model run;
@@ -130,18 +149,70 @@ func WriteModelVLLMBench(w io.Writer, s *report.Summary, raw *rundir.Raw, model 
 	if err != nil {
 		return err
 	}
-	sp := newSplicer()
-	return sp.write(w, vllmBench(sp, s, m, measuredRequests(raw, model)))
+	st, err := statsOf(raw, s.Backend.Stream, model)
+	if err != nil {
+		return err
+	}
+	return writeVLLMBench(w, s, m, raw, st[model])
 }
 
-// vllmBench builds the file's document; its per-request gaps, a list as
-// long as the run's chunks, are written by sp.
-func vllmBench(sp *splicer, s *report.Summary, m *analysis.ModelResult, reqs []trace.Request) vllmResult {
+func writeVLLMBench(w io.Writer, s *report.Summary, m *analysis.ModelResult, raw *rundir.Raw, st *labelStats) error {
+	sp := newSplicer()
+	return sp.write(w, vllmBench(sp, s, m, measured(raw, m.Model), st))
+}
+
+// vllmStats are vLLM's figures of a label's successful requests, made in
+// two passes (statsOf): first, then second, then finish.
+type vllmStats struct {
+	ttft, tpot, itl, e2el metric
+	pk                    peaks
+	tokensPerS            float64
+	concurrent            int
+}
+
+func (st *vllmStats) first(q trace.Request) {
+	if !q.OK() {
+		return
+	}
+	st.e2el.add(q.End - q.Start)
+	if t, ok := ttft(q); ok {
+		st.ttft.add(t)
+	}
+	if v, ok := q.TPOT(); ok {
+		st.tpot.add(v)
+	}
+	eachGap(q, st.itl.add)
+	st.pk.first(q)
+}
+
+// second takes the spreads about the means, and the peaks (after
+// pk.start).
+func (st *vllmStats) second(q trace.Request) {
+	if !q.OK() {
+		return
+	}
+	st.e2el.addDeviation(q.End - q.Start)
+	if t, ok := ttft(q); ok {
+		st.ttft.addDeviation(t)
+	}
+	if v, ok := q.TPOT(); ok {
+		st.tpot.addDeviation(v)
+	}
+	eachGap(q, st.itl.addDeviation)
+	st.pk.second(q)
+}
+
+func (st *vllmStats) finish() { st.tokensPerS, st.concurrent = st.pk.result() }
+
+// vllmBench builds the file's document; its per-request lists are
+// written by sp, each in a pass over reqs.
+func vllmBench(sp *splicer, s *report.Summary, m *analysis.ModelResult, reqs trace.Requests, ls *labelStats) vllmResult {
+	st := &ls.vllm
 	backend := vllmBackend(s.Backend)
 	end := s.StartedAt.Add(time.Duration(m.Window.EndS * float64(time.Second)))
 	r := vllmResult{
 		Date: end.UTC().Format("20060102-150405"), EndpointType: backend, Backend: backend,
-		NumPrompts: len(reqs), Burstiness: 1.0,
+		NumPrompts: ls.vol.requests, Burstiness: 1.0,
 		Duration: m.DurationS, Completed: m.Completed, Failed: m.Failed,
 		TotalInputTokens: m.InputTokens, TotalOutputTokens: m.OutputTokens,
 		RequestThroughput: m.Throughput.RequestsPerS, OutputThroughput: m.Throughput.OutputTokensPerS,
@@ -150,6 +221,7 @@ func vllmBench(sp *splicer, s *report.Summary, m *analysis.ModelResult, reqs []t
 		EnergyJ: m.EnergyJ, NetEnergyJ: m.NetEnergyJ, EnergyMethod: m.EnergyMethod,
 		JoulesPerOutputToken: m.JoulesPerOutputToken, WhPer1000Queries: m.WhPer1000Queries,
 		GCO2eqPer1000Queries: m.GCO2eqPer1000Queries,
+		PercentileError:      relativeError(&st.ttft, &st.tpot, &st.itl, &st.e2el),
 	}
 	if s.Name != "" {
 		r.Label = &s.Name
@@ -175,60 +247,53 @@ func vllmBench(sp *splicer, s *report.Summary, m *analysis.ModelResult, reqs []t
 		r.MaxConcurrency = &ld.Concurrency
 	}
 
-	r.ITLs = sp.lists(func(yield func(iter.Seq[float64]) bool) {
-		for _, q := range reqs {
-			if !yield(itlSeq(q)) {
-				return
-			}
+	// One pass over the requests per list, each element as vLLM writes
+	// it for a failed request: output_len 0, latency 0, ttft 0 unless
+	// content arrived.
+	each := func(elem func(a *array, q trace.Request)) *streamedList {
+		return sp.list(func(a *array) error {
+			return reqs.Each(func(q trace.Request) error { elem(a, q); return nil })
+		})
+	}
+	r.Latencies = each(func(a *array, q trace.Request) {
+		if q.OK() {
+			a.float(q.End - q.Start)
+		} else {
+			a.float(0)
 		}
 	})
-	var ttfts, tpots, e2els []float64
-	for _, q := range reqs {
-		t, hasFirst := ttft(q)
-		r.InputLens = append(r.InputLens, q.InputTokens)
-		r.StartTimes = append(r.StartTimes, q.Start)
-		r.TTFTs = append(r.TTFTs, t) // 0 when no content arrived, as vLLM
-		if !q.OK() {
-			r.OutputLens = append(r.OutputLens, 0)
-			r.Latencies = append(r.Latencies, 0)
-			r.Errors = append(r.Errors, q.ErrorClass)
-			continue
-		}
-		lat := q.End - q.Start
-		r.OutputLens = append(r.OutputLens, q.OutputTokens)
-		r.Latencies = append(r.Latencies, lat)
-		r.Errors = append(r.Errors, "")
-		e2els = append(e2els, lat)
-		if hasFirst {
-			ttfts = append(ttfts, t)
-		}
-		if v, ok := q.TPOT(); ok {
-			tpots = append(tpots, v)
-		}
+	if ls.vol.detailed() {
+		r.InputLens = each(func(a *array, q trace.Request) { a.int(q.InputTokens) })
+		r.OutputLens = each(func(a *array, q trace.Request) {
+			if q.OK() {
+				a.int(q.OutputTokens)
+			} else {
+				a.int(0)
+			}
+		})
+		r.TTFTs = each(func(a *array, q trace.Request) { t, _ := ttft(q); a.float(t) })
+		r.ITLs = each(func(a *array, q trace.Request) {
+			in := a.array()
+			eachGap(q, in.float)
+			in.end()
+		})
+		r.StartTimes = each(func(a *array, q trace.Request) { a.float(q.Start) })
+		r.Errors = each(func(a *array, q trace.Request) { a.str(q.ErrorClass) })
+	} else {
+		r.PerRequestLists = perRequestOmitted(ls.vol)
 	}
-	r.MeanTTFTMs, r.MedianTTFTMs, r.StdTTFTMs, r.P90TTFTMs, r.P99TTFTMs = msStats(ttfts)
-	r.MeanTPOTMs, r.MedianTPOTMs, r.StdTPOTMs, r.P90TPOTMs, r.P99TPOTMs = msStats(tpots)
-	// The successful requests' pooled gaps, in one slice of the exact
-	// size that their statistics sort in place.
-	allITLs := slices.AppendSeq(make([]float64, 0, countGaps(reqs, trace.Request.OK)), gapsOf(reqs, trace.Request.OK))
-	r.MeanITLMs, r.MedianITLMs, r.StdITLMs, r.P90ITLMs, r.P99ITLMs = msStatsOf(describeInPlace(allITLs))
-	r.MeanE2ELMs, r.MedianE2ELMs, r.StdE2ELMs, r.P90E2ELMs, r.P99E2ELMs = msStats(e2els)
-	r.MaxOutputTokensPerS, r.MaxConcurrentRequests = peaks(reqs)
-	// Empty lists, never null: vLLM always writes these arrays.
-	for _, p := range []*[]int{&r.InputLens, &r.OutputLens} {
-		if *p == nil {
-			*p = []int{}
-		}
-	}
-	for _, p := range []*[]float64{&r.TTFTs, &r.Latencies, &r.StartTimes} {
-		if *p == nil {
-			*p = []float64{}
-		}
-	}
-	if r.Errors == nil {
-		r.Errors = []string{}
-	}
+	r.MeanTTFTMs, r.MedianTTFTMs, r.StdTTFTMs, r.P90TTFTMs, r.P99TTFTMs = msStats(&st.ttft)
+	r.MeanTPOTMs, r.MedianTPOTMs, r.StdTPOTMs, r.P90TPOTMs, r.P99TPOTMs = msStats(&st.tpot)
+	r.MeanITLMs, r.MedianITLMs, r.StdITLMs, r.P90ITLMs, r.P99ITLMs = msStats(&st.itl)
+	r.MeanE2ELMs, r.MedianE2ELMs, r.StdE2ELMs, r.P90E2ELMs, r.P99E2ELMs = msStats(&st.e2el)
+	r.MaxOutputTokensPerS, r.MaxConcurrentRequests = st.tokensPerS, st.concurrent
 	return r
+}
+
+// perRequestOmitted says why a label's per-request lists are left out.
+func perRequestOmitted(v volume) string {
+	return fmt.Sprintf("left out: %d requests with %d inter-token gaps, past the %d requests or %d gaps they are written for (as vllm bench serve without --save-detailed)",
+		v.requests, v.gaps, detailedLimits.requests, detailedLimits.gaps)
 }
 
 // vllmBackend names the backend as vLLM's --backend would: OpenAI-style
@@ -245,71 +310,67 @@ func vllmBackend(b rundir.Backend) string {
 	return b.Type
 }
 
-// msStats gives mean, median, std, p90 and p99 of seconds, in ms.
-func msStats(seconds []float64) (mean, median, std, p90, p99 *float64) {
-	return msStatsOf(describe(seconds))
-}
-
-// msStatsOf gives st's mean, median, std, p90 and p99, seconds in ms;
-// nil for no values.
-func msStatsOf(st stats) (mean, median, std, p90, p99 *float64) {
-	if st.n == 0 {
+// msStats gives m's mean, median, std, p90 and p99, seconds in ms; nil
+// for no values.
+func msStats(m *metric) (mean, median, std, p90, p99 *float64) {
+	if m.count() == 0 {
 		return nil, nil, nil, nil, nil
 	}
-	return ptr(st.mean * 1000), ptr(st.p50 * 1000), ptr(st.std * 1000), ptr(st.p90 * 1000), ptr(st.p99 * 1000)
+	p := m.percentiles(50, 90, 99)
+	return ptr(m.mean() * 1000), ptr(p[0] * 1000), ptr(m.std() * 1000), ptr(p[1] * 1000), ptr(p[2] * 1000)
 }
 
 // peaks computes vLLM's max_output_tokens_per_s (content chunks counted
 // in one-second buckets from the first successful start) and
 // max_concurrent_requests (a sweep over the successful requests' [start,
-// end) intervals, departures before arrivals at equal times).
-func peaks(reqs []trace.Request) (tokensPerS float64, concurrent int) {
-	var ok []trace.Request
-	for _, q := range reqs {
-		if q.OK() {
-			ok = append(ok, q)
+// end) intervals, departures before arrivals at equal times), in two
+// passes over the successful requests: first, then second.
+type peaks struct {
+	any         bool
+	from, until float64 // the first start, the last end
+	order       orderBounds
+
+	buckets    []float64
+	sw         sweep
+	concurrent int
+}
+
+func (p *peaks) first(q trace.Request) {
+	if !p.any {
+		p.from, p.until, p.any = q.Start, q.End, true
+	}
+	p.from, p.until = math.Min(p.from, q.Start), math.Max(p.until, q.End)
+	p.order.add(q.Start, q.End)
+}
+
+// start readies the second pass.
+func (p *peaks) start() {
+	if !p.any {
+		return
+	}
+	p.buckets = make([]float64, int(math.Ceil(p.until-p.from))+1)
+	p.sw = sweep{window: p.order.window(), at: func(_ float64, open int) { p.concurrent = max(p.concurrent, open) }}
+}
+
+func (p *peaks) second(q trace.Request) {
+	count := func(t float64) {
+		if b := int(t - p.from); b >= 0 && b < len(p.buckets) {
+			p.buckets[b]++
 		}
 	}
-	if len(ok) == 0 {
+	for _, c := range q.Chunks {
+		count(q.Start + c)
+	}
+	if len(q.Chunks) == 0 && !math.IsNaN(q.FirstToken) {
+		count(q.FirstToken) // non-streaming: one arrival
+	}
+	p.sw.add(q.Start, q.End)
+}
+
+func (p *peaks) result() (tokensPerS float64, concurrent int) {
+	if !p.any {
 		return 0, 0
 	}
-	first, last := math.Inf(1), math.Inf(-1)
-	for _, q := range ok {
-		first, last = math.Min(first, q.Start), math.Max(last, q.End)
-	}
-	buckets := make([]float64, int(math.Ceil(last-first))+1)
-	type event struct {
-		t     float64
-		delta int
-	}
-	var events []event
-	count := func(t float64) {
-		if b := int(t - first); b >= 0 && b < len(buckets) {
-			buckets[b]++
-		}
-	}
-	for _, q := range ok {
-		for _, c := range q.Chunks {
-			count(q.Start + c)
-		}
-		if len(q.Chunks) == 0 && !math.IsNaN(q.FirstToken) {
-			count(q.FirstToken) // non-streaming: one arrival
-		}
-		events = append(events, event{q.Start, 1}, event{q.End, -1})
-	}
-	slices.SortFunc(events, func(a, b event) int {
-		if a.t != b.t {
-			if a.t < b.t {
-				return -1
-			}
-			return 1
-		}
-		return a.delta - b.delta
-	})
-	cur := 0
-	for _, e := range events {
-		cur += e.delta
-		concurrent = max(concurrent, cur)
-	}
-	return slices.Max(buckets), concurrent
+	p.sw.finish()
+	return slices.Max(p.buckets), p.concurrent
 }

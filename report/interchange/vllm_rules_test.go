@@ -35,6 +35,12 @@ var vllmKeys = []struct{ key, typ string }{
 	{"max_output_tokens_per_s", "num"}, {"max_concurrent_requests", "int"}, {"rtfx", "num"},
 }
 
+// vllmUndetailed are the keys serve.py leaves out without --save-detailed
+// (main_async, after the plots: "if not args.save_detailed: # Remove
+// fields with too many data points", deleting these from result_json);
+// latencies and queue_times stay.
+var vllmUndetailed = []string{"input_lens", "output_lens", "start_times", "ttfts", "itls", "generated_texts", "errors"}
+
 // vllmStatKeys: process_one_metric for ttft, tpot, itl, e2el, each mean,
 // median, std and the selected percentiles. aienergy writes null where
 // there were no values (vLLM: 0).
@@ -216,5 +222,42 @@ func TestVLLMBenchEstimatedTokens(t *testing.T) {
 	v := decode(t, buf.Bytes())
 	if v["tokenizer_id"] != nil || v["aienergy_tokens_estimated"] != true {
 		t.Errorf("tokenizer_id %v, aienergy_tokens_estimated %v; want null, true", v["tokenizer_id"], v["aienergy_tokens_estimated"])
+	}
+}
+
+// Past the detailed limits the file is serve.py's without --save-detailed:
+// its keys less vllmUndetailed, in the same order, with the same types.
+func TestVLLMBenchUndetailedKeys(t *testing.T) {
+	saved := detailedLimits
+	detailedLimits.requests = 3 // run-two's labels have 4 requests each
+	t.Cleanup(func() { detailedLimits = saved })
+	_, s, raw := generate(t, "testdata/run-two")
+	for _, m := range s.Models {
+		var buf bytes.Buffer
+		if err := WriteModelVLLMBench(&buf, s, raw, m.Model); err != nil {
+			t.Fatal(err)
+		}
+		v := decode(t, buf.Bytes())
+		var want []string
+		for _, k := range vllmKeys {
+			if slices.Contains(vllmUndetailed, k.key) {
+				if _, ok := v[k.key]; ok {
+					t.Errorf("%s: %s written without the detailed lists", m.Model, k.key)
+				}
+				continue
+			}
+			want = append(want, k.key)
+			checkVLLMType(t, m.Model+": "+k.key, k.typ, v[k.key])
+		}
+		want = append(want, vllmStatKeys()...)
+		if keys := topKeys(buf.Bytes()); !slices.Equal(keys[:len(want)], want) {
+			t.Errorf("%s: keys %v, want serve.py's %v first", m.Model, keys, want)
+		}
+		if got := len(v["latencies"].([]any)); got != 4 {
+			t.Errorf("%s: %d latencies, want 4", m.Model, got)
+		}
+		if msg, _ := v["aienergy_per_request_lists"].(string); msg == "" {
+			t.Errorf("%s: aienergy_per_request_lists does not say why the lists are left out", m.Model)
+		}
 	}
 }

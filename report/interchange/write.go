@@ -3,9 +3,11 @@ package interchange
 import (
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/aienergy/aienergy/analysis"
 	"github.com/aienergy/aienergy/report"
 	"github.com/aienergy/aienergy/rundir"
 )
@@ -24,16 +26,23 @@ const (
 var kinds = []struct {
 	name  string
 	write func(io.Writer, *report.Summary, *rundir.Raw, string) error
+	// with writes from figures already made.
+	with func(io.Writer, *report.Summary, *analysis.ModelResult, *rundir.Raw, *labelStats) error
 }{
-	{BenchmarkReportFile, WriteModelBenchmarkReport},
-	{OptimumReportFile, WriteModelOptimumReport},
-	{VLLMBenchFile, WriteModelVLLMBench},
+	{BenchmarkReportFile, WriteModelBenchmarkReport, writeBenchmarkReport},
+	{OptimumReportFile, WriteModelOptimumReport, writeOptimumReport},
+	{VLLMBenchFile, WriteModelVLLMBench, writeVLLMBench},
 }
 
 // WriteAll writes the interchange files into the run directory dir, each
 // atomically, and returns their paths: the plain-named files of the
 // canonical label, then, with several labels, every label's own. It stops
 // at the first error; files already written stay (they are complete).
+//
+// Every label's figures are made in two passes over requests.csv, all
+// labels at once; each file then takes a pass per list it writes (see
+// DetailedMaxRequests), and the canonical label's own files are copies of
+// the plain-named ones.
 func WriteAll(dir string, s *report.Summary, raw *rundir.Raw) ([]string, error) {
 	if len(s.Models) == 0 {
 		return nil, fmt.Errorf("the run has no measured model: nothing to write")
@@ -44,25 +53,54 @@ func WriteAll(dir string, s *report.Summary, raw *rundir.Raw) ([]string, error) 
 			labels, suffixes = append(labels, s.Models[i].Model), append(suffixes, "_"+safe)
 		}
 	}
+	all := make([]string, len(s.Models))
+	for i := range s.Models {
+		all[i] = s.Models[i].Model
+	}
+	stats, err := statsOf(raw, s.Backend.Stream, all...)
+	if err != nil {
+		return nil, err
+	}
 	var written []string
 	for i, label := range labels {
-		for _, k := range kinds {
+		m, err := findModel(s, label)
+		if err != nil {
+			return written, err
+		}
+		for j, k := range kinds {
 			name := strings.TrimSuffix(k.name, ".json") + suffixes[i] + ".json"
-			// Written as it is made: with every inter-token gap of a long
-			// run, a file can be hundreds of MB.
 			path := filepath.Join(dir, name)
-			if err := rundir.WriteAtomic(path, func(w io.Writer) error {
-				if err := k.write(w, s, raw, label); err != nil {
+			// Written as it is made: with every inter-token gap of a
+			// long run, a file can be hundreds of MB.
+			err := rundir.WriteAtomic(path, func(w io.Writer) error {
+				var err error
+				if i > 0 && label == labels[0] {
+					err = copyFile(w, written[j]) // the plain-named file, already written
+				} else {
+					err = k.with(w, s, m, raw, stats[label])
+				}
+				if err != nil {
 					return fmt.Errorf("%s: %w", name, err)
 				}
 				return nil
-			}); err != nil {
+			})
+			if err != nil {
 				return written, err
 			}
 			written = append(written, path)
 		}
 	}
 	return written, nil
+}
+
+func copyFile(w io.Writer, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(w, f)
+	return err
 }
 
 // Canonical is the model label the plain-named files describe: the first

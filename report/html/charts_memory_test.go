@@ -1,0 +1,232 @@
+package html
+
+import (
+	"cmp"
+	"math"
+	"runtime"
+	"slices"
+	"testing"
+	"unsafe"
+
+	"github.com/aienergy/aienergy/report"
+	"github.com/aienergy/aienergy/rundir"
+	"github.com/aienergy/aienergy/trace"
+)
+
+// synthetic is a long run in miniature: n requests sent every 5 ms,
+// alternating between models "a" and "b", the first thousand warmup, each
+// 0.5 to 2.5 s long with chunks content chunks, every 50th failed, made as
+// they are read and given in the order they completed, as requests.csv
+// holds them. A pass costs the same memory at any n. sample, when set, is
+// called every 25 000 records.
+type synthetic struct {
+	n, chunks int
+	sample    func()
+}
+
+func (s synthetic) Len() int { return s.n }
+
+func (s synthetic) request(i int, buf []float64) trace.Request {
+	start := float64(i) * 0.005
+	dur := 0.5 + float64(i*7919%1000)/500
+	r := trace.Request{ID: i, Model: []string{"a", "b"}[i%2], Phase: trace.PhaseMeasured, Start: start, End: start + dur,
+		InputTokens: 100, OutputTokens: s.chunks, Streamed: true, ChunkCount: s.chunks}
+	if i < 1000 {
+		r.Phase = trace.PhaseWarmup
+	}
+	if i%50 == 49 {
+		r.FirstToken, r.ErrorClass, r.OutputTokens, r.ChunkCount = math.NaN(), "timeout", 0, 0
+		return r
+	}
+	first := 0.05 + float64(i*104729%100)/1000
+	r.FirstToken = start + first
+	for j := range buf {
+		buf[j] = first + (dur-first)*float64(j)/float64(len(buf)-1)
+	}
+	r.Chunks = buf
+	return r
+}
+
+func (s synthetic) Each(fn func(trace.Request) error) error {
+	buf := make([]float64, s.chunks)
+	var pending endHeap // requests in flight: given once none can end before them
+	given := 0
+	give := func() error {
+		r := s.request(pending.pop().ID, buf)
+		if given++; s.sample != nil && given%25_000 == 0 {
+			s.sample()
+		}
+		return fn(r)
+	}
+	for i := range s.n {
+		r := s.request(i, nil)
+		for len(pending) > 0 && pending[0].End <= r.Start {
+			if err := give(); err != nil {
+				return err
+			}
+		}
+		pending.push(r)
+	}
+	for len(pending) > 0 {
+		if err := give(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// endHeap is a min-heap of requests by end.
+type endHeap []trace.Request
+
+func (h *endHeap) push(r trace.Request) {
+	*h = append(*h, r)
+	a := *h
+	for i := len(a) - 1; i > 0 && a[i].End < a[(i-1)/2].End; i = (i - 1) / 2 {
+		a[i], a[(i-1)/2] = a[(i-1)/2], a[i]
+	}
+}
+
+func (h *endHeap) pop() trace.Request {
+	a := *h
+	top, n := a[0], len(a)-1
+	a[0] = a[n]
+	a = a[:n]
+	for i := 0; ; {
+		m := i
+		for _, c := range []int{2*i + 1, 2*i + 2} {
+			if c < n && a[c].End < a[m].End {
+				m = c
+			}
+		}
+		if m == i {
+			break
+		}
+		a[i], a[m] = a[m], a[i]
+		i = m
+	}
+	*h = a
+	return top
+}
+
+func liveHeap() uint64 {
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// The charts of a long run hold no request: two passes over requests.csv
+// of a million requests keep the live heap within a bound that a
+// thirtieth of the records collected would already fill, and every
+// request is still drawn.
+func TestChartsHeapIsBounded(t *testing.T) {
+	n, chunks := 1_000_000, 16
+	if raceEnabled {
+		n = 100_000
+	}
+	const bound = 8 << 20
+	base := liveHeap()
+	peak := base
+	gen := synthetic{n: n, chunks: chunks, sample: func() { peak = max(peak, liveHeap()) }}
+	raw := &rundir.Raw{Requests: gen, Phases: []trace.Phase{
+		{Model: "a", Name: trace.PhaseWarmup, Start: 0, End: 5},
+		{Model: "a", Name: trace.PhaseMeasured, Start: 5, End: float64(n) * 0.005},
+	}}
+	d, err := buildCharts(&report.Summary{}, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := n*int(unsafe.Sizeof(trace.Request{})) + n*chunks*8
+	t.Logf("live heap at most %d KiB above the start; the records collected would hold %d MiB", (peak-base)>>10, held>>20)
+	if peak-base > bound {
+		t.Errorf("live heap grew by %d MiB while drawing, want under %d MiB", (peak-base)>>20, bound>>20)
+	}
+	measuredOK := 0
+	for i := range n {
+		if i >= 1000 && i%50 != 49 {
+			measuredOK++
+		}
+	}
+	counts := map[string]int{}
+	for _, c := range d.Charts {
+		for _, s := range c.Series {
+			counts[c.ID+"/"+s.Label] = s.Points
+			if len(s.T) > 2*displayBuckets+3 {
+				t.Errorf("%s/%s: %d points drawn, want at most %d", c.ID, s.Label, len(s.T), 2*displayBuckets+3)
+			}
+		}
+	}
+	if got := counts["e2e/a"] + counts["e2e/b"]; got != measuredOK {
+		t.Errorf("end-to-end latencies of %d requests drawn, want every successful measured one (%d)", got, measuredOK)
+	}
+	if got := counts["itl/a"] + counts["itl/b"]; got != measuredOK*(chunks-1) {
+		t.Errorf("%d gaps drawn, want %d", got, measuredOK*(chunks-1))
+	}
+	if counts["power/requests in flight"] < n/10 {
+		t.Errorf("requests in flight drawn from %d steps, want one or two per request (%d)", counts["power/requests in flight"], n)
+	}
+}
+
+// referenceInFlight is the requests in flight as a sort of every event
+// gives them: the reference for the sweep.
+func referenceInFlight(reqs []trace.Request) line {
+	type event struct {
+		t     float64
+		delta int
+	}
+	var ev []event
+	for _, r := range reqs {
+		ev = append(ev, event{r.Start, +1}, event{r.End, -1})
+	}
+	slices.SortFunc(ev, func(a, b event) int { return cmp.Compare(a.t, b.t) })
+	var l line
+	n := 0
+	for i, e := range ev {
+		n += e.delta
+		if i+1 < len(ev) && ev[i+1].t == e.t {
+			continue
+		}
+		if k := len(l.V); k > 0 && l.V[k-1] == float64(n) {
+			continue
+		}
+		l.T, l.V = append(l.T, e.t), append(l.V, float64(n))
+	}
+	if len(l.T) > 0 && l.T[0] > 0 {
+		l.T, l.V = append([]float64{0}, l.T...), append([]float64{0}, l.V...)
+	}
+	return l
+}
+
+// Given in the order they completed, as requests.csv holds them, the
+// requests in flight are what a sort of every event gives, and so is the
+// line reduced for display: the sweep holds only the recent events.
+func TestInFlightSweepIsTheSort(t *testing.T) {
+	gen := synthetic{n: 20_000, chunks: 2}
+	var reqs trace.Slice
+	if err := gen.Each(func(r trace.Request) error { r.Chunks = nil; reqs = append(reqs, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	// Some at the same instants, and one long request, sent early and
+	// completed last.
+	reqs[100].Start, reqs[100].End = reqs[99].End, reqs[101].End
+	reqs = append(reqs, trace.Request{Start: 0.5, End: reqs[len(reqs)-1].End + 1})
+	want := referenceInFlight(reqs)
+	if got := inFlightLine(t, reqs); !eq(got.T, want.T) || !eq(got.V, want.V) {
+		t.Fatalf("the sweep drew %d steps, the sort %d", len(got.T), len(want.T))
+	}
+	end := reqs[len(reqs)-1].End
+	var bounds orderBounds
+	for _, r := range reqs {
+		bounds.add(r.Start, r.End)
+	}
+	out := newMinMax(0, end, 300)
+	f := newInFlight(bounds, out)
+	for _, r := range reqs {
+		f.add(r)
+	}
+	f.finish()
+	reduced, wantReduced := out.line(), downsampleMinMax(want, 0, end, 300)
+	if !eq(reduced.T, wantReduced.T) || !eq(reduced.V, wantReduced.V) || out.points != len(want.T) {
+		t.Errorf("reduced as it was made: %d points of %d; reduced afterwards: %d of %d", len(reduced.T), out.points, len(wantReduced.T), len(want.T))
+	}
+}
