@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/aienergy/aienergy/quantile"
 	"github.com/aienergy/aienergy/trace"
 )
 
@@ -25,6 +26,10 @@ type RequestEnergy struct {
 	PrefillJoules, NetPrefillJoules float64
 	DecodeJoules, NetDecodeJoules   float64
 }
+
+// Fitted reports whether the request counts in the summary's
+// distributions and fit: it succeeded and ran wholly inside the window.
+func (r RequestEnergy) Fitted() bool { return r.OK && !r.Partial }
 
 // ChannelAttribution tells how one channel's energy was split.
 type ChannelAttribution struct {
@@ -50,19 +55,37 @@ const (
 	WeightNoWork      = "no work"     // no request worked in the window
 )
 
-// Attribution is a window's energy split among its requests.
+// Attribution is a window's energy split among its requests: what one
+// pass over them found. The rows themselves went to the pass's callback,
+// in the order of the records; none is kept, only the totals below and
+// the tallies Summary describes.
 type Attribution struct {
 	From, To float64
 	Channels []ChannelAttribution
-	Requests []RequestEnergy // in the order given; those that did no work in the window left out
+	// Requests is how many requests did work in the window: the rows the
+	// pass gave.
+	Requests int
 	// HasNet: every channel has a baseline, so the net figures are known.
 	HasNet bool
 
 	EnergyJ        float64 // Σ channels over the covered window
-	AttributedJ    float64 // Σ Requests[].Joules
-	NetAttributedJ float64 // Σ Requests[].NetJoules
+	AttributedJ    float64 // Σ rows' Joules
+	NetAttributedJ float64 // Σ rows' NetJoules
 	IdleJ          float64 // baseline × duration of the intervals with work
 	UnattributedJ  float64 // energy of the intervals without work
+
+	tally *summaryTally
+}
+
+// add counts a row in the totals and the summary's tallies.
+func (a *Attribution) add(r RequestEnergy) {
+	if a.tally == nil {
+		a.tally = newSummaryTally(quantile.DefaultExactLimit)
+	}
+	a.Requests++
+	a.AttributedJ += r.Joules
+	a.NetAttributedJ += r.NetJoules
+	a.tally.add(r, a.HasNet)
 }
 
 // AttributionChannel is one channel to attribute, with its idle baseline
@@ -72,44 +95,161 @@ type AttributionChannel struct {
 	BaselineWatts *float64
 }
 
-// AttributeModel splits a model's headline energy — the channels of
-// m.EnergyBasis over m.Window, each with its baseline from m.Channels —
-// among the model's requests. series is the run's, from GroupSeries with
-// the same declarations Analyze had; requests may be the whole run's:
-// those of other models and impossible records are left out. It returns
-// nil when the model has no energy figure.
-func AttributeModel(series []*Series, m ModelResult, requests trace.Requests) (*Attribution, error) {
-	if len(m.EnergyBasis) == 0 {
-		return nil, nil
-	}
-	bySeries := map[string]*Series{}
-	for _, s := range series {
-		bySeries[s.Key()] = s
-	}
-	baselines := map[string]*float64{}
-	for _, c := range m.Channels {
-		baselines[c.Key] = c.BaselineWatts
-	}
-	var chans []AttributionChannel
-	for _, key := range m.EnergyBasis {
-		s, ok := bySeries[key]
-		if !ok {
-			return nil, fmt.Errorf("attribution: model %q: no samples of its energy channel %s", m.Model, key)
+// An Attributor is a window's attribution between its two passes over the
+// requests. The first (NewAttributor, NewRunAttributor) places every
+// request's work in the channels' intervals and sums it per interval, and
+// gathers the prompt and decode rates the prefill weight may need; from
+// those sums each interval's energy is then known per unit of work. The
+// second (Attribute, as often as wanted) gives each request its share of
+// the intervals it worked in, from those sums alone, one record at a time.
+// So its memory grows with the channels' readings in the window, never
+// with the requests.
+type Attributor struct {
+	from, to float64
+	// requests are the window's records, checked (checkRequest) and of
+	// its model only.
+	requests trace.Requests
+	chans    []*channelSplit
+	hasNet   bool
+	exact    int // values each distribution, and the fit, keep exactly
+	rates    *rateTally
+	rows     int // requests that worked in the window, counted by the first pass
+}
+
+// newAttributor cuts the channels' window into intervals, ready for a
+// first pass.
+func newAttributor(channels []AttributionChannel, from, to float64, exact int) (*Attributor, error) {
+	at := &Attributor{from: from, to: to, hasNet: len(channels) > 0, exact: exact, rates: newRateTally(exact)}
+	for _, ch := range channels {
+		c, err := newChannelSplit(ch.Series, ch.BaselineWatts, from, to)
+		if err != nil {
+			return nil, fmt.Errorf("attribution: channel %s: %w", ch.Series.Key(), err)
 		}
-		chans = append(chans, AttributionChannel{Series: s, BaselineWatts: baselines[key]})
+		at.chans = append(at.chans, c)
+		at.hasNet = at.hasNet && ch.BaselineWatts != nil
 	}
-	reqs, err := trace.Collect(trace.Filter(requests, func(r trace.Request) bool {
-		return r.Model == m.Model && checkRequest(r) == nil
-	}))
+	return at, nil
+}
+
+// observe is the first pass's step: r's work, summed into the intervals.
+func (at *Attributor) observe(r trace.Request) {
+	spans := requestWork(r)
+	at.rates.add(spans)
+	worked := false
+	for _, c := range at.chans {
+		worked = c.observe(spans) || worked
+	}
+	if worked {
+		at.rows++
+	}
+}
+
+// settle ends the first pass: the prefill weights, and each interval's
+// work in decode tokens.
+func (at *Attributor) settle() {
+	for _, c := range at.chans {
+		c.settle(at.rates.weight)
+	}
+	at.rates = nil
+}
+
+// NewAttributor makes the first pass over requests (see Attribute) for
+// the channels over [from, to].
+func NewAttributor(channels []AttributionChannel, requests trace.Requests, from, to float64) (*Attributor, error) {
+	at, err := newAttributor(channels, from, to, quantile.DefaultExactLimit)
 	if err != nil {
 		return nil, err
 	}
-	return Attribute(chans, reqs, m.Window.StartS, m.Window.EndS)
+	at.requests = requests
+	if requests != nil {
+		if err := requests.Each(func(r trace.Request) error { at.observe(r); return nil }); err != nil {
+			return nil, err
+		}
+	}
+	at.settle()
+	return at, nil
+}
+
+// Rows is how many requests the first pass found working in the window:
+// the rows a second pass gives (its Attribution.Requests), known before
+// it, so that a caller can pick a sample of them evenly as they come.
+func (at *Attributor) Rows() int { return at.rows }
+
+// HasNet says whether every channel has a baseline, so that the rows'
+// net figures are known.
+func (at *Attributor) HasNet() bool { return at.hasNet }
+
+// start is an empty Attribution, for a second pass to fill.
+func (at *Attributor) start() *Attribution {
+	a := &Attribution{From: at.from, To: at.to, HasNet: at.hasNet, tally: newSummaryTally(at.exact)}
+	for _, c := range at.chans {
+		a.Channels = append(a.Channels, c.attribution)
+		a.EnergyJ += c.attribution.EnergyJ
+	}
+	for _, c := range a.Channels {
+		a.IdleJ += c.IdleJ
+		a.UnattributedJ += c.UnattributedJ
+	}
+	if !a.HasNet {
+		// Without every baseline, the requests' gross is all there is.
+		a.IdleJ = 0
+	}
+	return a
+}
+
+// Attribute makes a second pass over the window's requests: each one that
+// worked in the window gets its row, handed to each (nil: none) in the
+// order of the records, and counted in the Attribution returned. each
+// must not keep anything of a row but copies; its error stops the pass
+// and is returned.
+func (at *Attributor) Attribute(each func(RequestEnergy) error) (*Attribution, error) {
+	a := at.start()
+	if at.requests == nil {
+		return a, nil
+	}
+	err := at.requests.Each(func(r trace.Request) error {
+		row, ok := at.share(r)
+		if !ok {
+			return nil
+		}
+		a.add(row)
+		if each != nil {
+			return each(row)
+		}
+		return nil
+	})
+	return a, err
+}
+
+// share is the second pass's step: r's row, false when it did no work in
+// the window.
+func (at *Attributor) share(r trace.Request) (RequestEnergy, bool) {
+	spans := requestWork(r)
+	var row RequestEnergy
+	touched := false
+	for _, c := range at.chans {
+		touched = c.share(spans, &row) || touched
+	}
+	if !touched {
+		return RequestEnergy{}, false
+	}
+	row.ID, row.Model, row.Phase = r.ID, r.Model, r.Phase
+	row.InputTokens, row.OutputTokens, row.OK = r.InputTokens, r.OutputTokens, r.OK()
+	// Times in the files are rounded to the µs each on its own.
+	row.Partial = r.Start < at.from-timeSlack || r.End > at.to+timeSlack
+	row.Joules = row.PrefillJoules + row.DecodeJoules
+	row.NetJoules = row.NetPrefillJoules + row.NetDecodeJoules
+	if !at.hasNet {
+		row.NetJoules, row.NetPrefillJoules, row.NetDecodeJoules = 0, 0, 0
+	}
+	return row, true
 }
 
 // Attribute splits the energy of channels over [from, to] among the
-// requests in flight; requests must have passed checkRequest's tests
-// (AttributeModel sees to it). The model, also in docs/output.md:
+// requests in flight, in two passes over them (see Attributor), handing
+// each request's row to each (nil: none) in the order of the records.
+// requests must have passed checkRequest's tests (AttributeModel sees to
+// it). The model, also in docs/output.md:
 //
 //   - The unit of time is the interval between two readings of a channel
 //     (its counter's change points, or its power samples): what happens
@@ -137,64 +277,206 @@ func AttributeModel(series []*Series, m ModelResult, requests trace.Requests) (*
 // like one in prefill; requests of other clients on the same hardware are
 // invisible, their energy lands on ours; and the whole interval holding a
 // request's first or last work is shared, not the part it ran in.
-func Attribute(channels []AttributionChannel, requests []trace.Request, from, to float64) (*Attribution, error) {
-	a := &Attribution{From: from, To: to, HasNet: len(channels) > 0}
-	// Work is placed afresh at each pass rather than kept: a long run's
-	// chunk times, as spans, would take far more memory than the records.
-	work := func(i int) []workSpan { return requestWork(requests[i]) }
-	rows := make([]RequestEnergy, len(requests))
-	touched := make([]bool, len(requests))
-	for _, ch := range channels {
-		iv, err := channelIntervals(ch.Series, from, to)
-		if err != nil {
-			return nil, fmt.Errorf("attribution: channel %s: %w", ch.Series.Key(), err)
+func Attribute(channels []AttributionChannel, requests trace.Requests, from, to float64, each func(RequestEnergy) error) (*Attribution, error) {
+	at, err := NewAttributor(channels, requests, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return at.Attribute(each)
+}
+
+// AttributeModel splits a model's headline energy — the channels of
+// m.EnergyBasis over m.Window, each with its baseline from m.Channels —
+// among the model's requests, handing each request's row to each (nil:
+// none). series is the run's, from GroupSeries with the same
+// declarations Analyze had; requests may be the whole run's: those of
+// other models and impossible records are left out. It returns nil when
+// the model has no energy figure.
+func AttributeModel(series []*Series, m ModelResult, requests trace.Requests, each func(RequestEnergy) error) (*Attribution, error) {
+	ra, err := NewRunAttributor(series, []ModelResult{m}, requests)
+	if err != nil {
+		return nil, err
+	}
+	if at, err := ra.Model(0); at == nil {
+		return nil, err
+	}
+	out, err := ra.Attribute(func(_ int, r RequestEnergy) error {
+		if each != nil {
+			return each(r)
 		}
-		c := splitChannel(iv, ch.BaselineWatts, work, rows, touched)
-		c.Key = ch.Series.Key()
-		a.Channels = append(a.Channels, c)
-		a.HasNet = a.HasNet && ch.BaselineWatts != nil
-		a.EnergyJ += c.EnergyJ
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	for _, c := range a.Channels {
-		a.IdleJ += c.IdleJ
-		a.UnattributedJ += c.UnattributedJ
+	return out[0], nil
+}
+
+// minExactPerModel is the fewest values a model's distributions keep
+// exactly however many models a run has (see NewRunAttributor).
+const minExactPerModel = 1 << 14
+
+// A RunAttributor attributes several models' energy (AttributeModel) in
+// shared passes over the run's records: two in all however many models
+// there are, each record handed to its model's Attributor.
+type RunAttributor struct {
+	requests trace.Requests
+	models   []*Attributor // by model; nil without energy or when it failed
+	errs     []error
+	byName   map[string][]int
+}
+
+// NewRunAttributor prepares the attribution of each of models and makes
+// the first pass over requests for all of them. A model that cannot be
+// attributed (an energy channel without samples, a window no reading
+// covers) does not stop the others: Model tells. Its error is that of
+// reading the records.
+//
+// Every distribution keeps its values exactly — percentiles as numpy's —
+// while it has at most quantile.DefaultExactLimit divided among the
+// models that have energy (never fewer than minExactPerModel), and is a
+// sketch within quantile.DefaultRelativeError past that: the models'
+// tallies are all held during a pass, and together stay within what one
+// model's would take.
+func NewRunAttributor(series []*Series, models []ModelResult, requests trace.Requests) (*RunAttributor, error) {
+	bySeries := map[string]*Series{}
+	for _, s := range series {
+		bySeries[s.Key()] = s
 	}
-	for i, r := range requests {
-		if !touched[i] {
+	ra := &RunAttributor{requests: requests, models: make([]*Attributor, len(models)), errs: make([]error, len(models)), byName: map[string][]int{}}
+	chans := make([][]AttributionChannel, len(models))
+	n := 0
+	for i, m := range models {
+		if len(m.EnergyBasis) == 0 {
 			continue
 		}
-		row := &rows[i]
-		row.ID, row.Model, row.Phase = r.ID, r.Model, r.Phase
-		row.InputTokens, row.OutputTokens, row.OK = r.InputTokens, r.OutputTokens, r.OK()
-		// Times in the files are rounded to the µs each on its own.
-		row.Partial = r.Start < from-timeSlack || r.End > to+timeSlack
-		row.Joules = row.PrefillJoules + row.DecodeJoules
-		row.NetJoules = row.NetPrefillJoules + row.NetDecodeJoules
-		if !a.HasNet {
-			row.NetJoules, row.NetPrefillJoules, row.NetDecodeJoules = 0, 0, 0
+		chans[i], ra.errs[i] = modelChannels(bySeries, m)
+		if ra.errs[i] == nil {
+			n++
 		}
-		a.AttributedJ += row.Joules
-		a.NetAttributedJ += row.NetJoules
-		a.Requests = append(a.Requests, *row)
 	}
-	if !a.HasNet {
-		// Without every baseline, the requests' gross is all there is.
-		a.IdleJ = 0
+	exact := max(quantile.DefaultExactLimit/max(n, 1), minExactPerModel)
+	for i, m := range models {
+		if chans[i] == nil || ra.errs[i] != nil {
+			continue
+		}
+		at, err := newAttributor(chans[i], m.Window.StartS, m.Window.EndS, exact)
+		if err != nil {
+			ra.errs[i] = err
+			continue
+		}
+		ra.models[i] = at
+		ra.byName[m.Model] = append(ra.byName[m.Model], i)
+		if requests != nil {
+			name := m.Model
+			at.requests = trace.Filter(requests, func(r trace.Request) bool {
+				return r.Model == name && checkRequest(r) == nil
+			})
+		}
 	}
-	return a, nil
+	if err := ra.each(func(i int, r trace.Request) error { ra.models[i].observe(r); return nil }); err != nil {
+		return nil, err
+	}
+	for _, at := range ra.models {
+		if at != nil {
+			at.settle()
+		}
+	}
+	return ra, nil
+}
+
+// modelChannels are the channels of m's energy figure, with their
+// baselines.
+func modelChannels(bySeries map[string]*Series, m ModelResult) ([]AttributionChannel, error) {
+	baselines := map[string]*float64{}
+	for _, c := range m.Channels {
+		baselines[c.Key] = c.BaselineWatts
+	}
+	var chans []AttributionChannel
+	for _, key := range m.EnergyBasis {
+		s, ok := bySeries[key]
+		if !ok {
+			return nil, fmt.Errorf("attribution: model %q: no samples of its energy channel %s", m.Model, key)
+		}
+		chans = append(chans, AttributionChannel{Series: s, BaselineWatts: baselines[key]})
+	}
+	return chans, nil
+}
+
+// each is a pass over the records: fn gets every checked record with the
+// index of each model it belongs to.
+func (ra *RunAttributor) each(fn func(model int, r trace.Request) error) error {
+	if ra.requests == nil || len(ra.byName) == 0 {
+		return nil
+	}
+	return ra.requests.Each(func(r trace.Request) error {
+		idx := ra.byName[r.Model]
+		if len(idx) == 0 || checkRequest(r) != nil {
+			return nil
+		}
+		for _, i := range idx {
+			if err := fn(i, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Model is model i's Attributor after the first pass, nil when the model
+// has no energy figure or could not be attributed (then with the error).
+func (ra *RunAttributor) Model(i int) (*Attributor, error) { return ra.models[i], ra.errs[i] }
+
+// Attribute makes a second pass over the run's records for every model
+// at once: each gets every row with its model's index, in the order of
+// the records (see Attributor.Attribute). It returns the models'
+// Attributions, nil for a model that has none (see Model).
+func (ra *RunAttributor) Attribute(each func(model int, r RequestEnergy) error) ([]*Attribution, error) {
+	out := make([]*Attribution, len(ra.models))
+	for i, at := range ra.models {
+		if at != nil {
+			out[i] = at.start()
+		}
+	}
+	err := ra.Each(func(i int, r RequestEnergy) error {
+		out[i].add(r)
+		if each != nil {
+			return each(i, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Each is Attribute without the tallies: a pass that only hands out the
+// rows, as often as wanted (to write them, say, once the figures are
+// known).
+func (ra *RunAttributor) Each(fn func(model int, r RequestEnergy) error) error {
+	return ra.each(func(i int, r trace.Request) error {
+		row, ok := ra.models[i].share(r)
+		if !ok {
+			return nil
+		}
+		return fn(i, row)
+	})
 }
 
 // intervals are a channel's window cut at its readings: bounds[k] to
-// bounds[k+1] holds joules[k].
+// bounds[k+1] holds piece(bounds[k], bounds[k+1]) joules.
 type intervals struct {
 	method string
 	bounds []float64
-	joules []float64
+	piece  func(a, b float64) float64
 }
 
 // channelIntervals cuts the part of [from, to] that s's Energy covers at
 // the readings of the method Energy chose, and takes each piece's energy
 // the way Energy does, so that the pieces add up to Energy's figure.
+// The pieces' energy is worked out when asked for, not kept: a day's
+// intervals are many.
 func channelIntervals(s *Series, from, to float64) (intervals, error) {
 	e, err := s.Energy(from, to)
 	if err != nil {
@@ -223,15 +505,12 @@ func channelIntervals(s *Series, from, to float64) (intervals, error) {
 	if !ok {
 		return intervals{}, errors.New("no readings cover the window")
 	}
-	iv := intervals{method: e.Method, bounds: []float64{lo}}
+	iv := intervals{method: e.Method, bounds: []float64{lo}, piece: piece}
 	for i := sort.SearchFloat64s(cuts, lo); i < len(cuts) && cuts[i] < hi; i++ {
 		if cuts[i] > iv.bounds[len(iv.bounds)-1] {
 			iv.bounds = append(iv.bounds, cuts[i])
 		}
 	}
 	iv.bounds = append(iv.bounds, hi)
-	for k := range len(iv.bounds) - 1 {
-		iv.joules = append(iv.joules, piece(iv.bounds[k], iv.bounds[k+1]))
-	}
 	return iv, nil
 }

@@ -1,5 +1,7 @@
 package analysis
 
+import "github.com/aienergy/aienergy/quantile"
+
 // AttributionSummary describes how a window's energy divides among its
 // requests (see Attribute for the model). The distributions and the fit
 // cover the requests that succeeded and ran wholly inside the window: a
@@ -43,10 +45,43 @@ type PrefillWeight struct {
 	Source  string  `json:"source"`
 }
 
-// Summary describes the attribution; see AttributionSummary.
+// summaryTally gathers, row by row, what AttributionSummary describes:
+// memory fixed by its exact limit, however many rows.
+type summaryTally struct {
+	gross, net *quantile.Sketch // J per fitted request
+	fit        *fitTally        // of the fitted requests, on the basis
+	// prefill and total: Σ every row's prefill and whole energy, on the
+	// basis.
+	prefill, total float64
+}
+
+// newSummaryTally keeps up to exact values of each distribution, and
+// exact points of the fit, exactly.
+func newSummaryTally(exact int) *summaryTally {
+	return &summaryTally{gross: newSketch(exact), net: newSketch(exact), fit: newFitTally(exact)}
+}
+
+// add counts a row; net says the basis is net energy.
+func (t *summaryTally) add(r RequestEnergy, net bool) {
+	p, e := r.PrefillJoules, r.Joules
+	if net {
+		p, e = r.NetPrefillJoules, r.NetJoules
+	}
+	t.prefill, t.total = t.prefill+p, t.total+e
+	if !r.Fitted() {
+		return
+	}
+	t.gross.Add(r.Joules)
+	t.net.Add(r.NetJoules)
+	t.fit.add(float64(r.InputTokens), float64(r.OutputTokens), e)
+}
+
+// Summary describes the attribution; see AttributionSummary. Its
+// percentiles are exact while the distributions hold every value (see
+// NewRunAttributor), else within their QuantileRelError.
 func (a *Attribution) Summary() AttributionSummary {
 	s := AttributionSummary{
-		Channels: []string{}, Requests: len(a.Requests),
+		Channels: []string{}, Requests: a.Requests,
 		EnergyJ: a.EnergyJ, AttributedJ: a.AttributedJ, UnattributedJ: a.UnattributedJ,
 		Basis: "gross", PrefillWeights: []PrefillWeight{},
 	}
@@ -58,30 +93,17 @@ func (a *Attribution) Summary() AttributionSummary {
 		net, idle := a.NetAttributedJ, a.IdleJ
 		s.NetAttributedJ, s.IdleJ, s.Basis = &net, &idle, "net"
 	}
-	var gross, netJ, prompt, output, basis []float64
-	var prefill, total float64
-	for _, r := range a.Requests {
-		p, t := r.PrefillJoules, r.Joules
-		if a.HasNet {
-			p, t = r.NetPrefillJoules, r.NetJoules
-		}
-		prefill, total = prefill+p, total+t
-		if !r.OK || r.Partial {
-			continue
-		}
-		gross = append(gross, r.Joules)
-		netJ = append(netJ, r.NetJoules)
-		prompt = append(prompt, float64(r.InputTokens))
-		output = append(output, float64(r.OutputTokens))
-		basis = append(basis, t)
+	t := a.tally
+	if t == nil {
+		t = newSummaryTally(0)
 	}
-	s.JoulesPerRequest = summarizeInPlace(gross)
+	s.JoulesPerRequest = distributionOf(t.gross)
 	if a.HasNet {
-		s.NetJoulesPerRequest = summarizeInPlace(netJ)
+		s.NetJoulesPerRequest = distributionOf(t.net)
 	}
-	s.Fit = fitEnergy(prompt, output, basis)
-	if total > 0 {
-		ps, ds := prefill/total, 1-prefill/total
+	s.Fit = t.fit.fit()
+	if t.total > 0 {
+		ps, ds := t.prefill/t.total, 1-t.prefill/t.total
 		s.PrefillShare, s.DecodeShare = &ps, &ds
 	}
 	return s

@@ -3,6 +3,7 @@ package analysis
 import (
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"github.com/aienergy/aienergy/trace"
@@ -28,6 +29,24 @@ func streamed(id int, start float64, in, out int, chunks ...float64) trace.Reque
 		End: start + chunks[len(chunks)-1], Chunks: chunks, ChunkCount: len(chunks), Streamed: true,
 		InputTokens: in, OutputTokens: out,
 	}
+}
+
+// attributeRows attributes in two passes and collects the rows the
+// second gives, in order.
+func attributeRows(t *testing.T, chans []AttributionChannel, reqs []trace.Request, from, to float64) (*Attribution, []RequestEnergy) {
+	t.Helper()
+	var rows []RequestEnergy
+	a, err := Attribute(chans, trace.Slice(reqs), from, to, func(r RequestEnergy) error {
+		rows = append(rows, r)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Requests != len(rows) {
+		t.Fatalf("attribution counts %d requests, gave %d rows", a.Requests, len(rows))
+	}
+	return a, rows
 }
 
 type wantRequest struct {
@@ -119,15 +138,12 @@ func TestAttributeByHand(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := counterChannel(t, tt.joules...)
-			a, err := Attribute([]AttributionChannel{{Series: s, BaselineWatts: tt.baseline}}, tt.requests, 0, tt.to)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(a.Requests) != len(tt.want) {
-				t.Fatalf("%d requests attributed, want %d", len(a.Requests), len(tt.want))
+			a, rows := attributeRows(t, []AttributionChannel{{Series: s, BaselineWatts: tt.baseline}}, tt.requests, 0, tt.to)
+			if len(rows) != len(tt.want) {
+				t.Fatalf("%d requests attributed, want %d", len(rows), len(tt.want))
 			}
 			for i, w := range tt.want {
-				r := a.Requests[i]
+				r := rows[i]
 				if r.ID != w.id {
 					t.Fatalf("request %d has id %d, want %d", i, r.ID, w.id)
 				}
@@ -182,16 +198,13 @@ func TestAttributeFitsPrefillWeight(t *testing.T) {
 	reqs = append(reqs, long)
 
 	s := counterChannel(t, joules...)
-	att, err := Attribute([]AttributionChannel{{Series: s}}, reqs, 0, n)
-	if err != nil {
-		t.Fatal(err)
-	}
+	att, rows := attributeRows(t, []AttributionChannel{{Series: s}}, reqs, 0, n)
 	c := att.Channels[0]
 	if c.PrefillWeightSource != WeightFit {
 		t.Fatalf("weight source %q, want %q", c.PrefillWeightSource, WeightFit)
 	}
 	checkNear(t, "prefill weight", c.PrefillWeight, a/b)
-	for _, r := range att.Requests {
+	for _, r := range rows {
 		if r.ID == 0 {
 			checkNear(t, "long request's decode energy", r.DecodeJoules, b*float64(long.OutputTokens-1))
 			continue
@@ -240,10 +253,7 @@ func TestAttributeConservesEnergy(t *testing.T) {
 	}
 	chans := []AttributionChannel{{Series: power, BaselineWatts: ptr(120)}, {Series: counter, BaselineWatts: ptr(80)}}
 	for _, w := range []struct{ from, to float64 }{{5, 55}, {0, 60}, {20.3, 20.9}} {
-		a, err := Attribute(chans, reqs, w.from, w.to)
-		if err != nil {
-			t.Fatal(err)
-		}
+		a, rows := attributeRows(t, chans, reqs, w.from, w.to)
 		want := 0.0
 		for _, ch := range chans {
 			e, err := ch.Series.Energy(w.from, w.to)
@@ -256,12 +266,12 @@ func TestAttributeConservesEnergy(t *testing.T) {
 		checkNear(t, "requests + unattributed", a.AttributedJ+a.UnattributedJ, a.EnergyJ)
 		checkNear(t, "net requests + idle + unattributed", a.NetAttributedJ+a.IdleJ+a.UnattributedJ, a.EnergyJ)
 		var sum float64
-		for _, r := range a.Requests {
+		for _, r := range rows {
 			checkNear(t, "prefill + decode", r.PrefillJoules+r.DecodeJoules, r.Joules)
 			sum += r.Joules
 		}
 		checkNear(t, "Σ requests", sum, a.AttributedJ)
-		if !(a.AttributedJ > 0) || len(a.Requests) == 0 {
+		if !(a.AttributedJ > 0) || len(rows) == 0 {
 			t.Errorf("window %v: nothing attributed", w)
 		}
 	}
@@ -420,14 +430,24 @@ func TestFitEnergy(t *testing.T) {
 					y = append(y, plane(tt.prompt[i], tt.output[i]))
 				}
 			}
-			f := fitEnergy(tt.prompt, tt.output, y)
-			if f.Requests != len(y) {
-				t.Errorf("requests = %d, want %d", f.Requests, len(y))
+			// The points kept (Gram–Schmidt), and only their sums.
+			for _, exact := range []int{len(y), 0} {
+				tally := newFitTally(exact)
+				for i := range y {
+					tally.add(tt.prompt[i], tt.output[i], y[i])
+				}
+				f := tally.fit()
+				if exact > 0 && !reflect.DeepEqual(f, fitEnergy(tt.prompt, tt.output, y)) {
+					t.Errorf("fit of the points kept %+v, not fitEnergy's", f)
+				}
+				if f.Requests != len(y) {
+					t.Errorf("requests = %d, want %d", f.Requests, len(y))
+				}
+				checkPtr(t, "intercept", f.InterceptJ, tt.intercept)
+				checkPtr(t, "J/prompt token", f.JoulesPerPromptToken, tt.pj)
+				checkPtr(t, "J/output token", f.JoulesPerOutputToken, tt.oj)
+				checkPtr(t, "R²", f.R2, tt.r2)
 			}
-			checkPtr(t, "intercept", f.InterceptJ, tt.intercept)
-			checkPtr(t, "J/prompt token", f.JoulesPerPromptToken, tt.pj)
-			checkPtr(t, "J/output token", f.JoulesPerOutputToken, tt.oj)
-			checkPtr(t, "R²", f.R2, tt.r2)
 		})
 	}
 }
@@ -436,16 +456,20 @@ func TestFitEnergy(t *testing.T) {
 // in the shares (its energy was spent) but not in the distribution.
 func TestAttributionSummary(t *testing.T) {
 	a := &Attribution{
-		HasNet: true, EnergyJ: 1000, AttributedJ: 600, NetAttributedJ: 400, IdleJ: 200, UnattributedJ: 200,
+		HasNet: true, EnergyJ: 1000, IdleJ: 200, UnattributedJ: 200,
 		Channels: []ChannelAttribution{{Key: "dcgm/gpu0", PrefillWeight: 0.3, PrefillWeightSource: WeightFit}},
-		Requests: []RequestEnergy{
-			{ID: 1, OK: true, InputTokens: 10, OutputTokens: 10, Joules: 100, NetJoules: 60, NetPrefillJoules: 20, NetDecodeJoules: 40},
-			{ID: 2, OK: true, InputTokens: 20, OutputTokens: 30, Joules: 200, NetJoules: 140, NetPrefillJoules: 40, NetDecodeJoules: 100},
-			{ID: 3, OK: true, InputTokens: 30, OutputTokens: 10, Joules: 250, NetJoules: 160, NetPrefillJoules: 60, NetDecodeJoules: 100},
-			{ID: 4, OK: false, Joules: 50, NetJoules: 40, NetPrefillJoules: 0, NetDecodeJoules: 40},
-		},
+	}
+	for _, r := range []RequestEnergy{
+		{ID: 1, OK: true, InputTokens: 10, OutputTokens: 10, Joules: 100, NetJoules: 60, NetPrefillJoules: 20, NetDecodeJoules: 40},
+		{ID: 2, OK: true, InputTokens: 20, OutputTokens: 30, Joules: 200, NetJoules: 140, NetPrefillJoules: 40, NetDecodeJoules: 100},
+		{ID: 3, OK: true, InputTokens: 30, OutputTokens: 10, Joules: 250, NetJoules: 160, NetPrefillJoules: 60, NetDecodeJoules: 100},
+		{ID: 4, OK: false, Joules: 50, NetJoules: 40, NetPrefillJoules: 0, NetDecodeJoules: 40},
+	} {
+		a.add(r)
 	}
 	s := a.Summary()
+	checkNear(t, "attributed", s.AttributedJ, 600)
+	checkPtr(t, "net attributed", s.NetAttributedJ, ptr(400))
 	if s.Basis != "net" || s.JoulesPerRequest.Count != 3 || s.NetJoulesPerRequest.Count != 3 {
 		t.Fatalf("basis %q, %d and %d requests in the distributions; want net, 3, 3", s.Basis, s.JoulesPerRequest.Count, s.NetJoulesPerRequest.Count)
 	}
@@ -506,22 +530,26 @@ func TestAttributeModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := res.Models[0]
-	a, err := AttributeModel(series, m, trace.Slice(reqs))
+	var rows []RequestEnergy
+	a, err := AttributeModel(series, m, trace.Slice(reqs), func(r RequestEnergy) error {
+		rows = append(rows, r)
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkNear(t, "energy", a.EnergyJ, *m.EnergyJ)
-	if len(a.Requests) != 10 || !a.HasNet {
-		t.Fatalf("%d requests attributed (net known: %v), want 10 with net", len(a.Requests), a.HasNet)
+	if len(rows) != 10 || a.Requests != 10 || !a.HasNet {
+		t.Fatalf("%d requests attributed, %d rows (net known: %v), want 10 with net", a.Requests, len(rows), a.HasNet)
 	}
-	for _, r := range a.Requests {
+	for _, r := range rows {
 		checkNear(t, "gross", r.Joules, 150)
 		checkNear(t, "net", r.NetJoules, 100)
 	}
 	checkNear(t, "idle", a.IdleJ, 500)
 	checkNear(t, "unattributed", a.UnattributedJ, 0)
 
-	if a, err := AttributeModel(series, ModelResult{Model: "m"}, trace.Slice(reqs)); a != nil || err != nil {
+	if a, err := AttributeModel(series, ModelResult{Model: "m"}, trace.Slice(reqs), nil); a != nil || err != nil {
 		t.Errorf("a model without energy: attribution %v, error %v; want neither", a, err)
 	}
 }

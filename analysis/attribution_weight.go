@@ -1,6 +1,10 @@
 package analysis
 
-import "slices"
+import (
+	"math"
+
+	"github.com/aienergy/aienergy/quantile"
+)
 
 // Limits of the prefill-weight fit.
 const (
@@ -13,75 +17,103 @@ const (
 	minIndependence = 0.01
 )
 
-// prefillWeight is what a prompt token weighs against a decode token on a
-// channel, and how it was found. prompt[k], decode[k] and energy[k] are
-// interval k's tokens and energy (net of the baseline when known);
-// work(i) places request i's work, for i below requests.
-//
-// The fit is energy[k] ≈ a·prompt[k] + b·decode[k] by least squares,
-// without intercept (the baseline is already off, or, without one, the
-// idle draw is shared like the rest); a/b is the weight. When the window
-// cannot separate a from b, or gives one of them ≤ 0, a prefilling
-// request is taken to draw what a decoding one does: the weight makes the
-// median prompt rate (prompt tokens over the time to first token) equal
-// the median decode rate.
-func prefillWeight(prompt, decode, energy []float64, requests int, work func(i int) []workSpan) (float64, string) {
-	var spp, sdd, spd, spy, sdy float64
-	var withP, withD int
-	for k := range prompt {
-		p, d, y := prompt[k], decode[k], energy[k]
-		if p+d <= 0 {
-			continue
-		}
-		if p > 0 {
-			withP++
-		}
-		if d > 0 {
-			withD++
-		}
-		spp, sdd, spd = spp+p*p, sdd+d*d, spd+p*d
-		spy, sdy = spy+p*y, sdy+d*y
+// weightSums gather, interval by interval, what the prefill weight's fit
+// needs: the sums of the normal equations of energy ≈ a·prompt + b·decode.
+type weightSums struct {
+	spp, sdd, spd, spy, sdy float64
+	withP, withD            int
+}
+
+// add counts an interval's prompt and decode tokens and its energy (net
+// of the baseline when known).
+func (w *weightSums) add(p, d, y float64) {
+	if p+d <= 0 {
+		return
 	}
+	if p > 0 {
+		w.withP++
+	}
+	if d > 0 {
+		w.withD++
+	}
+	w.spp, w.sdd, w.spd = w.spp+p*p, w.sdd+d*d, w.spd+p*d
+	w.spy, w.sdy = w.spy+p*y, w.sdy+d*y
+}
+
+// weight is what a prompt token weighs against a decode token on a
+// channel, and how it was found.
+//
+// The fit is energy[k] ≈ a·prompt[k] + b·decode[k] by least squares over
+// the intervals, without intercept (the baseline is already off, or,
+// without one, the idle draw is shared like the rest); a/b is the weight.
+// When the window cannot separate a from b, or gives one of them ≤ 0, a
+// prefilling request is taken to draw what a decoding one does: the
+// weight makes the median prompt rate (prompt tokens over the time to
+// first token) equal the median decode rate, which equalRates gives.
+func (w weightSums) weight(equalRates func() float64) (float64, string) {
 	switch {
-	case withP == 0 && withD == 0:
+	case w.withP == 0 && w.withD == 0:
 		return 1, WeightNoWork
-	case withP == 0 || withD == 0:
+	case w.withP == 0 || w.withD == 0:
 		return 1, WeightOneKindOnly
 	}
-	if det := spp*sdd - spd*spd; withP >= minFitIntervals && withD >= minFitIntervals && det > minIndependence*spp*sdd {
-		a := (sdd*spy - spd*sdy) / det
-		b := (spp*sdy - spd*spy) / det
+	if det := w.spp*w.sdd - w.spd*w.spd; w.withP >= minFitIntervals && w.withD >= minFitIntervals && det > minIndependence*w.spp*w.sdd {
+		a := (w.sdd*w.spy - w.spd*w.sdy) / det
+		b := (w.spp*w.sdy - w.spd*w.spy) / det
 		if a > 0 && b > 0 {
 			return a / b, WeightFit
 		}
 	}
-	return equalRateWeight(requests, work), WeightEqualRates
+	return equalRates(), WeightEqualRates
 }
 
-// equalRateWeight is the weight that makes the median request's prompt
-// rate over its prefill equal the median request's decode rate; 1 when
-// either rate was never observed.
-func equalRateWeight(requests int, work func(i int) []workSpan) float64 {
-	var promptRates, decodeRates []float64
-	for i := range requests {
-		var tokens, secs float64
-		for _, s := range work(i) {
-			switch d := s.t1 - s.t0; {
-			case d <= 0:
-			case s.prompt > 0 && s.decode == 0:
-				promptRates = append(promptRates, s.prompt/d)
-			case s.prompt == 0 && s.decode > 0:
-				tokens, secs = tokens+s.decode, secs+d
-			}
-		}
-		if secs > 0 {
-			decodeRates = append(decodeRates, tokens/secs)
+// rateTally gathers, request by request, the rates the equal-rates weight
+// compares: each prefill's prompt tokens per second, and each request's
+// decode tokens per second of decoding.
+type rateTally struct{ prompt, decode *quantile.Sketch }
+
+// newRateTally keeps up to exact rates of each kind exactly.
+func newRateTally(exact int) *rateTally {
+	return &rateTally{prompt: newSketch(exact), decode: newSketch(exact)}
+}
+
+// add counts the rates of one request's work.
+func (t *rateTally) add(spans []workSpan) {
+	var tokens, secs float64
+	for _, s := range spans {
+		switch d := s.t1 - s.t0; {
+		case d <= 0:
+		case s.prompt > 0 && s.decode == 0:
+			t.prompt.Add(s.prompt / d)
+		case s.prompt == 0 && s.decode > 0:
+			tokens, secs = tokens+s.decode, secs+d
 		}
 	}
-	if len(promptRates) == 0 || len(decodeRates) == 0 {
+	if secs > 0 {
+		t.decode.Add(tokens / secs)
+	}
+}
+
+// weight is the weight that makes the median request's prompt rate over
+// its prefill equal the median request's decode rate; 1 when either rate
+// was never observed (or a sketch's median says nothing usable).
+func (t *rateTally) weight() float64 {
+	if t.prompt.Count() == 0 || t.decode.Count() == 0 {
 		return 1
 	}
-	slices.Sort(promptRates)
-	slices.Sort(decodeRates)
-	return percentileSorted(decodeRates, 50) / percentileSorted(promptRates, 50)
+	w := t.decode.Quantiles(50)[0] / t.prompt.Quantiles(50)[0]
+	if !(w > 0) || math.IsInf(w, 0) {
+		return 1
+	}
+	return w
+}
+
+// newSketch is a sketch that keeps up to exact values exactly, then is
+// within quantile.DefaultRelativeError.
+func newSketch(exact int) *quantile.Sketch {
+	s, err := quantile.New(exact, quantile.DefaultRelativeError)
+	if err != nil {
+		panic(err) // exact ≥ 0 and the default error are always valid
+	}
+	return s
 }

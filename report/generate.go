@@ -67,6 +67,12 @@ func GenerateRaw(dir string) (*Summary, *rundir.Raw, error) {
 			s.ServerStartup = &st.Models[0]
 		}
 	}
+	// The per-request figures come from a pass over the records that
+	// writes request_energy.csv as it goes: a day-long run's millions of
+	// rows are never in memory.
+	if err := s.finishRequestEnergy(dir); err != nil {
+		return nil, nil, err
+	}
 	if err := rundir.WriteJSON(dir, rundir.SummaryFile, s); err != nil {
 		return nil, nil, err
 	}
@@ -76,9 +82,6 @@ func GenerateRaw(dir string) (*Summary, *rundir.Raw, error) {
 	}
 	if s.Sweep != nil {
 		files[SweepCSV] = sweepTable(s.Sweep)
-	}
-	if t := requestEnergyTable(s); t != nil {
-		files[RequestEnergyCSV] = t
 	}
 	for i, name := range ModelFileNames(s) {
 		m := s.Models[i]

@@ -18,9 +18,9 @@ import (
 // zoom, read without script and are checked by the Go tests.
 
 // requestPointsMax is the most requests one scatter draws: above it, the
-// requests are sampled evenly in request order (pickEvenly). The figures
-// and the fit always use every request.
-const requestPointsMax = 5000
+// requests are sampled evenly in request order (report.RequestSample,
+// pickEvenly). The figures and the fit always use every request.
+const requestPointsMax = report.RequestSampleMax
 
 // Kinds of drawn request: those the percentiles and the fit count, and
 // those they leave out, drawn apart.
@@ -49,23 +49,12 @@ type scatter struct {
 
 // requestScatters builds the two scatters of a model's requests, J per
 // request (net when hasNet, else gross: the fit's basis) against output
-// and against prompt tokens. Above limit requests, limit of them are
-// drawn, picked evenly in request order; drawn says how many.
-func requestScatters(rows []analysis.RequestEnergy, hasNet bool, fit analysis.EnergyFit, limit int) (byOutput, byPrompt scatter, drawn int) {
+// and against prompt tokens, from a sample of them (at most limit of its
+// rows drawn, picked evenly in request order) and the tally of them all;
+// drawn says how many.
+func requestScatters(sample report.RequestSample, hasNet bool, fit analysis.EnergyFit, limit int) (byOutput, byPrompt scatter, drawn int) {
 	byOutput.XLabel, byPrompt.XLabel = "output tokens", "prompt tokens"
-	// The fitted requests' means and ranges, as the fit saw them.
-	var n, sumOut, sumPrompt float64
-	outLo, outHi := math.Inf(1), math.Inf(-1)
-	promptLo, promptHi := math.Inf(1), math.Inf(-1)
-	for _, r := range rows {
-		if kindOf(r) != pointFitted {
-			continue
-		}
-		o, p := float64(r.OutputTokens), float64(r.InputTokens)
-		n, sumOut, sumPrompt = n+1, sumOut+o, sumPrompt+p
-		outLo, outHi = math.Min(outLo, o), math.Max(outHi, o)
-		promptLo, promptHi = math.Min(promptLo, p), math.Max(promptHi, p)
-	}
+	rows := sample.Rows
 	for _, i := range pickEvenly(len(rows), limit) {
 		r := rows[i]
 		y := r.Joules
@@ -80,10 +69,11 @@ func requestScatters(rows []analysis.RequestEnergy, hasNet bool, fit analysis.En
 		byPrompt.Points = append(byPrompt.Points, scatterPoint{float64(r.InputTokens), y, k})
 	}
 	drawn = len(byOutput.Points)
-	if n == 0 || fit.InterceptJ == nil {
+	// The fitted requests' means and ranges, as the fit saw them.
+	if sample.Fitted == 0 || fit.InterceptJ == nil {
 		return byOutput, byPrompt, drawn
 	}
-	meanOut, meanPrompt := sumOut/n, sumPrompt/n
+	meanOut, meanPrompt := sample.OutputMean, sample.PromptMean
 	// A coefficient the fit dropped is folded into the others: it adds
 	// nothing at the other variable's mean.
 	at := func(c *float64, v float64) float64 {
@@ -99,11 +89,13 @@ func requestScatters(rows []analysis.RequestEnergy, hasNet bool, fit analysis.En
 		c := *fit.InterceptJ + rest
 		return &[4]float64{lo, c + *slope*lo, hi, c + *slope*hi}
 	}
-	byOutput.Line = line(fit.JoulesPerOutputToken, outLo, outHi, at(fit.JoulesPerPromptToken, meanPrompt))
-	byPrompt.Line = line(fit.JoulesPerPromptToken, promptLo, promptHi, at(fit.JoulesPerOutputToken, meanOut))
+	byOutput.Line = line(fit.JoulesPerOutputToken, sample.OutputMin, sample.OutputMax, at(fit.JoulesPerPromptToken, meanPrompt))
+	byPrompt.Line = line(fit.JoulesPerPromptToken, sample.PromptMin, sample.PromptMax, at(fit.JoulesPerOutputToken, meanOut))
 	return byOutput, byPrompt, drawn
 }
 
+// kindOf is how a request is drawn; report.RequestSample tallies the
+// same kinds.
 func kindOf(r analysis.RequestEnergy) string {
 	switch {
 	case !r.OK:
@@ -270,7 +262,7 @@ type splitSegment struct {
 func requestEnergyViews(s *report.Summary) ([]requestEnergyView, error) {
 	var out []requestEnergyView
 	for _, m := range s.RequestEnergy {
-		v, err := requestEnergy(m.Model, m.AttributionSummary, m.Rows(), m.HasNet())
+		v, err := requestEnergy(m.Model, m.AttributionSummary, m.Sample(), m.HasNet())
 		if err != nil {
 			return nil, fmt.Errorf("drawing the energy per request of %s: %w", m.Model, err)
 		}
@@ -279,7 +271,7 @@ func requestEnergyViews(s *report.Summary) ([]requestEnergyView, error) {
 	return out, nil
 }
 
-func requestEnergy(model string, a analysis.AttributionSummary, rows []analysis.RequestEnergy, hasNet bool) (requestEnergyView, error) {
+func requestEnergy(model string, a analysis.AttributionSummary, sample report.RequestSample, hasNet bool) (requestEnergyView, error) {
 	v := requestEnergyView{Model: model, Basis: a.Basis}
 	dist := func(label string, d analysis.Distribution) requestDistRow {
 		if d.Count == 0 {
@@ -332,11 +324,11 @@ func requestEnergy(model string, a analysis.AttributionSummary, rows []analysis.
 	}
 	v.Weights = strings.Join(weights, ", ")
 
-	if len(rows) == 0 {
+	if sample.Total == 0 {
 		v.NoRows = true
 		return v, nil
 	}
-	byOut, byPrompt, drawn := requestScatters(rows, hasNet, a.Fit, requestPointsMax)
+	byOut, byPrompt, drawn := requestScatters(sample, hasNet, a.Fit, requestPointsMax)
 	yLabel := "J per request (" + a.Basis + ")"
 	for _, sc := range []scatter{byOut, byPrompt} {
 		h, err := sc.svg(yLabel)
@@ -345,7 +337,7 @@ func requestEnergy(model string, a analysis.AttributionSummary, rows []analysis.
 		}
 		v.Charts = append(v.Charts, h)
 	}
-	v.Drawn = drawnText(rows, drawn)
+	v.Drawn = drawnText(sample, drawn)
 	return v, nil
 }
 
@@ -382,16 +374,14 @@ func fitText(f analysis.EnergyFit, basis string) string {
 	return s
 }
 
-// drawnText says what the scatters show of rows.
-func drawnText(rows []analysis.RequestEnergy, drawn int) string {
-	counts := map[string]int{}
-	for _, r := range rows {
-		counts[kindOf(r)]++
-	}
-	s := fmt.Sprintf("All %d requests that worked in the window are drawn", len(rows))
-	if drawn < len(rows) {
+// drawnText says what the scatters show of the requests sample was
+// drawn from.
+func drawnText(sample report.RequestSample, drawn int) string {
+	counts := map[string]int{pointFitted: sample.Fitted, pointPartial: sample.Partial, pointFailed: sample.Failed}
+	s := fmt.Sprintf("All %d requests that worked in the window are drawn", sample.Total)
+	if drawn < sample.Total {
 		s = fmt.Sprintf("%d of the %d requests that worked in the window are drawn (picked evenly in request order; every figure and the fit use them all)",
-			drawn, len(rows))
+			drawn, sample.Total)
 	}
 	s += fmt.Sprintf(": %d that succeeded wholly inside it as dots", counts[pointFitted])
 	var apart []string

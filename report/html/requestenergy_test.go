@@ -87,7 +87,7 @@ func TestRequestScatters(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			byOut, byPrompt, drawn := requestScatters(tc.rows, tc.hasNet, tc.fit, requestPointsMax)
+			byOut, byPrompt, drawn := requestScatters(report.SampleRequests(tc.rows, requestPointsMax), tc.hasNet, tc.fit, requestPointsMax)
 			if drawn != len(tc.rows) {
 				t.Errorf("drew %d requests, want all %d", drawn, len(tc.rows))
 			}
@@ -160,7 +160,12 @@ func TestRequestScattersDownsample(t *testing.T) {
 	}
 	slope, icpt := 1.0, 1.0
 	fit := analysis.EnergyFit{JoulesPerOutputToken: &slope, InterceptJ: &icpt}
-	byOut, _, drawn := requestScatters(rows, false, fit, requestPointsMax)
+	// Picked as the rows stream by, from the count a first pass gave.
+	sample := report.SampleRequests(rows, requestPointsMax)
+	if len(sample.Rows) != requestPointsMax || sample.Total != n || sample.Failed != n/100 {
+		t.Fatalf("sample of %d rows, %d in all, %d failed; want %d of %d, %d failed", len(sample.Rows), sample.Total, sample.Failed, requestPointsMax, n, n/100)
+	}
+	byOut, _, drawn := requestScatters(sample, false, fit, requestPointsMax)
 	if drawn != requestPointsMax || len(byOut.Points) != requestPointsMax {
 		t.Fatalf("drew %d (%d points), want %d", drawn, len(byOut.Points), requestPointsMax)
 	}
@@ -175,7 +180,7 @@ func TestRequestScattersDownsample(t *testing.T) {
 	if !sameLine(byOut.Line, &[4]float64{0, 1, 99, 100}) {
 		t.Errorf("line %s, want (0, 1)–(99, 100)", fmtLine(byOut.Line))
 	}
-	again, _, _ := requestScatters(rows, false, fit, requestPointsMax)
+	again, _, _ := requestScatters(report.SampleRequests(rows, requestPointsMax), false, fit, requestPointsMax)
 	if !reflect.DeepEqual(again, byOut) {
 		t.Error("a second rendering drew other points")
 	}
