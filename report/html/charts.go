@@ -126,7 +126,7 @@ func buildCharts(s *report.Summary, raw *rundir.Raw) (chartsData, error) {
 	var (
 		n, ok   int
 		lastEnd = math.Inf(-1)
-		bounds  orderBounds
+		bounds  trace.OrderBounds
 		models  = modelNames(s)
 		dists   = map[string]*latencyDists{}
 	)
@@ -138,7 +138,7 @@ func buildCharts(s *report.Summary, raw *rundir.Raw) (chartsData, error) {
 		if !math.IsNaN(r.End) {
 			lastEnd = max(lastEnd, r.End)
 		}
-		bounds.add(r.Start, r.End)
+		bounds.Add(r.Start, r.End)
 		d := dists[r.Model]
 		if d == nil {
 			d = &latencyDists{}

@@ -215,9 +215,9 @@ func TestInFlightSweepIsTheSort(t *testing.T) {
 		t.Fatalf("the sweep drew %d steps, the sort %d", len(got.T), len(want.T))
 	}
 	end := reqs[len(reqs)-1].End
-	var bounds orderBounds
+	var bounds trace.OrderBounds
 	for _, r := range reqs {
-		bounds.add(r.Start, r.End)
+		bounds.Add(r.Start, r.End)
 	}
 	out := newMinMax(0, end, 300)
 	f := newInFlight(bounds, out)

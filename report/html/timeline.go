@@ -14,133 +14,13 @@ import (
 // their ends come nearly sorted and their starts at most the longest
 // request's duration earlier: the first pass over the requests measures
 // how far out of order the ends are and the longest duration
-// (orderBounds), and the sweep in the second holds only the events a
+// (trace.OrderBounds), and the sweep in the second holds only the events a
 // later request could still precede — those of the last (longest + lag)
 // seconds, bounded by the load and the request timeout, not by the length
 // of the run. The line goes to the display's reducer point by point.
 //
 // (report/interchange sweeps the same way for vLLM's
-// max_concurrent_requests.)
-
-// orderBounds measures, in a first pass, how far from time order a
-// sequence of intervals is.
-type orderBounds struct {
-	maxEnd   float64 // the latest end so far
-	lag      float64 // the most an end came before an earlier one
-	longest  float64 // the longest interval
-	nonempty bool
-}
-
-func (o *orderBounds) add(start, end float64) {
-	if math.IsNaN(start) || math.IsNaN(end) {
-		return
-	}
-	if !o.nonempty {
-		o.maxEnd, o.nonempty = end, true
-	}
-	o.maxEnd = max(o.maxEnd, end)
-	o.lag = max(o.lag, o.maxEnd-end)
-	o.longest = max(o.longest, end-start)
-}
-
-// window is how far before the latest end seen a later interval's start
-// or end can still fall.
-func (o *orderBounds) window() float64 { return o.lag + o.longest }
-
-// A sweep applies intervals' starts and ends in time order, ends first at
-// equal times, from intervals given in the order orderBounds measured.
-// After all the events at one time it calls at with that time and how
-// many intervals are then open.
-type sweep struct {
-	window float64
-	at     func(t float64, open int)
-
-	starts, ends floatHeap
-	maxEnd       float64
-	started      bool
-	open         int
-}
-
-func (s *sweep) add(start, end float64) {
-	if math.IsNaN(start) || math.IsNaN(end) {
-		return
-	}
-	s.starts.push(start)
-	s.ends.push(end)
-	if !s.started || end > s.maxEnd {
-		s.maxEnd, s.started = end, true
-	}
-	// A later interval's events are at or after maxEnd − window.
-	s.apply(s.maxEnd - s.window)
-}
-
-// finish applies every event left.
-func (s *sweep) finish() { s.apply(math.Inf(1)) }
-
-// apply applies the events before bound.
-func (s *sweep) apply(bound float64) {
-	for {
-		t := math.Inf(1)
-		if len(s.ends) > 0 {
-			t = s.ends[0]
-		}
-		if len(s.starts) > 0 && s.starts[0] < t {
-			t = s.starts[0]
-		}
-		if !(t < bound) {
-			return
-		}
-		for len(s.ends) > 0 && s.ends[0] == t {
-			s.ends.pop()
-			s.open--
-		}
-		for len(s.starts) > 0 && s.starts[0] == t {
-			s.starts.pop()
-			s.open++
-		}
-		s.at(t, s.open)
-	}
-}
-
-// floatHeap is a min-heap of numbers (container/heap would box each).
-type floatHeap []float64
-
-func (h *floatHeap) push(v float64) {
-	*h = append(*h, v)
-	a := *h
-	for i := len(a) - 1; i > 0; {
-		p := (i - 1) / 2
-		if a[p] <= a[i] {
-			break
-		}
-		a[p], a[i] = a[i], a[p]
-		i = p
-	}
-}
-
-func (h *floatHeap) pop() float64 {
-	a := *h
-	top := a[0]
-	n := len(a) - 1
-	a[0] = a[n]
-	a = a[:n]
-	for i := 0; ; {
-		l, r, m := 2*i+1, 2*i+2, i
-		if l < n && a[l] < a[m] {
-			m = l
-		}
-		if r < n && a[r] < a[m] {
-			m = r
-		}
-		if m == i {
-			break
-		}
-		a[i], a[m] = a[m], a[i]
-		i = m
-	}
-	*h = a
-	return top
-}
+// max_concurrent_requests: trace.Sweep.)
 
 // inFlight is the step line of the requests in flight, each point
 // holding until the next, given to out point by point: a sweep over the
@@ -149,19 +29,19 @@ func (h *floatHeap) pop() float64 {
 // begins is never drawn as two in flight, nor as none; the line starts
 // at 0 requests at time 0.
 type inFlight struct {
-	sw    sweep
+	sw    trace.Sweep
 	out   *minMax
 	last  float64
 	drawn bool
 }
 
-func newInFlight(bounds orderBounds, out *minMax) *inFlight {
+func newInFlight(bounds trace.OrderBounds, out *minMax) *inFlight {
 	f := &inFlight{out: out}
-	f.sw = sweep{window: bounds.window(), at: f.at}
+	f.sw = trace.Sweep{Window: bounds.Window(), At: f.at}
 	return f
 }
 
-func (f *inFlight) add(r trace.Request) { f.sw.add(r.Start, r.End) }
+func (f *inFlight) add(r trace.Request) { f.sw.Add(r.Start, r.End) }
 
 func (f *inFlight) at(t float64, open int) {
 	n := float64(open)
@@ -176,7 +56,7 @@ func (f *inFlight) at(t float64, open int) {
 }
 
 // finish applies the last events; the line is then complete in out.
-func (f *inFlight) finish() { f.sw.finish() }
+func (f *inFlight) finish() { f.sw.Finish() }
 
 // maxThroughputBins bounds the throughput chart to bars a reader can tell
 // apart.

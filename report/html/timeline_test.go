@@ -12,9 +12,9 @@ import (
 // buildCharts draws them before reducing the line.
 func inFlightLine(t *testing.T, reqs trace.Slice) line {
 	t.Helper()
-	var bounds orderBounds
+	var bounds trace.OrderBounds
 	for _, r := range reqs {
-		bounds.add(r.Start, r.End)
+		bounds.Add(r.Start, r.End)
 	}
 	out := newMinMax(0, 1, len(reqs)+1) // never reduces: 2 points per request at most
 	f := newInFlight(bounds, out)

@@ -328,10 +328,10 @@ func msStats(m *metric) (mean, median, std, p90, p99 *float64) {
 type peaks struct {
 	any         bool
 	from, until float64 // the first start, the last end
-	order       orderBounds
+	order       trace.OrderBounds
 
 	buckets    []float64
-	sw         sweep
+	sw         trace.Sweep
 	concurrent int
 }
 
@@ -340,7 +340,7 @@ func (p *peaks) first(q trace.Request) {
 		p.from, p.until, p.any = q.Start, q.End, true
 	}
 	p.from, p.until = math.Min(p.from, q.Start), math.Max(p.until, q.End)
-	p.order.add(q.Start, q.End)
+	p.order.Add(q.Start, q.End)
 }
 
 // start readies the second pass.
@@ -349,7 +349,7 @@ func (p *peaks) start() {
 		return
 	}
 	p.buckets = make([]float64, int(math.Ceil(p.until-p.from))+1)
-	p.sw = sweep{window: p.order.window(), at: func(_ float64, open int) { p.concurrent = max(p.concurrent, open) }}
+	p.sw = trace.Sweep{Window: p.order.Window(), At: func(_ float64, open int) { p.concurrent = max(p.concurrent, open) }}
 }
 
 func (p *peaks) second(q trace.Request) {
@@ -364,13 +364,13 @@ func (p *peaks) second(q trace.Request) {
 	if len(q.Chunks) == 0 && !math.IsNaN(q.FirstToken) {
 		count(q.FirstToken) // non-streaming: one arrival
 	}
-	p.sw.add(q.Start, q.End)
+	p.sw.Add(q.Start, q.End)
 }
 
 func (p *peaks) result() (tokensPerS float64, concurrent int) {
 	if !p.any {
 		return 0, 0
 	}
-	p.sw.finish()
+	p.sw.Finish()
 	return slices.Max(p.buckets), p.concurrent
 }

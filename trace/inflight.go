@@ -1,27 +1,30 @@
-package interchange
+package trace
 
 import "math"
 
-// The peak of requests in flight is a sweep over the requests' [start,
-// end) intervals in time order (serve.py: departures before arrivals at
-// equal times). requests.csv holds requests in the order they completed,
-// so their ends come nearly sorted and their starts at most the longest
-// request's duration earlier: a first pass measures how far out of order
-// the ends are (lag) and the longest duration, and the sweep then holds
-// only the events that a later request could still precede — those of
-// the last (longest duration + lag) seconds, bounded by the load and the
-// request timeout, not by the length of the run.
+// Requests in flight over time — a run's concurrency, vLLM's
+// max_concurrent_requests — are a sweep over the requests' [start, end)
+// intervals in time order (departures before arrivals at equal times, as
+// vLLM's serve.py counts). requests.csv holds requests in the order they
+// completed, so their ends come nearly sorted and their starts at most the
+// longest request's duration earlier: a first pass measures how far out
+// of order the ends are (lag) and the longest duration (OrderBounds), and
+// the Sweep in a second holds only the events that a later request could
+// still precede — those of the last (longest duration + lag) seconds,
+// bounded by the load and the request timeout, not by the length of the
+// run.
 
-// orderBounds measures, in a first pass, how far from time order a
+// OrderBounds measures, in a first pass, how far from time order a
 // sequence of intervals is.
-type orderBounds struct {
+type OrderBounds struct {
 	maxEnd   float64 // the latest end so far
 	lag      float64 // the most an end came before an earlier one
 	longest  float64 // the longest interval
 	nonempty bool
 }
 
-func (o *orderBounds) add(start, end float64) {
+// Add measures one interval.
+func (o *OrderBounds) Add(start, end float64) {
 	if math.IsNaN(start) || math.IsNaN(end) {
 		return
 	}
@@ -33,17 +36,17 @@ func (o *orderBounds) add(start, end float64) {
 	o.longest = max(o.longest, end-start)
 }
 
-// window is how far before the latest end seen a later interval's start
+// Window is how far before the latest end seen a later interval's start
 // or end can still fall.
-func (o *orderBounds) window() float64 { return o.lag + o.longest }
+func (o *OrderBounds) Window() float64 { return o.lag + o.longest }
 
-// A sweep applies intervals' starts and ends in time order, ends first at
-// equal times, from intervals given in the order orderBounds measured.
-// After all the events at one time it calls at with that time and how
-// many intervals are then open.
-type sweep struct {
-	window float64
-	at     func(t float64, open int)
+// A Sweep applies intervals' starts and ends in time order, ends first at
+// equal times, from intervals given in the order OrderBounds measured
+// (Window from it). After all the events at one time it calls At with
+// that time and how many intervals are then open.
+type Sweep struct {
+	Window float64
+	At     func(t float64, open int)
 
 	starts, ends floatHeap
 	maxEnd       float64
@@ -51,7 +54,8 @@ type sweep struct {
 	open         int
 }
 
-func (s *sweep) add(start, end float64) {
+// Add takes one interval, applying the events no later one can precede.
+func (s *Sweep) Add(start, end float64) {
 	if math.IsNaN(start) || math.IsNaN(end) {
 		return
 	}
@@ -61,14 +65,14 @@ func (s *sweep) add(start, end float64) {
 		s.maxEnd, s.started = end, true
 	}
 	// A later interval's events are at or after maxEnd − window.
-	s.apply(s.maxEnd - s.window)
+	s.apply(s.maxEnd - s.Window)
 }
 
-// finish applies every event left.
-func (s *sweep) finish() { s.apply(math.Inf(1)) }
+// Finish applies every event left.
+func (s *Sweep) Finish() { s.apply(math.Inf(1)) }
 
 // apply applies the events before bound.
-func (s *sweep) apply(bound float64) {
+func (s *Sweep) apply(bound float64) {
 	for {
 		t := math.Inf(1)
 		if len(s.ends) > 0 {
@@ -88,7 +92,7 @@ func (s *sweep) apply(bound float64) {
 			s.starts.pop()
 			s.open++
 		}
-		s.at(t, s.open)
+		s.At(t, s.open)
 	}
 }
 
