@@ -2,111 +2,16 @@ package html
 
 import (
 	"cmp"
-	"math"
 	"runtime"
 	"slices"
 	"testing"
 	"unsafe"
 
+	"github.com/aienergy/aienergy/internal/synthrun"
 	"github.com/aienergy/aienergy/report"
 	"github.com/aienergy/aienergy/rundir"
 	"github.com/aienergy/aienergy/trace"
 )
-
-// synthetic is a long run in miniature: n requests sent every 5 ms,
-// alternating between models "a" and "b", the first thousand warmup, each
-// 0.5 to 2.5 s long with chunks content chunks, every 50th failed, made as
-// they are read and given in the order they completed, as requests.csv
-// holds them. A pass costs the same memory at any n. sample, when set, is
-// called every 25 000 records.
-type synthetic struct {
-	n, chunks int
-	sample    func()
-}
-
-func (s synthetic) Len() int { return s.n }
-
-func (s synthetic) request(i int, buf []float64) trace.Request {
-	start := float64(i) * 0.005
-	dur := 0.5 + float64(i*7919%1000)/500
-	r := trace.Request{ID: i, Model: []string{"a", "b"}[i%2], Phase: trace.PhaseMeasured, Start: start, End: start + dur,
-		InputTokens: 100, OutputTokens: s.chunks, Streamed: true, ChunkCount: s.chunks}
-	if i < 1000 {
-		r.Phase = trace.PhaseWarmup
-	}
-	if i%50 == 49 {
-		r.FirstToken, r.ErrorClass, r.OutputTokens, r.ChunkCount = math.NaN(), "timeout", 0, 0
-		return r
-	}
-	first := 0.05 + float64(i*104729%100)/1000
-	r.FirstToken = start + first
-	for j := range buf {
-		buf[j] = first + (dur-first)*float64(j)/float64(len(buf)-1)
-	}
-	r.Chunks = buf
-	return r
-}
-
-func (s synthetic) Each(fn func(trace.Request) error) error {
-	buf := make([]float64, s.chunks)
-	var pending endHeap // requests in flight: given once none can end before them
-	given := 0
-	give := func() error {
-		r := s.request(pending.pop().ID, buf)
-		if given++; s.sample != nil && given%25_000 == 0 {
-			s.sample()
-		}
-		return fn(r)
-	}
-	for i := range s.n {
-		r := s.request(i, nil)
-		for len(pending) > 0 && pending[0].End <= r.Start {
-			if err := give(); err != nil {
-				return err
-			}
-		}
-		pending.push(r)
-	}
-	for len(pending) > 0 {
-		if err := give(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// endHeap is a min-heap of requests by end.
-type endHeap []trace.Request
-
-func (h *endHeap) push(r trace.Request) {
-	*h = append(*h, r)
-	a := *h
-	for i := len(a) - 1; i > 0 && a[i].End < a[(i-1)/2].End; i = (i - 1) / 2 {
-		a[i], a[(i-1)/2] = a[(i-1)/2], a[i]
-	}
-}
-
-func (h *endHeap) pop() trace.Request {
-	a := *h
-	top, n := a[0], len(a)-1
-	a[0] = a[n]
-	a = a[:n]
-	for i := 0; ; {
-		m := i
-		for _, c := range []int{2*i + 1, 2*i + 2} {
-			if c < n && a[c].End < a[m].End {
-				m = c
-			}
-		}
-		if m == i {
-			break
-		}
-		a[i], a[m] = a[m], a[i]
-		i = m
-	}
-	*h = a
-	return top
-}
 
 func liveHeap() uint64 {
 	var m runtime.MemStats
@@ -127,7 +32,7 @@ func TestChartsHeapIsBounded(t *testing.T) {
 	const bound = 8 << 20
 	base := liveHeap()
 	peak := base
-	gen := synthetic{n: n, chunks: chunks, sample: func() { peak = max(peak, liveHeap()) }}
+	gen := synthrun.Stream{N: n, Chunks: chunks, Models: []string{"a", "b"}, Warmup: 1000, Sample: func() { peak = max(peak, liveHeap()) }}
 	raw := &rundir.Raw{Requests: gen, Phases: []trace.Phase{
 		{Model: "a", Name: trace.PhaseWarmup, Start: 0, End: 5},
 		{Model: "a", Name: trace.PhaseMeasured, Start: 5, End: float64(n) * 0.005},
@@ -201,7 +106,7 @@ func referenceInFlight(reqs []trace.Request) line {
 // requests in flight are what a sort of every event gives, and so is the
 // line reduced for display: the sweep holds only the recent events.
 func TestInFlightSweepIsTheSort(t *testing.T) {
-	gen := synthetic{n: 20_000, chunks: 2}
+	gen := synthrun.Stream{N: 20_000, Chunks: 2, Models: []string{"a", "b"}, Warmup: 1000}
 	var reqs trace.Slice
 	if err := gen.Each(func(r trace.Request) error { r.Chunks = nil; reqs = append(reqs, r); return nil }); err != nil {
 		t.Fatal(err)

@@ -10,102 +10,11 @@ import (
 	"unsafe"
 
 	"github.com/aienergy/aienergy/analysis"
+	"github.com/aienergy/aienergy/internal/synthrun"
 	"github.com/aienergy/aienergy/report"
 	"github.com/aienergy/aienergy/rundir"
 	"github.com/aienergy/aienergy/trace"
 )
-
-// synthetic is a day-long run in miniature: n requests of model "m" sent
-// every 5 ms, each 0.5 to 2.5 s long with chunks content chunks, every
-// 50th failed, made as they are read and given in the order they
-// completed, as requests.csv holds them. Nothing of them is held: a pass
-// costs the same memory at any n. sample, when set, is called every
-// 25 000 records.
-type synthetic struct {
-	n, chunks int
-	sample    func()
-}
-
-func (s synthetic) Len() int { return s.n }
-
-// request i; chunks are written into buf.
-func (s synthetic) request(i int, buf []float64) trace.Request {
-	start := float64(i) * 0.005
-	dur := 0.5 + float64(i*7919%1000)/500
-	r := trace.Request{ID: i, Model: "m", Phase: trace.PhaseMeasured, Start: start, End: start + dur,
-		InputTokens: 100 + i%37, OutputTokens: s.chunks, Streamed: true, ChunkCount: s.chunks}
-	if i%50 == 49 {
-		r.FirstToken, r.ErrorClass, r.OutputTokens, r.ChunkCount = math.NaN(), "timeout", 0, 0
-		return r
-	}
-	first := 0.05 + float64(i*104729%100)/1000
-	r.FirstToken = start + first
-	for j := range buf {
-		buf[j] = first + (dur-first)*float64(j)/float64(len(buf)-1)
-	}
-	r.Chunks = buf
-	return r
-}
-
-func (s synthetic) Each(fn func(trace.Request) error) error {
-	buf := make([]float64, s.chunks)
-	// Requests in flight, by end: a request is given once no later one
-	// can end before it.
-	var pending []trace.Request // a min-heap by end, without chunks
-	less := func(a, b int) bool { return pending[a].End < pending[b].End }
-	push := func(r trace.Request) {
-		pending = append(pending, r)
-		for i := len(pending) - 1; i > 0 && less(i, (i-1)/2); i = (i - 1) / 2 {
-			pending[i], pending[(i-1)/2] = pending[(i-1)/2], pending[i]
-		}
-	}
-	pop := func() trace.Request {
-		top := pending[0]
-		n := len(pending) - 1
-		pending[0] = pending[n]
-		pending = pending[:n]
-		for i := 0; ; {
-			m := i
-			for _, c := range []int{2*i + 1, 2*i + 2} {
-				if c < n && less(c, m) {
-					m = c
-				}
-			}
-			if m == i {
-				break
-			}
-			pending[i], pending[m] = pending[m], pending[i]
-			i = m
-		}
-		return top
-	}
-	given := 0
-	give := func() error {
-		r := pending[0]
-		pop()
-		r = s.request(r.ID, buf)
-		if given++; s.sample != nil && given%25_000 == 0 {
-			s.sample()
-		}
-		return fn(r)
-	}
-	for i := range s.n {
-		r := s.request(i, nil)
-		for len(pending) > 0 && pending[0].End <= r.Start {
-			if err := give(); err != nil {
-				return err
-			}
-		}
-		r.Chunks = nil
-		push(r)
-	}
-	for len(pending) > 0 {
-		if err := give(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // syntheticSummary is the summary the interchange writers need of model m.
 func syntheticSummary(n int) *report.Summary {
@@ -148,7 +57,7 @@ func TestInterchangeHeapIsBounded(t *testing.T) {
 
 	base := liveHeap()
 	peak := base
-	raw := &rundir.Raw{Requests: synthetic{n: n, chunks: chunks, sample: func() { peak = max(peak, liveHeap()) }}}
+	raw := &rundir.Raw{Requests: synthrun.Stream{N: n, Chunks: chunks, Sample: func() { peak = max(peak, liveHeap()) }}}
 	s := syntheticSummary(n)
 	for _, k := range kinds {
 		var out countingWriter
@@ -180,7 +89,7 @@ func TestInterchangeLongRunFigures(t *testing.T) {
 	saved := detailedLimits
 	detailedLimits.requests = n / 2
 	t.Cleanup(func() { detailedLimits = saved })
-	gen := synthetic{n: n, chunks: 3}
+	gen := synthrun.Stream{N: n, Chunks: 3}
 	raw := &rundir.Raw{Requests: gen}
 	s := syntheticSummary(n)
 
@@ -191,9 +100,9 @@ func TestInterchangeLongRunFigures(t *testing.T) {
 		d int
 	}
 	var events []event
-	buf := make([]float64, gen.chunks)
+	buf := make([]float64, gen.Chunks)
 	for i := range n {
-		r := gen.request(i, buf)
+		r := gen.Request(i, buf)
 		if !r.OK() {
 			continue
 		}
