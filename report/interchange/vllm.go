@@ -171,35 +171,31 @@ type vllmStats struct {
 }
 
 func (st *vllmStats) first(q trace.Request) {
-	if !q.OK() {
-		return
+	if q.OK() {
+		st.each(q, (*metric).add)
+		st.pk.first(q)
 	}
-	st.e2el.add(q.End - q.Start)
-	if t, ok := ttft(q); ok {
-		st.ttft.add(t)
-	}
-	if v, ok := q.TPOT(); ok {
-		st.tpot.add(v)
-	}
-	eachGap(q, st.itl.add)
-	st.pk.first(q)
 }
 
 // second takes the spreads about the means, and the peaks (after
 // pk.start).
 func (st *vllmStats) second(q trace.Request) {
-	if !q.OK() {
-		return
+	if q.OK() {
+		st.each(q, (*metric).addDeviation)
+		st.pk.second(q)
 	}
-	st.e2el.addDeviation(q.End - q.Start)
+}
+
+// each gives use every latency of q with the metric it belongs to.
+func (st *vllmStats) each(q trace.Request, use func(m *metric, v float64)) {
+	use(&st.e2el, q.End-q.Start)
 	if t, ok := ttft(q); ok {
-		st.ttft.addDeviation(t)
+		use(&st.ttft, t)
 	}
 	if v, ok := q.TPOT(); ok {
-		st.tpot.addDeviation(v)
+		use(&st.tpot, v)
 	}
-	eachGap(q, st.itl.addDeviation)
-	st.pk.second(q)
+	eachGap(q, func(g float64) { use(&st.itl, g) })
 }
 
 func (st *vllmStats) finish() { st.tokensPerS, st.concurrent = st.pk.result() }
