@@ -210,8 +210,10 @@ func powerChart(raw *rundir.Raw, end float64) *chart {
 			maxRange[k] = v
 		}
 	}
-	for _, ch := range groupChannels(raw.Samples) {
-		l, fromCounter := channelPower(ch.samples, maxRange[ch.key])
+	for _, ch := range channelsOf(raw.Samples) {
+		// One channel's samples at a time: a day of four channels at 10 Hz
+		// is 3.5 million samples, 250 MB as copies all at once.
+		l, fromCounter := channelPower(ch.samplesOf(raw.Samples), maxRange[ch.key])
 		label, step := ch.key+" ("+ch.component+")", 0
 		if fromCounter {
 			label, step = label+" from energy counter", -1
@@ -221,27 +223,39 @@ func powerChart(raw *rundir.Raw, end float64) *chart {
 	return c
 }
 
-type channelSamples struct {
-	key, component string
-	samples        []trace.Sample
+// A channel of the run's samples.
+type channel struct {
+	key, meter, name, component string
+	samples                     int
 }
 
-// groupChannels splits time-ordered samples by channel, sorted by key as
-// the analysis sorts them.
-func groupChannels(samples []trace.Sample) []channelSamples {
-	idx := map[string]int{}
-	var out []channelSamples
+// channelsOf lists the channels of samples, sorted by key as the analysis
+// sorts them.
+func channelsOf(samples []trace.Sample) []channel {
+	type id struct{ meter, name string } // a struct key spares a string per sample
+	idx := map[id]int{}
+	var out []channel
 	for _, s := range samples {
-		key := s.Meter + "/" + s.Channel
-		i, ok := idx[key]
+		i, ok := idx[id{s.Meter, s.Channel}]
 		if !ok {
 			i = len(out)
-			idx[key] = i
-			out = append(out, channelSamples{key: key, component: s.Component})
+			idx[id{s.Meter, s.Channel}] = i
+			out = append(out, channel{key: s.Meter + "/" + s.Channel, meter: s.Meter, name: s.Channel, component: s.Component})
 		}
-		out[i].samples = append(out[i].samples, s)
+		out[i].samples++
 	}
-	slices.SortFunc(out, func(a, b channelSamples) int { return strings.Compare(a.key, b.key) })
+	slices.SortFunc(out, func(a, b channel) int { return strings.Compare(a.key, b.key) })
+	return out
+}
+
+// samplesOf is the channel's samples, in the order of samples.
+func (c channel) samplesOf(samples []trace.Sample) []trace.Sample {
+	out := make([]trace.Sample, 0, c.samples)
+	for _, s := range samples {
+		if s.Meter == c.meter && s.Channel == c.name {
+			out = append(out, s)
+		}
+	}
 	return out
 }
 
