@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -46,6 +47,14 @@ func GenerateRaw(dir string) (*Summary, *rundir.Raw, error) {
 		EstimatedMeters:      estimatedMeters(raw.Meta.Meters),
 		MeterOrder:           meterOrder(raw.Meta.Meters),
 	}
+	// The samples are grouped into series once, for the analysis and the
+	// per-request attribution alike: the same declarations, so the same
+	// wraps, resolutions and channel energy in both.
+	series, err := analysis.GroupSeries(raw.Samples, opts.Declared())
+	if err != nil {
+		return nil, nil, fmt.Errorf("analysing %s: %w", dir, err)
+	}
+	opts.Series = series
 	// A launched server's start-up is analysed on its own: its energy is
 	// reported apart and never enters a model's or the run's figures.
 	phases, startup := splitStartup(raw.Phases)
@@ -57,7 +66,7 @@ func GenerateRaw(dir string) (*Summary, *rundir.Raw, error) {
 	// pass; whoever reads the records next (per-request files, sinks)
 	// gets them corrected too, so that they agree with the figures.
 	raw.Requests = analysis.CorrectUsage(raw.Requests)
-	s, err := newSummary(raw, res)
+	s, err := newSummary(raw, res, series)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading %s: %w", dir, err)
 	}
@@ -85,7 +94,11 @@ func GenerateRaw(dir string) (*Summary, *rundir.Raw, error) {
 	}
 	for i, name := range ModelFileNames(s) {
 		m := s.Models[i]
-		files[name+"_power.csv"] = seedPowerTable(raw, m.Model)
+		if err := rundir.WriteAtomic(filepath.Join(dir, name+"_power.csv"), func(w io.Writer) error {
+			return writeSeedPower(w, raw, m.Model)
+		}); err != nil {
+			return nil, nil, err
+		}
 		files[name+"_stats.csv"] = seedStatsTable(m)
 	}
 	for name, t := range files {

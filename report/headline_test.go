@@ -45,7 +45,7 @@ func TestHeadlineIsMainWorkload(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := newSummary(&rundir.Raw{Requests: trace.Slice{}}, &analysis.Result{Models: tt.models})
+			s, err := newSummary(&rundir.Raw{Requests: trace.Slice{}}, &analysis.Result{Models: tt.models}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,7 +9,6 @@ import (
 	"strconv"
 
 	"github.com/aienergy/aienergy/analysis"
-	"github.com/aienergy/aienergy/meter"
 	"github.com/aienergy/aienergy/rundir"
 )
 
@@ -142,16 +141,8 @@ func SampleRequests(rows []analysis.RequestEnergy, limit int) RequestSample {
 // whose figures finishRequestEnergy's pass fills in (GenerateRaw makes it
 // as it writes request_energy.csv). A model whose attribution fails keeps
 // its other figures and gets a warning.
-func (s *Summary) addRequestEnergy(raw *rundir.Raw, res *analysis.Result) {
-	// The series as Analyze built them: the same declarations, so the
-	// same wraps and resolutions, so the same channel energy.
-	series, err := analysis.GroupSeries(raw.Samples, analysis.Declared{
-		MaxRangeJ:          maxRanges(raw.Meta.Meters),
-		CounterResolutionJ: resolutions(raw.Meta.Meters, func(r meter.Resolution) float64 { return r.EnergyJ }),
-		PowerResolutionW:   resolutions(raw.Meta.Meters, func(r meter.Resolution) float64 { return r.PowerW }),
-	})
-	if err != nil {
-		s.Warnings = append(s.Warnings, "per-request energy omitted: "+err.Error())
+func (s *Summary) addRequestEnergy(raw *rundir.Raw, res *analysis.Result, series []*analysis.Series) {
+	if series == nil {
 		return
 	}
 	run, err := analysis.NewRunAttributor(series, res.Models, raw.Requests)

@@ -95,7 +95,9 @@ func (s *Summary) Headline() (Headline, bool) {
 	return h, true
 }
 
-func newSummary(raw *rundir.Raw, res *analysis.Result) (*Summary, error) {
+// newSummary describes the run; series are its samples grouped as the
+// analysis grouped them (nil: no per-request energy).
+func newSummary(raw *rundir.Raw, res *analysis.Result, series []*analysis.Series) (*Summary, error) {
 	m := raw.Meta
 	s := &Summary{
 		Schema: SummarySchema, Tool: m.Tool, Version: m.Version, Name: m.Name, RunID: m.RunID, Project: m.Carbon.ProjectName,
@@ -149,7 +151,7 @@ func newSummary(raw *rundir.Raw, res *analysis.Result) (*Summary, error) {
 	s.Repetitions, repWarnings = repetitions(res.Models)
 	s.Warnings = append(s.Warnings, repWarnings...)
 	s.PrefillDecode = prefillDecode(res.Models)
-	s.addRequestEnergy(raw, res)
+	s.addRequestEnergy(raw, res, series)
 	if s.Warnings == nil {
 		s.Warnings = []string{}
 	}
