@@ -19,7 +19,7 @@ func TestSweepIsTheSort(t *testing.T) {
 		ivs = append(ivs, iv{start, start + 0.05 + rng.Float64()*0.5})
 	}
 	ivs = append(ivs, iv{30, 31}, iv{31, 32}) // back to back
-	slices.SortFunc(ivs, func(a, b iv) int { // completion order
+	slices.SortFunc(ivs, func(a, b iv) int {  // completion order
 		switch {
 		case a.end < b.end:
 			return -1
