@@ -158,27 +158,74 @@ const (
 // counted in the channel's Rejected, never failing the analysis; the
 // error is only for declarations that make no sense.
 func GroupSeries(samples []trace.Sample, decl Declared) ([]*Series, error) {
+	return GroupSeriesFrom(trace.SampleSlice(samples), decl)
+}
+
+// GroupSeriesFrom is GroupSeries over samples read in passes (a run
+// directory's power.csv): one to count each channel's readings, one to
+// keep them, a third of a trace.Sample each, until its series is built.
+func GroupSeriesFrom(samples trace.Samples, decl Declared) ([]*Series, error) {
 	if err := decl.check(); err != nil {
 		return nil, err
 	}
+	if samples == nil {
+		samples = trace.SampleSlice(nil)
+	}
 	// A struct key spares a string allocation per sample.
 	type channelID struct{ meter, channel string }
-	byID := map[channelID][]int{}
+	byID := map[channelID]int{}
 	var ids []channelID
-	for i, s := range samples {
+	var counts []int
+	if err := samples.Each(func(s trace.Sample) error {
 		id := channelID{s.Meter, s.Channel}
-		if _, ok := byID[id]; !ok {
-			ids = append(ids, id)
+		k, ok := byID[id]
+		if !ok {
+			k = len(ids)
+			byID[id] = k
+			ids, counts = append(ids, id), append(counts, 0)
 		}
-		byID[id] = append(byID[id], i)
+		counts[k]++
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	pts := make([][]point, len(ids))
+	for k, n := range counts {
+		pts[k] = make([]point, 0, n)
+	}
+	compIdx := map[string]uint32{}
+	var comps []string
+	if err := samples.Each(func(s trace.Sample) error {
+		k, ok := byID[channelID{s.Meter, s.Channel}]
+		if !ok || len(pts[k]) == cap(pts[k]) {
+			return nil // the samples changed between the passes: keep what was counted
+		}
+		c, ok := compIdx[s.Component]
+		if !ok {
+			c = uint32(len(comps))
+			compIdx[s.Component] = c
+			comps = append(comps, s.Component)
+		}
+		pts[k] = append(pts[k], point{t: s.T, w: s.Watts, j: s.Joules, comp: c})
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	out := make([]*Series, 0, len(ids))
-	for _, id := range ids {
+	for k, id := range ids {
 		key := id.meter + "/" + id.channel
-		out = append(out, newSeries(samples, byID[id], decl.MaxRangeJ[key], decl.CounterResolutionJ[key], decl.PowerResolutionW[key]))
+		out = append(out, newSeries(id.meter, id.channel, pts[k], comps, decl.MaxRangeJ[key], decl.CounterResolutionJ[key], decl.PowerResolutionW[key]))
+		pts[k] = nil // built: let it go before the next
 	}
 	slices.SortFunc(out, func(a, b *Series) int { return strings.Compare(a.Key(), b.Key()) })
 	return out, nil
+}
+
+// point is one reading of a channel, as GroupSeries keeps it: its time,
+// power and counter, and its component as an index into the run's names.
+type point struct {
+	t, w, j float64
+	comp    uint32
 }
 
 func knownComponent(c string) bool {
@@ -189,67 +236,65 @@ func knownComponent(c string) bool {
 	return false
 }
 
-func newSeries(samples []trace.Sample, idx []int, maxRange, counterRes, powerRes float64) *Series {
-	first := samples[idx[0]]
-	s := &Series{Meter: first.Meter, Channel: first.Channel, maxRange: maxRange, Rejected: map[string]int{}}
+func newSeries(meter, channel string, pts []point, comps []string, maxRange, counterRes, powerRes float64) *Series {
+	s := &Series{Meter: meter, Channel: channel, maxRange: maxRange, Rejected: map[string]int{}}
 	reject := func(why string) { s.Rejected[why]++ }
 	// Readings whose time is unusable are counted before sorting.
-	kept := idx[:0:0]
-	for _, i := range idx {
-		x := samples[i]
+	kept := pts[:0]
+	for _, x := range pts {
 		switch {
-		case x.Channel == "":
+		case channel == "":
 			reject(rejectUnnamedChan)
-		case math.IsNaN(x.T) || math.IsInf(x.T, 0):
+		case math.IsNaN(x.t) || math.IsInf(x.t, 0):
 			reject(rejectTime)
-		case !knownComponent(x.Component):
+		case !knownComponent(comps[x.comp]):
 			reject(rejectComponent)
 		default:
-			kept = append(kept, i)
+			kept = append(kept, x)
 		}
 	}
 	// A stable sort keeps the recorded order of samples that share a time.
-	slices.SortStableFunc(kept, func(a, b int) int {
-		switch ta, tb := samples[a].T, samples[b].T; {
-		case ta < tb:
+	slices.SortStableFunc(kept, func(a, b point) int {
+		switch {
+		case a.t < b.t:
 			return -1
-		case ta > tb:
+		case a.t > b.t:
 			return 1
 		}
 		return 0
 	})
 	var rawT, raw []float64
-	for _, i := range kept {
-		x := samples[i]
+	for _, x := range kept {
+		comp := comps[x.comp]
 		if s.Component == "" {
-			s.Component = x.Component
+			s.Component = comp
 		}
-		if x.Component != s.Component {
+		if comp != s.Component {
 			reject(rejectSwitch)
 			continue
 		}
-		if math.IsNaN(x.Watts) && math.IsNaN(x.Joules) {
+		if math.IsNaN(x.w) && math.IsNaN(x.j) {
 			reject(rejectEmpty)
 			continue
 		}
-		switch w := x.Watts; {
+		switch w := x.w; {
 		case math.IsNaN(w):
 		case math.IsInf(w, 0):
 			reject(rejectPower)
 		case w < 0:
 			reject(rejectNegative)
 		default:
-			s.powerT = append(s.powerT, x.T)
+			s.powerT = append(s.powerT, x.t)
 			s.powerW = append(s.powerW, w)
 		}
-		switch j := x.Joules; {
+		switch j := x.j; {
 		case math.IsNaN(j):
 		case math.IsInf(j, 0) || j < 0:
 			reject(rejectCounter)
 		case maxRange > 0 && j > maxRange:
 			reject(rejectAboveRange)
 		default:
-			rawT = append(rawT, x.T)
+			rawT = append(rawT, x.t)
 			raw = append(raw, j)
 		}
 	}

@@ -50,7 +50,7 @@ func GenerateRaw(dir string) (*Summary, *rundir.Raw, error) {
 	// The samples are grouped into series once, for the analysis and the
 	// per-request attribution alike: the same declarations, so the same
 	// wraps, resolutions and channel energy in both.
-	series, err := analysis.GroupSeries(raw.Samples, opts.Declared())
+	series, err := analysis.GroupSeriesFrom(raw.Samples, opts.Declared())
 	if err != nil {
 		return nil, nil, fmt.Errorf("analysing %s: %w", dir, err)
 	}
@@ -58,7 +58,7 @@ func GenerateRaw(dir string) (*Summary, *rundir.Raw, error) {
 	// A launched server's start-up is analysed on its own: its energy is
 	// reported apart and never enters a model's or the run's figures.
 	phases, startup := splitStartup(raw.Phases)
-	res, err := analysis.Analyze(raw.Samples, raw.Requests, phases, opts)
+	res, err := analysis.Analyze(nil, raw.Requests, phases, opts) // samples: opts.Series
 	if err != nil {
 		return nil, nil, fmt.Errorf("analysing %s: %w", dir, err)
 	}
@@ -72,7 +72,7 @@ func GenerateRaw(dir string) (*Summary, *rundir.Raw, error) {
 	}
 	s.requestedConcurrencyPerPoint()
 	if len(startup) > 0 {
-		if st, err := analysis.Analyze(raw.Samples, nil, startup, opts); err == nil && len(st.Models) == 1 {
+		if st, err := analysis.Analyze(nil, nil, startup, opts); err == nil && len(st.Models) == 1 {
 			s.ServerStartup = &st.Models[0]
 		}
 	}

@@ -128,7 +128,7 @@ func TestRequestEnergyCSVStreamed(t *testing.T) {
 	if len(s.RequestEnergy) != 2 {
 		t.Fatalf("request energy of %d models, want 2", len(s.RequestEnergy))
 	}
-	series, err := analysis.GroupSeries(raw.Samples, analysis.Declared{
+	series, err := analysis.GroupSeriesFrom(raw.Samples, analysis.Declared{
 		MaxRangeJ:          maxRanges(raw.Meta.Meters),
 		CounterResolutionJ: resolutions(raw.Meta.Meters, func(r meter.Resolution) float64 { return r.EnergyJ }),
 		PowerResolutionW:   resolutions(raw.Meta.Meters, func(r meter.Resolution) float64 { return r.PowerW }),

@@ -37,13 +37,13 @@ func writeSeedPower(w io.Writer, raw *rundir.Raw, model string) error {
 			phases = append(phases, p)
 		}
 	}
-	if len(phases) > 0 {
+	if len(phases) > 0 && raw.Samples != nil {
 		from, to := phases[0].Start, phases[len(phases)-1].End
 		origin := float64(raw.Meta.StartedAt.UnixNano()) / 1e9
 		row := make([]string, len(seedPowerHeader))
-		for _, s := range raw.Samples {
+		if err := raw.Samples.Each(func(s trace.Sample) error {
 			if s.T < from || s.T > to {
-				continue
+				return nil
 			}
 			phase := ""
 			for _, p := range phases {
@@ -55,9 +55,9 @@ func writeSeedPower(w io.Writer, raw *rundir.Raw, model string) error {
 			row[0], row[1] = strconv.FormatFloat(origin+s.T, 'f', 6, 64), strconv.FormatFloat(s.T-from, 'f', 6, 64)
 			row[2], row[3], row[4], row[5] = phase, s.Meter, s.Channel, s.Component
 			row[6], row[7] = nanCell(s.Watts), nanCell(s.Joules)
-			if err := cw.Write(row); err != nil {
-				return err
-			}
+			return cw.Write(row)
+		}); err != nil {
+			return err
 		}
 	}
 	cw.Flush()

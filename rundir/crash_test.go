@@ -133,7 +133,7 @@ func TestReadRecoversCutOffMeasuredPhase(t *testing.T) {
 		t.Errorf("warnings do not explain the recovery:\n%s", w)
 	}
 	// The figures follow: 3.2 s at 100 W, 30 output tokens.
-	res, err := analysis.Analyze(raw.Samples, raw.Requests, raw.Phases, analysis.Options{CountryISO: "USA", PUE: 1})
+	res, err := analysis.Analyze(collectSamples(t, raw), raw.Requests, raw.Phases, analysis.Options{CountryISO: "USA", PUE: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,21 +1,20 @@
 package rundir
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 
 	"github.com/aienergy/aienergy/trace"
 )
 
 // Raw is a run directory's raw data, read back for analysis.
 type Raw struct {
-	Meta    Meta
-	Samples []trace.Sample
+	Meta Meta
+	// Samples are read from power.csv at each pass, in the file's order
+	// (each channel's in time order): a day's do not fit in memory.
+	Samples trace.Samples
 	// Requests are read from requests.csv at each pass: a long run's do
 	// not fit in memory.
 	Requests trace.Requests
@@ -37,26 +36,20 @@ func Read(dir string) (*Raw, error) {
 	if err := ReadJSON(dir, MetaFile, &raw.Meta); err != nil {
 		return nil, err
 	}
-	// The samples are held, so their slice is made once at its size: grown
-	// by appending, a day of 3.5 million (250 MB) would briefly be held
-	// twice as it is copied to a larger array.
-	rows, err := countLines(filepath.Join(dir, PowerFile))
-	if err != nil {
-		return nil, fmt.Errorf("reading run directory: %w", err)
-	}
-	raw.Samples = make([]trace.Sample, 0, max(rows-1, 0))
-	if _, err = readCSV(dir, PowerFile, powerHeader, raw, func(f fields) error {
-		s := trace.Sample{
-			T: f.float("t_s"), Meter: f.name("meter"), Channel: f.name("channel"),
-			Component: f.name("component"), Watts: f.optFloat("watts"), Joules: f.optFloat("joules"),
+	// The samples, like the requests, are counted and their damage
+	// reported now, and read again at each pass of whoever needs them.
+	samples := &sampleLog{path: filepath.Join(dir, PowerFile)}
+	var err error
+	if samples.end, err = readCSV(dir, PowerFile, powerHeader, raw, func(f fields) error {
+		_, err := parseSample(f)
+		if err == nil {
+			samples.n++
 		}
-		if f.err == nil {
-			raw.Samples = append(raw.Samples, s)
-		}
-		return rowErr(f)
+		return err
 	}); err != nil {
 		return nil, err
 	}
+	raw.Samples = samples
 	// The requests are counted and their damage reported now, and read
 	// again at each pass of whoever needs them (trace.Requests).
 	log := &requestLog{path: filepath.Join(dir, RequestsFile), streamed: raw.Meta.Backend.Stream}
@@ -84,40 +77,10 @@ func Read(dir string) (*Raw, error) {
 	}); err != nil {
 		return nil, err
 	}
-	slices.SortStableFunc(raw.Samples, func(a, b trace.Sample) int {
-		switch {
-		case a.T < b.T:
-			return -1
-		case a.T > b.T:
-			return 1
-		}
-		return 0
-	})
 	if err := recoverCutOff(raw); err != nil {
 		return nil, err
 	}
 	return raw, nil
-}
-
-// countLines counts the newlines of the file at path.
-func countLines(path string) (int, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	buf := make([]byte, 256<<10)
-	n := 0
-	for {
-		k, err := f.Read(buf)
-		n += bytes.Count(buf[:k], []byte{'\n'})
-		if err == io.EOF {
-			return n, nil
-		}
-		if err != nil {
-			return n, err
-		}
-	}
 }
 
 // guessStreamed tells, for a run recorded before requests.csv had its

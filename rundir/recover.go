@@ -35,12 +35,17 @@ func recoverCutOff(raw *Raw) error {
 	}
 
 	lastSample := math.Inf(-1)
-	for _, s := range raw.Samples {
+	if err := raw.Samples.Each(func(s trace.Sample) error {
 		if s.T > lastSample && !math.IsInf(s.T, 1) { // false for NaN
 			lastSample = s.T
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
-	deriveMeterStats(raw, lastSample)
+	if err := deriveMeterStats(raw, lastSample); err != nil {
+		return err
+	}
 	kept := raw.Phases[:0]
 	var cut []trace.Phase
 	for _, p := range raw.Phases {
@@ -113,7 +118,7 @@ func dropRequests(reqs trace.Requests, drop func(trace.Request) bool) trace.Requ
 // marked StatsFrom power.csv. Errors, read latency and the update
 // interval leave no trace there and stay zero. end is the last reading
 // of any meter: about when the run was cut off.
-func deriveMeterStats(raw *Raw, end float64) {
+func deriveMeterStats(raw *Raw, end float64) error {
 	type reads struct {
 		n                   int
 		first, last, maxGap float64
@@ -136,18 +141,20 @@ func deriveMeterStats(raw *Raw, end float64) {
 		byName[sampledName(m)] = &reads{gapOver: 2*interval + 0.5e-6}
 	}
 	if len(byName) == 0 {
-		return
+		return nil
 	}
-	for _, s := range raw.Samples { // in time order (Read sorts them)
+	// A meter's readings are in time order in power.csv: the sampler
+	// writes each read as it is taken.
+	if err := raw.Samples.Each(func(s trace.Sample) error {
 		r := byName[s.Meter]
 		if r == nil || math.IsNaN(s.T) || math.IsInf(s.T, 0) {
-			continue
+			return nil
 		}
 		switch {
 		case r.n == 0:
 			r.first = s.T
 		case s.T == r.last:
-			continue // another channel of the same read: one stamp per read
+			return nil // another channel of the same read: one stamp per read
 		default:
 			gap := s.T - r.last
 			r.maxGap = max(r.maxGap, gap)
@@ -157,6 +164,9 @@ func deriveMeterStats(raw *Raw, end float64) {
 		}
 		r.n++
 		r.last = s.T
+		return nil
+	}); err != nil {
+		return err
 	}
 	for i := range raw.Meta.Meters {
 		m := &raw.Meta.Meters[i]
@@ -172,6 +182,7 @@ func deriveMeterStats(raw *Raw, end float64) {
 			m.AchievedHz = float64(r.n) / (end - r.first)
 		}
 	}
+	return nil
 }
 
 // sampledName is the name m's live readings are recorded under.

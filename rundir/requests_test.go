@@ -160,3 +160,13 @@ func FuzzParseDecimal(f *testing.F) {
 		}
 	})
 }
+
+// collectSamples is a pass over raw's samples, kept.
+func collectSamples(t *testing.T, raw *Raw) []trace.Sample {
+	t.Helper()
+	samples, err := trace.CollectSamples(raw.Samples)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return samples
+}

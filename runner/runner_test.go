@@ -81,7 +81,7 @@ func TestUnreadableMeterIsRecordedAndSkipped(t *testing.T) {
 	if len(raw.Meta.Meters) != 2 || raw.Meta.Meters[1].Error == "" || raw.Meta.Meters[0].Error != "" || raw.Meta.Meters[0].Reads == 0 {
 		t.Errorf("run.json meters = %+v; want sim-gpu read and dead with an error", raw.Meta.Meters)
 	}
-	for _, s := range raw.Samples {
+	for _, s := range collectSamples(t, raw) {
 		if s.Meter == "dead" {
 			t.Fatal("samples from the dead meter")
 		}
@@ -237,4 +237,14 @@ func TestClientCPURecorded(t *testing.T) {
 	if len(c) != 1 || c[0].Model != "m" || c[0].Requests != plan.Requests || !c[0].IncludesServer || c[0].UserS+c[0].SystemS <= 0 {
 		t.Errorf("client_cpu = %+v; want one measured phase of %d requests, CPU > 0, marked as including the server", c, plan.Requests)
 	}
+}
+
+// collectSamples is a pass over raw's samples, kept.
+func collectSamples(t *testing.T, raw *rundir.Raw) []trace.Sample {
+	t.Helper()
+	samples, err := trace.CollectSamples(raw.Samples)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return samples
 }

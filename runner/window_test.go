@@ -53,7 +53,7 @@ func TestStoreBackedMeterIsReadBackAfterTheRun(t *testing.T) {
 		t.Fatalf("run.json meter = %+v", mt)
 	}
 	live, stored := 0, 0
-	for _, s := range raw.Samples {
+	for _, s := range collectSamples(t, raw) {
 		switch s.Meter {
 		case "store-live":
 			live++

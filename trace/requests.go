@@ -77,3 +77,41 @@ func (f filtered) Len() int {
 	_ = f.Each(func(Request) error { n++; return nil })
 	return n
 }
+
+// Samples is a run's meter samples in the order they were recorded — each
+// channel's in time order, channels interleaved as their readings came —
+// gone through as many times as a reader needs: a day of four channels at
+// 10 Hz is 3.5 million of them, so a run directory's are read afresh from
+// power.csv at each pass.
+type Samples interface {
+	// Each calls fn with every sample in order, stopping at fn's first
+	// error, which it returns; it also returns an error when the samples
+	// cannot be read.
+	Each(fn func(Sample) error) error
+}
+
+// SampleSlice is samples held in memory.
+type SampleSlice []Sample
+
+// Each implements Samples.
+func (s SampleSlice) Each(fn func(Sample) error) error {
+	for _, x := range s {
+		if err := fn(x); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CollectSamples reads every sample of s into memory. A nil s is none.
+func CollectSamples(s Samples) ([]Sample, error) {
+	if s == nil {
+		return nil, nil
+	}
+	if sl, ok := s.(SampleSlice); ok {
+		return sl, nil
+	}
+	var out []Sample
+	err := s.Each(func(x Sample) error { out = append(out, x); return nil })
+	return out, err
+}

@@ -1,6 +1,7 @@
 package html
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -153,7 +154,11 @@ func buildCharts(s *report.Summary, raw *rundir.Raw) (chartsData, error) {
 	if err != nil {
 		return chartsData{}, err
 	}
-	end := runEnd(raw.Samples, lastEnd, raw.Phases)
+	chans, lastSample, err := channelsOf(raw.Samples)
+	if err != nil {
+		return chartsData{}, err
+	}
+	end := runEnd(lastSample, lastEnd, raw.Phases)
 
 	bins := newThroughputBins(raw.Phases, end)
 	flight := newMinMax(0, end, displayBuckets)
@@ -172,7 +177,10 @@ func buildCharts(s *report.Summary, raw *rundir.Raw) (chartsData, error) {
 	for _, p := range raw.Phases {
 		d.Phases = append(d.Phases, band{Model: p.Model, Phase: p.Name, Start: p.Start, End: p.End})
 	}
-	power := powerChart(raw, end)
+	power, err := powerChart(raw, chans, end)
+	if err != nil {
+		return chartsData{}, err
+	}
 	if n > 0 {
 		f := flight.line()
 		power.Series = append(power.Series, &series{Label: "requests in flight", Scale: "y2", Step: 1, T: nums(f.T), V: nums(f.V), Points: flight.points})
@@ -199,7 +207,7 @@ func buildCharts(s *report.Summary, raw *rundir.Raw) (chartsData, error) {
 
 // powerChart draws every channel's power; buildCharts adds the requests
 // in flight.
-func powerChart(raw *rundir.Raw, end float64) *chart {
+func powerChart(raw *rundir.Raw, chans []channel, end float64) (*chart, error) {
 	c := &chart{
 		ID: "power", RunTime: true, Title: "Power of every meter channel, and requests in flight",
 		XLabel: "s since run start", YLabel: "W", Y2Label: "requests in flight", Y2Count: true,
@@ -210,17 +218,21 @@ func powerChart(raw *rundir.Raw, end float64) *chart {
 			maxRange[k] = v
 		}
 	}
-	for _, ch := range channelsOf(raw.Samples) {
-		// One channel's samples at a time: a day of four channels at 10 Hz
-		// is 3.5 million samples, 250 MB as copies all at once.
-		l, fromCounter := channelPower(ch.samplesOf(raw.Samples), maxRange[ch.key])
+	for _, ch := range chans {
+		// One channel's samples at a time, a pass each: a day of four
+		// channels at 10 Hz is 3.5 million samples, 250 MB all at once.
+		samples, err := ch.samplesOf(raw.Samples)
+		if err != nil {
+			return nil, err
+		}
+		l, fromCounter := channelPower(samples, maxRange[ch.key])
 		label, step := ch.key+" ("+ch.component+")", 0
 		if fromCounter {
 			label, step = label+" from energy counter", -1
 		}
 		c.Series = append(c.Series, newSeries(label, "y", step, l, downsampleMinMax(l, 0, end, displayBuckets)))
 	}
-	return c
+	return c, nil
 }
 
 // A channel of the run's samples.
@@ -230,12 +242,19 @@ type channel struct {
 }
 
 // channelsOf lists the channels of samples, sorted by key as the analysis
-// sorts them.
-func channelsOf(samples []trace.Sample) []channel {
+// sorts them, and gives the time of the last sample.
+func channelsOf(samples trace.Samples) ([]channel, float64, error) {
 	type id struct{ meter, name string } // a struct key spares a string per sample
 	idx := map[id]int{}
 	var out []channel
-	for _, s := range samples {
+	last := math.Inf(-1)
+	if samples == nil {
+		return nil, last, nil
+	}
+	err := samples.Each(func(s trace.Sample) error {
+		if s.T > last && !math.IsInf(s.T, 1) { // false for NaN
+			last = s.T
+		}
 		i, ok := idx[id{s.Meter, s.Channel}]
 		if !ok {
 			i = len(out)
@@ -243,20 +262,24 @@ func channelsOf(samples []trace.Sample) []channel {
 			out = append(out, channel{key: s.Meter + "/" + s.Channel, meter: s.Meter, name: s.Channel, component: s.Component})
 		}
 		out[i].samples++
-	}
+		return nil
+	})
 	slices.SortFunc(out, func(a, b channel) int { return strings.Compare(a.key, b.key) })
-	return out
+	return out, last, err
 }
 
-// samplesOf is the channel's samples, in the order of samples.
-func (c channel) samplesOf(samples []trace.Sample) []trace.Sample {
+// samplesOf is the channel's samples in time order.
+func (c channel) samplesOf(samples trace.Samples) ([]trace.Sample, error) {
 	out := make([]trace.Sample, 0, c.samples)
-	for _, s := range samples {
-		if s.Meter == c.meter && s.Channel == c.name {
+	err := samples.Each(func(s trace.Sample) error {
+		if s.Meter == c.meter && s.Channel == c.name && len(out) < cap(out) {
 			out = append(out, s)
 		}
-	}
-	return out
+		return nil
+	})
+	// A stable sort keeps the recorded order of samples that share a time.
+	slices.SortStableFunc(out, func(a, b trace.Sample) int { return cmp.Compare(a.T, b.T) })
+	return out, err
 }
 
 // modelNames lists the models in the summary's order; buildCharts adds

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"math"
 	"testing"
+
+	"github.com/aienergy/aienergy/trace"
 )
 
 // A number that is not finite, wherever it stands in the chart data,
@@ -60,7 +62,12 @@ func TestChartDataNonFiniteIsNull(t *testing.T) {
 func TestRenderNonFinite(t *testing.T) {
 	_, s, raw := fixture(t, "../testdata/run-constant")
 	raw.Phases[2].End = math.Inf(1)
-	raw.Samples[4].Watts = math.Inf(1)
+	samples, err := trace.CollectSamples(raw.Samples)
+	if err != nil {
+		t.Fatal(err)
+	}
+	samples[4].Watts = math.Inf(1)
+	raw.Samples = trace.SampleSlice(samples)
 	_, pc := render(t, s, raw)
 	if len(pc.Phases) != 3 || pc.Phases[1].End != 12 {
 		t.Errorf("phase bands %+v", pc.Phases)

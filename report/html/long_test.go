@@ -26,6 +26,7 @@ func longRun(t testing.TB, hours float64) (*report.Summary, *rundir.Raw) {
 		{Model: "m", Name: trace.PhaseIdleAfter, Start: end - 60, End: end},
 	}}
 	gpuJ, cpuJ := 0.0, 0.0
+	var samples []trace.Sample
 	for i := 0; float64(i)/10 <= end; i++ {
 		ts := float64(i) / 10
 		w := 80.0
@@ -37,7 +38,7 @@ func longRun(t testing.TB, hours float64) (*report.Summary, *rundir.Raw) {
 		}
 		gpuJ += w / 10
 		cpuJ += w / 10 / 5
-		raw.Samples = append(raw.Samples,
+		samples = append(samples,
 			trace.Sample{Meter: "nvml", Channel: "gpu0", Component: "gpu", T: ts, Watts: w, Joules: gpuJ},
 			trace.Sample{Meter: "nvml", Channel: "gpu1", Component: "gpu", T: ts, Watts: w * 0.9, Joules: gpuJ * 0.9},
 			trace.Sample{Meter: "rapl", Channel: "package-0", Component: "cpu", T: ts, Watts: math.NaN(), Joules: cpuJ},
@@ -54,7 +55,8 @@ func longRun(t testing.TB, hours float64) (*report.Summary, *rundir.Raw) {
 		}
 	}
 	raw.Requests = reqs
-	res, err := analysis.Analyze(raw.Samples, raw.Requests, raw.Phases, analysis.Options{CountryISO: "FRA"})
+	raw.Samples = trace.SampleSlice(samples)
+	res, err := analysis.Analyze(samples, raw.Requests, raw.Phases, analysis.Options{CountryISO: "FRA"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +92,7 @@ func TestRenderLongRunIsBounded(t *testing.T) {
 		}
 	}
 	mustContain(t, page, "<td>"+headline(s.Models[0]).JPerToken+"</td>")
-	t.Logf("%d samples, %d requests: page of %d KiB", len(raw.Samples), raw.Requests.Len(), len(page)>>10)
+	t.Logf("%d samples, %d requests: page of %d KiB", len(raw.Samples.(trace.SampleSlice)), raw.Requests.Len(), len(page)>>10)
 }
 
 func maxOf(v []float64) float64 {

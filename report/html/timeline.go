@@ -160,15 +160,13 @@ func binEnd(starts []float64, i int, end float64) float64 {
 	return max(end, starts[i])
 }
 
-// runEnd is the last time anything in the run happened: reqEnd is the
-// latest end of a request.
-func runEnd(samples []trace.Sample, reqEnd float64, phases []trace.Phase) float64 {
-	end := max(0, reqEnd)
+// runEnd is the last time anything in the run happened: lastSample is
+// the latest sample's time (-Inf: none), reqEnd the latest end of a
+// request.
+func runEnd(lastSample, reqEnd float64, phases []trace.Phase) float64 {
+	end := max(0, reqEnd, lastSample)
 	for _, p := range phases {
 		end = max(end, p.End)
-	}
-	if n := len(samples); n > 0 {
-		end = max(end, samples[n-1].T)
 	}
 	return end
 }
