@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"math"
 	"net/http"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/aienergy/aienergy/internal/synthrun"
 	"github.com/aienergy/aienergy/report"
 	"github.com/aienergy/aienergy/rundir"
 	"github.com/aienergy/aienergy/trace"
@@ -64,22 +64,15 @@ func (c *countRequests) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
-func liveHeap() uint64 {
-	var m runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
-}
-
 // A run's requests go to ClickHouse in INSERTs of clickhouseBatchRows as
 // requests.csv is read: every row arrives, and what the sink holds is one
 // batch, not the run.
 func TestClickHouseInsertsRequestsInBatches(t *testing.T) {
 	srv := startClickHouse(t)
 	n := 2*clickhouseBatchRows + 7
-	base := liveHeap()
+	base := synthrun.LiveHeap()
 	peak := base
-	sum, raw := syntheticRun(n, func() { peak = max(peak, liveHeap()) })
+	sum, raw := syntheticRun(n, func() { peak = max(peak, synthrun.LiveHeap()) })
 	s, err := NewClickHouse(map[string]any{"url": srv.url})
 	if err != nil {
 		t.Fatal(err)
@@ -112,9 +105,9 @@ func TestInfluxWritesRequestsInBatches(t *testing.T) {
 	srv.query(t, "", "CREATE DATABASE energy", true)
 	t.Setenv("AIENERGY_TEST_INFLUX_PASSWORD", srv.password)
 	n := 2*influxBatch + 7
-	base := liveHeap()
+	base := synthrun.LiveHeap()
 	peak := base
-	sum, raw := syntheticRun(n, func() { peak = max(peak, liveHeap()) })
+	sum, raw := syntheticRun(n, func() { peak = max(peak, synthrun.LiveHeap()) })
 	s, err := NewInflux(map[string]any{"url": srv.url, "database": "energy", "username": srv.user,
 		"password_env": "AIENERGY_TEST_INFLUX_PASSWORD", "requests": true})
 	if err != nil {

@@ -43,7 +43,8 @@ func Collect(reqs Requests) ([]Request, error) {
 	if s, ok := reqs.(Slice); ok {
 		return s, nil
 	}
-	out := make([]Request, 0, reqs.Len())
+	// Not sized by Len: a filtered set counts itself with a pass of its own.
+	var out []Request
 	err := reqs.Each(func(r Request) error {
 		r.Chunks = slices.Clip(slices.Clone(r.Chunks))
 		out = append(out, r)

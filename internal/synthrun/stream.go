@@ -3,6 +3,7 @@ package synthrun
 import (
 	"container/heap"
 	"math"
+	"runtime"
 
 	"github.com/aienergy/aienergy/trace"
 )
@@ -94,4 +95,13 @@ func (h *inFlight) Pop() any {
 	x := old[len(old)-1]
 	*h = old[:len(old)-1]
 	return x
+}
+
+// LiveHeap is the heap in use after a collection: what is held, not what
+// awaits collection. A memory test calls it from Sample to find its peak.
+func LiveHeap() uint64 {
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
 }

@@ -2,7 +2,6 @@ package html
 
 import (
 	"cmp"
-	"runtime"
 	"slices"
 	"testing"
 	"unsafe"
@@ -12,13 +11,6 @@ import (
 	"github.com/aienergy/aienergy/rundir"
 	"github.com/aienergy/aienergy/trace"
 )
-
-func liveHeap() uint64 {
-	var m runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
-}
 
 // The charts of a long run hold no request: two passes over requests.csv
 // of a million requests keep the live heap within a bound that a
@@ -30,9 +22,9 @@ func TestChartsHeapIsBounded(t *testing.T) {
 		n = 100_000
 	}
 	const bound = 8 << 20
-	base := liveHeap()
+	base := synthrun.LiveHeap()
 	peak := base
-	gen := synthrun.Stream{N: n, Chunks: chunks, Models: []string{"a", "b"}, Warmup: 1000, Sample: func() { peak = max(peak, liveHeap()) }}
+	gen := synthrun.Stream{N: n, Chunks: chunks, Models: []string{"a", "b"}, Warmup: 1000, Sample: func() { peak = max(peak, synthrun.LiveHeap()) }}
 	raw := &rundir.Raw{Requests: gen, Phases: []trace.Phase{
 		{Model: "a", Name: trace.PhaseWarmup, Start: 0, End: 5},
 		{Model: "a", Name: trace.PhaseMeasured, Start: 5, End: float64(n) * 0.005},

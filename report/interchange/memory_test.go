@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"math"
-	"runtime"
 	"slices"
 	"testing"
 	"unsafe"
@@ -21,15 +20,6 @@ func syntheticSummary(n int) *report.Summary {
 	return &report.Summary{Tool: "aienergy", RunID: "synthetic", Backend: rundir.Backend{Type: "vllm", API: "chat", Stream: true},
 		Load:   rundir.Load{Mode: "concurrency", Concurrency: 400},
 		Models: []analysis.ModelResult{{Model: "m", DurationS: float64(n) * 0.005}}}
-}
-
-// liveHeap is the heap in use after a collection: what is held, not what
-// awaits collection.
-func liveHeap() uint64 {
-	var m runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
 }
 
 // lowerExactLimit makes the metrics' sketches leave exact values at
@@ -55,9 +45,9 @@ func TestInterchangeHeapIsBounded(t *testing.T) {
 	detailedLimits.requests, detailedLimits.gaps = math.MaxInt, math.MaxInt // every list, the most passes
 	t.Cleanup(func() { detailedLimits = saved })
 
-	base := liveHeap()
+	base := synthrun.LiveHeap()
 	peak := base
-	raw := &rundir.Raw{Requests: synthrun.Stream{N: n, Chunks: chunks, Sample: func() { peak = max(peak, liveHeap()) }}}
+	raw := &rundir.Raw{Requests: synthrun.Stream{N: n, Chunks: chunks, Sample: func() { peak = max(peak, synthrun.LiveHeap()) }}}
 	s := syntheticSummary(n)
 	for _, k := range kinds {
 		var out countingWriter
